@@ -1,0 +1,102 @@
+"""The ``ogi-xlsx`` command line: a thin typer layer over the Python API.
+
+Heavy modules (openpyxl, xlsxwriter, jsonschema) are imported inside the commands that
+need them so that ``ogi-xlsx --help`` starts fast. Exit codes: 0 ok, 1 findings of error
+severity (or an incomplete summary), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="ogi-xlsx",
+    help="政府信息公开工作年度报告统计表：生成模板、审核报表、汇总数据。"
+    " Government information disclosure annual statistics: templates, validation, consolidation.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    """Print a Chinese error message to stderr and return the exit to raise."""
+    typer.echo(f"错误：{message}", err=True)
+    return typer.Exit(code)
+
+
+def _resolve_format(value: str):
+    from ogi_xlsx.spec import UnknownFormatError, all_formats, load_format
+
+    try:
+        return load_format(value)
+    except UnknownFormatError:
+        known = "、".join(f"{s.year_format}（{s.id}）" for s in all_formats())
+        raise fail(f"未知的报表格式“{value}”，可用：{known}。") from None
+
+
+@app.command("formats")
+def formats_command(
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")] = False,
+) -> None:
+    """列出支持的报表格式 / List the supported report formats."""
+    from ogi_xlsx.layout import layout_hash
+    from ogi_xlsx.spec import all_formats
+
+    specs = all_formats()
+    if as_json:
+        payload = [
+            {
+                "id": s.id,
+                "version": s.version,
+                "alias": str(s.year_format),
+                "status": s.status,
+                "title": s.title,
+                "notice": s.notice,
+                "notice_title": s.notice_title,
+                "notice_date": s.notice_date,
+                "report_years": {"first": s.first_year, "last": s.last_year},
+                "tables": [{"id": t.id, "title": t.title, "sheet": t.sheet} for t in s.tables],
+                "cells": {"input": len(s.input_ids), "computed": len(s.computed_ids)},
+                "rules": sorted({r.id for r in s.rules}),
+                "layout_hash": layout_hash(s),
+            }
+            for s in specs
+        ]
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    for s in specs:
+        status = "现行" if s.status == "current" else "已被取代（仍用于其适用年度）"
+        typer.echo(f"{s.year_format}  {s.id} v{s.version}  {s.notice}  适用：{s.years_label}  [{status}]")
+        typer.echo(f"      {s.title}")
+        typer.echo(
+            f"      表：{'、'.join(t.title for t in s.tables)}；填报项 {len(s.input_ids)} 个，合计项 {len(s.computed_ids)} 个"
+        )
+
+
+@app.command("schema")
+def schema_command(
+    format: Annotated[str, typer.Option("--format", "-f", help="报表格式：2019 或 2021 / format")] = "2021",
+) -> None:
+    """输出报表数据的 JSON Schema / Print the JSON Schema of a return document."""
+    from ogi_xlsx.document import schema_text
+
+    sys.stdout.write(schema_text(_resolve_format(format)))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,157 @@
+"""Findings: problems in a return, as data (never raised).
+
+Every finding has a stable ``code`` (listed in :data:`CODES` with its default severity
+and a short Chinese title), a ``severity`` (error / warning / info), where it is
+(``sheet``, ``cell`` in A1 notation, ``cell_ids``), the ``rule`` it comes from, and a
+Chinese ``message`` a clerk can act on. ``args`` keeps the message's numbers for machines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+# code -> (default severity, short Chinese title). Codes are stable: tools and tests rely on them.
+CODES: dict[str, tuple[Severity, str]] = {
+    # sum rules (勾稽关系)
+    "sum-mismatch": ("error", "勾稽关系不平衡"),
+    "sum-blank": ("warning", "合计项未填写"),
+    # values
+    "value-blank": ("warning", "单元格未填写（按 0 计算）"),
+    "value-blank-strict": ("error", "单元格未填写"),
+    "value-not-applicable": ("warning", "填写了“/”“—”等符号（按 0 计算）"),
+    "value-text-number": ("warning", "数字以文本形式存储"),
+    "value-fullwidth": ("warning", "使用了全角数字"),
+    "value-unit-suffix": ("warning", "数字后带单位"),
+    "value-plus-sign": ("info", "数字前带“+”号"),
+    "value-negative": ("error", "数量不能为负数"),
+    "value-not-integer": ("error", "数量必须为整数"),
+    "value-not-number": ("error", "不是数字"),
+    "value-error": ("error", "单元格为 Excel 错误值"),
+    "value-date": ("error", "数字单元格中填写了日期"),
+    "value-bool": ("error", "数字单元格中填写了逻辑值"),
+    "value-formula": ("error", "填报单元格中填写了公式"),
+    "value-too-precise": ("warning", "金额小数位过多"),
+    # cover (封面)
+    "cover-missing": ("warning", "封面信息未填写"),
+    "cover-invalid": ("warning", "封面信息格式不正确"),
+    # identity
+    "year-mismatch": ("error", "报告年度不符"),
+    "format-year-mismatch": ("error", "报表格式与报告年度不符"),
+    "unit-mismatch": ("error", "单位信息前后不一致"),
+    "unit-not-on-roster": ("error", "单位不在报送名单中"),
+    "unit-code-missing": ("error", "缺少单位代码"),
+    # document schema
+    "schema": ("error", "数据不符合报表结构"),
+    # workbook structure (reader)
+    "format-unknown": ("error", "无法识别的报表格式"),
+    "format-retired": ("error", "模板版本已停用"),
+    "format-by-labels": ("info", "模板标识缺失，已按表格文字识别格式"),
+    "fingerprint-mismatch": ("warning", "模板标识不一致"),
+    "sheet-missing": ("error", "缺少工作表"),
+    "sheet-renamed": ("warning", "工作表被改名"),
+    "sheet-extra": ("info", "多出工作表"),
+    "label-changed": ("error", "表格文字被修改"),
+    "layout-shifted": ("error", "表格行列被插入或删除"),
+    "formula-overwritten": ("error", "合计公式被改为数值"),
+    "formula-changed": ("error", "合计公式被修改"),
+    "cached-stale": ("warning", "合计未重新计算或被改动"),
+    "protection-removed": ("warning", "工作表保护被取消"),
+    "structure-unlocked": ("info", "工作簿结构未锁定"),
+    "unexpected-value": ("warning", "表格外填写了内容"),
+    # files
+    "file-empty": ("error", "文件为空"),
+    "file-not-xlsx": ("error", "不是 .xlsx 文件"),
+    "file-xls": ("error", "旧版 .xls 文件"),
+    "file-et": ("error", "WPS .et 文件"),
+    "file-encrypted": ("error", "文件设置了打开密码"),
+    "file-corrupt": ("error", "文件已损坏"),
+    "file-too-large": ("error", "文件过大"),
+    "file-unsafe": ("error", "文件内容不安全"),
+    "file-unreadable": ("error", "无法读取文件"),
+    # merge
+    "merge-duplicate-file": ("info", "同一文件重复提交"),
+    "merge-conflict": ("error", "同一单位提交了不同文件"),
+    "merge-missing": ("error", "单位未报送"),
+    "merge-unexpected": ("error", "单位不在报送名单中"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a return."""
+
+    code: str
+    message: str
+    severity: Severity | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    cell_ids: tuple[str, ...] = ()
+    rule: str | None = None
+    args: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown finding code {self.code!r}")
+        if self.severity is None:
+            object.__setattr__(self, "severity", CODES[self.code][0])
+
+    @property
+    def title(self) -> str:
+        return CODES[self.code][1]
+
+    @property
+    def where(self) -> str:
+        """``表三 D12`` style location, or empty for file-level findings."""
+        return " ".join(part for part in (self.sheet, self.cell) if part)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the ``findings`` entries of ``validate --json``)."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "cell_ids": list(self.cell_ids),
+            "rule": self.rule,
+            "title": self.title,
+            "message": self.message,
+            "args": {k: _jsonable(v) for k, v in self.args.items()},
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return format_number(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def format_number(value: object) -> str:
+    """A number as a clerk writes it: ``12``, ``43.788`` (no exponent, no trailing zeros)."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return str(value.quantize(Decimal(1)))
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
+    """True when any finding has error severity (the return cannot be accepted)."""
+    return any(f.severity == "error" for f in findings)
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Errors first, then by sheet and reading position; stable otherwise."""
+    return sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity or "error"])

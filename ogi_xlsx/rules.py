@@ -1,0 +1,134 @@
+"""Sum rules (勾稽关系): compute totals and check a return's values, as pure functions.
+
+Values are a mapping from cell id to ``int`` (counts), ``Decimal`` (money) or ``None``
+(blank, counted as 0 in sums). Problems come back as :class:`Finding` objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from ogi_xlsx.findings import Finding, format_number
+from ogi_xlsx.layout import workbook_layout
+from ogi_xlsx.spec import FormatSpec, Rule
+
+Number = int | Decimal
+Values = Mapping[str, Number | None]
+
+
+def _sum(values: Values, refs: tuple[str, ...]) -> Number:
+    total: Number = 0
+    for ref in refs:
+        value = values.get(ref)
+        if value is not None:
+            total += value
+    return total
+
+
+def compute_totals(spec: FormatSpec, values: Values) -> dict[str, Number]:
+    """Every computed cell recomputed from the inputs (blanks count as 0).
+
+    Defining rules may refer to other computed cells (（七）总计 / 总计), so cells are
+    resolved in dependency order; the format loader guarantees there is no cycle.
+    """
+    result: dict[str, Number | None] = {cid: values.get(cid) for cid in spec.input_ids}
+    formulas = spec.formulas
+    pending = list(spec.computed_ids)
+    while pending:
+        progressed = False
+        for cell_id in list(pending):
+            refs = formulas[cell_id].rhs
+            if all(ref in result for ref in refs):
+                result[cell_id] = _sum(result, refs)
+                pending.remove(cell_id)
+                progressed = True
+        if not progressed:  # pragma: no cover - excluded by spec validation
+            raise RuntimeError(f"circular totals in {spec.id}: {pending}")
+    return {cid: result[cid] for cid in spec.computed_ids}  # type: ignore[misc]
+
+
+def with_totals(spec: FormatSpec, values: Values) -> dict[str, Number | None]:
+    """Inputs as given plus recomputed totals, in the format's cell order."""
+    totals = compute_totals(spec, values)
+    return {cid: totals[cid] if cid in totals else values.get(cid) for cid in spec.cell_ids}
+
+
+def _cell_ref(spec: FormatSpec, cell_id: str) -> tuple[str, str]:
+    sheet, address = workbook_layout(spec).locate(cell_id)
+    return sheet, address
+
+
+def _contributors(spec: FormatSpec, values: Values, refs: tuple[str, ...]) -> str:
+    parts = []
+    for ref in refs:
+        value = values.get(ref)
+        parts.append(f"{_cell_ref(spec, ref)[1]}={'空' if value is None else format_number(value)}")
+    return "、".join(parts)
+
+
+def _focus(rule: Rule) -> str:
+    """The cell a clerk should look at first: the total, or for a balance the carried-over row."""
+    return rule.lhs[0] if rule.defines else rule.rhs[-1]
+
+
+def check_rule(spec: FormatSpec, rule: Rule, values: Values) -> Finding | None:
+    """Check one rule expansion; a finding when ``sum(lhs) != sum(rhs)``."""
+    left = _sum(values, rule.lhs)
+    right = _sum(values, rule.rhs)
+    if left == right:
+        return None
+    focus = _focus(rule)
+    cell = spec.cells[focus]
+    table = spec.table(rule.table)
+    sheet, address = _cell_ref(spec, focus)
+    where = f"{table.short} {address}（{cell.label}）"
+    blank_side = [side for side in (rule.lhs, rule.rhs) if all(values.get(ref) is None for ref in side)]
+    args = {
+        "reported": left,
+        "expected": right,
+        "difference": left - right,
+        "cells": {ref: values.get(ref) for ref in rule.cells},
+    }
+    contributors = _contributors(spec, values, rule.cells)
+    if blank_side:
+        message = (
+            f"{where}：{rule.title}；{'合计' if blank_side[0] is rule.lhs else '各项'}未填写，"
+            f"应为 {format_number(right if blank_side[0] is rule.lhs else left)}。请填写后再报送。"
+            f"（{contributors}）"
+        )
+        code = "sum-blank"
+    elif rule.defines:
+        message = (
+            f"{where}：{rule.title}。填报 {format_number(left)}，应为 {format_number(right)}，"
+            f"相差 {format_number(left - right)}。参与计算：{contributors}"
+        )
+        code = "sum-mismatch"
+    else:
+        lname = rule.lhs_name or "左边"
+        rname = rule.rhs_name or "右边"
+        message = (
+            f"{where}：{rule.title}。{lname}={format_number(left)}，{rname}={format_number(right)}，"
+            f"相差 {format_number(left - right)}。参与计算：{contributors}"
+        )
+        code = "sum-mismatch"
+    return Finding(
+        code=code,
+        severity="warning" if code == "sum-blank" else rule.severity,
+        message=message,
+        sheet=sheet,
+        cell=address,
+        cell_ids=rule.cells,
+        rule=rule.id,
+        args={**args, "rule_key": rule.key},
+    )
+
+
+def check_rules(spec: FormatSpec, values: Values) -> list[Finding]:
+    """Every rule of the format against the given values (totals as reported)."""
+    findings = []
+    for rule in spec.rules:
+        finding = check_rule(spec, rule, values)
+        if finding is not None:
+            findings.append(finding)
+    return findings

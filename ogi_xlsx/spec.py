@@ -1,0 +1,396 @@
+"""The official report formats, loaded from their declarative definitions.
+
+Each format version is one JSON file in ``ogi_xlsx/formats/``, checked against
+``formats/meta-schema.json`` and then against the semantic checks below. Everything
+else in ogi-xlsx (JSON Schema, templates, the reader's cell map, rules, summaries) is
+derived from the :class:`FormatSpec` built here. Adding a format means adding a file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from importlib import resources
+from typing import Any, Literal
+
+ValueType = Literal["count", "signed_count", "amount"]
+
+VALUE_TYPE_LABELS: dict[str, str] = {
+    "count": "非负整数",
+    "signed_count": "整数（可为负数）",
+    "amount": "非负金额",
+}
+
+
+class FormatError(Exception):
+    """A format definition is invalid (a bug in the shipped data, not in a return)."""
+
+
+class UnknownFormatError(LookupError):
+    """No shipped format matches the requested id, alias or year."""
+
+
+@dataclass(frozen=True)
+class CoverField:
+    """One field of the cover sheet (封面)."""
+
+    id: str
+    label: str
+    type: Literal["text", "year", "date"]
+    identity: bool = False
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value cell of a report table, addressed by its stable id ``t3.r_new.c_natural``."""
+
+    id: str
+    table: str
+    row: str
+    column: str
+    row_label: str
+    column_label: str
+    row_groups: tuple[str, ...]
+    column_groups: tuple[str, ...]
+    type: ValueType
+    unit: str | None
+    computed: bool
+    block: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Row and column label as a clerk reads them, e.g. ``一、本年新收… / 自然人``."""
+        row = " ".join((*self.row_groups[1:], self.row_label)) if self.row_groups else self.row_label
+        col = " ".join((*self.column_groups[1:], self.column_label)) if self.column_groups else self.column_label
+        return f"{row} / {col}"
+
+    @property
+    def defined_name(self) -> str:
+        """The workbook defined name of this cell (dots are avoided for LibreOffice)."""
+        return defined_name_for(self.id)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One expansion of a declared sum rule: ``sum(lhs) == sum(rhs)``."""
+
+    id: str
+    key: str
+    table: str
+    severity: Literal["error", "warning", "info"]
+    title: str
+    lhs: tuple[str, ...]
+    rhs: tuple[str, ...]
+    lhs_name: str | None
+    rhs_name: str | None
+    defines: bool
+    binding: str | None
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """Every cell the rule involves, left side first."""
+        return self.lhs + self.rhs
+
+
+@dataclass(frozen=True)
+class Table:
+    """One report table (二, 三 or 四) with its cells in reading order."""
+
+    id: str
+    number: str
+    title: str
+    sheet: str
+    layout: Literal["blocks", "matrix", "strip"]
+    definition: dict[str, Any] = field(repr=False, compare=False)
+    cells: tuple[Cell, ...] = field(repr=False)
+
+    @property
+    def short(self) -> str:
+        """The name clerks use: 表二, 表三, 表四."""
+        return f"表{self.number}"
+
+
+@dataclass(frozen=True, eq=False)
+class FormatSpec:
+    """A complete format version, derived from one definition file."""
+
+    id: str
+    version: str
+    year_format: int
+    status: str
+    retired_versions: tuple[str, ...]
+    title: str
+    notice: str
+    notice_title: str
+    notice_date: str | None
+    first_year: int
+    last_year: int | None
+    cover: tuple[CoverField, ...]
+    tables: tuple[Table, ...]
+    rules: tuple[Rule, ...]
+    definition: dict[str, Any] = field(repr=False, compare=False)
+
+    @cached_property
+    def cells(self) -> dict[str, Cell]:
+        """Every cell by id, in reading order (table by table, row by row)."""
+        return {cell.id: cell for table in self.tables for cell in table.cells}
+
+    @cached_property
+    def cell_ids(self) -> tuple[str, ...]:
+        """All cell ids in reading order (table by table, row by row)."""
+        return tuple(self.cells)
+
+    @cached_property
+    def input_ids(self) -> tuple[str, ...]:
+        """Cells the unit types in."""
+        return tuple(c.id for c in self.cells.values() if not c.computed)
+
+    @cached_property
+    def computed_ids(self) -> tuple[str, ...]:
+        """Totals: cells whose value follows from the inputs."""
+        return tuple(c.id for c in self.cells.values() if c.computed)
+
+    @cached_property
+    def formulas(self) -> dict[str, Rule]:
+        """For every computed cell, the rule expansion that defines it (lhs == [cell])."""
+        formulas: dict[str, Rule] = {}
+        for rule in self.rules:
+            if rule.defines and rule.lhs[0] not in formulas:
+                formulas[rule.lhs[0]] = rule
+        return formulas
+
+    def table(self, table_id: str) -> Table:
+        for table in self.tables:
+            if table.id == table_id:
+                return table
+        raise KeyError(table_id)
+
+    def rules_involving(self, cell_id: str) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if cell_id in rule.cells)
+
+    def applies_to(self, year: int) -> bool:
+        return year >= self.first_year and (self.last_year is None or year <= self.last_year)
+
+    @property
+    def years_label(self) -> str:
+        """Report years in Chinese, e.g. ``2019—2020年度`` or ``2021年度起``."""
+        if self.last_year is None:
+            return f"{self.first_year}年度起"
+        return f"{self.first_year}—{self.last_year}年度"
+
+
+def defined_name_for(cell_id: str) -> str:
+    """``t3.r_new.c_natural`` -> ``ogi_t3_r_new_c_natural`` (a valid Excel/LibreOffice name)."""
+    return "ogi_" + cell_id.replace(".", "_")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read_json(name: str) -> dict[str, Any]:
+    text = resources.files("ogi_xlsx.formats").joinpath(name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@cache
+def meta_schema() -> dict[str, Any]:
+    """The meta-schema every format definition must satisfy."""
+    return _read_json("meta-schema.json")
+
+
+def definition_files() -> list[str]:
+    """Names of the shipped definition files, oldest format first."""
+    names = [
+        entry.name
+        for entry in resources.files("ogi_xlsx.formats").iterdir()
+        if re.fullmatch(r"ogi-\d{4}\.json", entry.name)
+    ]
+    return sorted(names)
+
+
+def _build_cells(table: dict[str, Any]) -> list[Cell]:
+    tid = table["id"]
+    cells: list[Cell] = []
+    if table["layout"] == "blocks":
+        for block in table["blocks"]:
+            for row in block["rows"]:
+                for col in block["columns"]:
+                    cells.append(
+                        Cell(
+                            id=f"{tid}.{row['id']}.{col['id']}",
+                            table=tid,
+                            row=row["id"],
+                            column=col["id"],
+                            row_label=row["label"],
+                            column_label=col["label"],
+                            row_groups=(block["label"],),
+                            column_groups=(),
+                            type=col["type"],
+                            unit=col.get("unit"),
+                            computed=bool(row.get("computed") or col.get("computed")),
+                            block=block["id"],
+                        )
+                    )
+        return cells
+    for row in table["rows"]:
+        for col in table["columns"]:
+            cells.append(
+                Cell(
+                    id=f"{tid}.{row['id']}.{col['id']}",
+                    table=tid,
+                    row=row["id"],
+                    column=col["id"],
+                    row_label=row["label"],
+                    column_label=col["label"],
+                    row_groups=tuple(row.get("groups", ())),
+                    column_groups=tuple(col.get("groups", ())),
+                    type=col.get("type", table["type"]),
+                    unit=col.get("unit"),
+                    computed=bool(row.get("computed") or col.get("computed")),
+                )
+            )
+    return cells
+
+
+def _expand_rules(raw: dict[str, Any]) -> list[Rule]:
+    rules: list[Rule] = []
+    for rule in raw["rules"]:
+        for_each = rule.get("for_each") or {}
+        ((var, values),) = for_each.items() if for_each else ((None, [None]),)
+        for value in values:
+
+            def fill(ref: str, var: str | None = var, value: str | None = value) -> str:
+                return ref.replace("{" + var + "}", value) if var else ref
+
+            rules.append(
+                Rule(
+                    id=rule["id"],
+                    key=f"{rule['id']}[{value}]" if var else rule["id"],
+                    table=rule["table"],
+                    severity=rule["severity"],
+                    title=rule["title"],
+                    lhs=tuple(fill(ref) for ref in rule["lhs"]),
+                    rhs=tuple(fill(ref) for ref in rule["rhs"]),
+                    lhs_name=rule.get("lhs_name"),
+                    rhs_name=rule.get("rhs_name"),
+                    defines=bool(rule.get("defines")),
+                    binding=value,
+                )
+            )
+    return rules
+
+
+def _check_semantics(spec: FormatSpec) -> list[str]:
+    """Checks the meta-schema cannot express; returns problems (empty when sound)."""
+    problems: list[str] = []
+    seen_ids: set[str] = set()
+    seen_names: set[str] = set()
+    seen_sheets: set[str] = set()
+    for table in spec.tables:
+        if table.sheet in seen_sheets:
+            problems.append(f"duplicate sheet name {table.sheet}")
+        seen_sheets.add(table.sheet)
+        for cell in table.cells:
+            if cell.id in seen_ids:
+                problems.append(f"duplicate cell id {cell.id}")
+            if cell.defined_name.lower() in seen_names:
+                problems.append(f"defined name collision for {cell.id}")
+            seen_ids.add(cell.id)
+            seen_names.add(cell.defined_name.lower())
+    for rule in spec.rules:
+        for ref in rule.cells:
+            if ref not in seen_ids:
+                problems.append(f"rule {rule.key} names unknown cell {ref}")
+        if rule.defines:
+            if len(rule.lhs) != 1:
+                problems.append(f"defining rule {rule.key} must have exactly one lhs cell")
+            elif rule.lhs[0] in seen_ids and not spec.cells[rule.lhs[0]].computed:
+                problems.append(f"defining rule {rule.key} defines input cell {rule.lhs[0]}")
+            if rule.lhs[0] in rule.rhs:
+                problems.append(f"rule {rule.key} is circular")
+    if not problems:
+        defined = spec.formulas
+        for cell_id in spec.computed_ids:
+            if cell_id not in defined:
+                problems.append(f"computed cell {cell_id} has no defining rule")
+    cover_ids = [f.id for f in spec.cover]
+    for required in ("unit_name", "unit_code", "year"):
+        if required not in cover_ids:
+            problems.append(f"cover lacks {required}")
+    return problems
+
+
+def build_spec(raw: dict[str, Any]) -> FormatSpec:
+    """Validate a format definition (meta-schema and semantics) and build its model."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(meta_schema())
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if errors:
+        details = "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors)
+        raise FormatError(f"format definition {raw.get('id', '?')} is invalid: {details}")
+    tables = tuple(
+        Table(
+            id=t["id"],
+            number=t["number"],
+            title=t["title"],
+            sheet=t["sheet"],
+            layout=t["layout"],
+            definition=t,
+            cells=tuple(_build_cells(t)),
+        )
+        for t in raw["tables"]
+    )
+    spec = FormatSpec(
+        id=raw["id"],
+        version=raw["version"],
+        year_format=raw["year_format"],
+        status=raw["status"],
+        retired_versions=tuple(raw["retired_versions"]),
+        title=raw["title"],
+        notice=raw["notice"],
+        notice_title=raw["notice_title"],
+        notice_date=raw.get("notice_date"),
+        first_year=raw["report_years"]["first"],
+        last_year=raw["report_years"]["last"],
+        cover=tuple(CoverField(**f) for f in raw["cover"]),
+        tables=tables,
+        rules=tuple(_expand_rules(raw)),
+        definition=raw,
+    )
+    problems = _check_semantics(spec)
+    if problems:
+        raise FormatError(f"format definition {spec.id} is inconsistent: " + "; ".join(problems))
+    return spec
+
+
+@cache
+def load_format(format_id: str) -> FormatSpec:
+    """Load one shipped format by id (``ogi-2021``), alias (``2021``) or year-format number."""
+    name = normalise_format_id(format_id)
+    if f"{name}.json" not in definition_files():
+        raise UnknownFormatError(format_id)
+    return build_spec(_read_json(f"{name}.json"))
+
+
+def normalise_format_id(value: str | int) -> str:
+    """``2021`` / ``"2021"`` / ``"ogi-2021"`` -> ``"ogi-2021"``."""
+    text = str(value).strip().lower()
+    if re.fullmatch(r"\d{4}", text):
+        return f"ogi-{text}"
+    return text
+
+
+def all_formats() -> list[FormatSpec]:
+    """Every shipped format, oldest first."""
+    return [load_format(name.removesuffix(".json")) for name in definition_files()]
+
+
+def format_for_year(year: int) -> FormatSpec:
+    """The format that applies to a report year (≤2020 → 2019 format, 2021 on → 2021 format)."""
+    for spec in reversed(all_formats()):
+        if spec.applies_to(year):
+            return spec
+    raise UnknownFormatError(f"no format applies to report year {year}")
