@@ -98,5 +98,11 @@ def main() -> None:
     app()
 
 
+# Commands living in their own modules register themselves on ``app`` when imported.
+# Each module imports only typer at the top; its heavy imports stay inside the commands.
+for _module in ():
+    __import__(f"ogi_xlsx.commands.{_module}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
