@@ -1,0 +1,566 @@
+"""Consolidate many units' returns into one summary (汇总), as a pure function.
+
+Input: one record per file (a validator ``FileReport`` or a :class:`MergeInput`), an
+optional roster (unit code -> name) and options. Output: a :class:`MergeResult` with the
+summed :class:`~ogi_xlsx.document.ReturnDocument` (identity = the summarising office),
+a status for every unit, the provenance of every file and each merged unit's values.
+
+Rules (issue 5):
+
+- only valid returns are summed, and nothing is counted twice: the same file (same
+  sha256) given twice is merged once and noted (``duplicate``); two different files for
+  one unit are a ``conflict`` and neither is summed, unless ``prefer="newest"`` takes the
+  most recently modified one;
+- the INPUT cells are summed (ints for counts, ``Decimal`` for money) and the totals are
+  recomputed with :func:`ogi_xlsx.rules.with_totals`; totals are never summed;
+- a blank input cell counts as 0; a cell every merged unit left blank is 0 in the summary
+  and listed in :attr:`MergeResult.blank_everywhere`;
+- mixed formats or report years cannot be summed: :class:`MergeError` (a usage error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any, Literal
+
+from ogi_xlsx.document import ReturnDocument
+from ogi_xlsx.findings import Finding, has_errors
+from ogi_xlsx.rules import Number, with_totals
+from ogi_xlsx.spec import FormatSpec, UnknownFormatError, format_for_year, load_format
+
+Status = Literal["merged", "duplicate", "missing", "invalid", "conflict", "unexpected"]
+
+STATUS_LABELS: dict[str, str] = {
+    "merged": "已汇总",
+    "duplicate": "已汇总（同一文件重复提交，只计一次）",
+    "missing": "未报送",
+    "invalid": "待补正（未汇总）",
+    "conflict": "提交了多个不同文件（未汇总）",
+    "unexpected": "不在报送名单中（未汇总）",
+    "unidentified": "无法识别单位（未汇总）",
+}
+
+# How a file was used: counted in the summary, a byte-identical copy of a counted file,
+# or not counted (invalid, conflicting, superseded, unexpected, unidentified).
+FileUse = Literal["counted", "copy", "not-counted"]
+FILE_USE_LABELS: dict[str, str] = {"counted": "计入汇总", "copy": "重复文件，未重复计入", "not-counted": "未计入"}
+
+
+class MergeError(Exception):
+    """The inputs cannot be summed at all (mixed formats or years): a usage error."""
+
+
+@dataclass(frozen=True)
+class MergeInput:
+    """One input file as the merge needs it (what a validator ``FileReport`` carries)."""
+
+    path: str
+    sha256: str
+    size: int
+    mtime: str  # ISO 8601, local time with offset
+    document: ReturnDocument | None
+    findings: tuple[Finding, ...] = ()
+    valid: bool = True
+    format: str | None = None
+    format_version: str | None = None
+    year: int | None = None
+    unit_code: str = ""
+    unit_name: str = ""
+    mtime_key: float = 0.0  # for --prefer newest (seconds since the epoch)
+
+    @property
+    def name(self) -> str:
+        """The file name without folders."""
+        return PurePath(self.path).name
+
+    @classmethod
+    def from_report(cls, report: Any) -> MergeInput:
+        """Adapt a validator ``FileReport`` (or anything with the same attributes)."""
+        if isinstance(report, MergeInput):
+            return report
+        doc = getattr(report, "document", None)
+        mtime_iso, mtime_key = _mtime(getattr(report, "mtime", None))
+        year = getattr(report, "year", None)
+        if year is None and doc is not None:
+            year = doc.year
+        fmt = getattr(report, "format", None) or (doc.format if doc is not None else None)
+        code = getattr(report, "unit_code", None) or (doc.unit_code if doc is not None else "") or ""
+        name = getattr(report, "unit_name", None) or (doc.unit_name if doc is not None else "") or ""
+        return cls(
+            path=str(getattr(report, "path", "")),
+            sha256=str(getattr(report, "sha256", "")),
+            size=int(getattr(report, "size", 0) or 0),
+            mtime=mtime_iso,
+            mtime_key=mtime_key,
+            document=doc,
+            findings=tuple(getattr(report, "findings", ()) or ()),
+            valid=bool(getattr(report, "valid", doc is not None)),
+            format=_format_id(fmt),
+            format_version=getattr(report, "format_version", None) or (doc.format_version if doc else None),
+            year=int(year) if year not in (None, "") else None,
+            unit_code=str(code).strip(),
+            unit_name=str(name).strip(),
+        )
+
+
+def _format_id(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return load_format(str(value)).id
+    except UnknownFormatError:
+        return str(value)
+
+
+def _mtime(value: Any) -> tuple[str, float]:
+    """(ISO text, sort key) from an epoch number, a datetime or an ISO string."""
+    if value is None or value == "":
+        return "", 0.0
+    if isinstance(value, (int, float)):
+        moment = datetime.fromtimestamp(value, tz=timezone.utc).astimezone()
+    elif isinstance(value, datetime):
+        moment = value if value.tzinfo else value.astimezone()
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value), 0.0
+        if moment.tzinfo is None:
+            moment = moment.astimezone()
+    return moment.isoformat(timespec="seconds"), moment.timestamp()
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """Provenance of one input file and how the merge used it."""
+
+    path: str
+    name: str
+    sha256: str
+    size: int
+    mtime: str
+    format_version: str | None
+    unit_code: str
+    unit_name: str
+    use: FileUse
+    valid: bool
+    findings: tuple[Finding, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    """One unit's place in the summary."""
+
+    code: str
+    name: str
+    status: Status
+    files: tuple[FileEntry, ...] = ()
+    counted: FileEntry | None = None
+    on_roster: bool = True
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Findings of the unit's files (the counted one first), errors first."""
+        files = ([self.counted] if self.counted else []) + [f for f in self.files if f is not self.counted]
+        out = [finding for f in files for finding in f.findings]
+        return tuple(sorted(out, key=lambda f: {"error": 0, "warning": 1}.get(f.severity or "", 2)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``units`` entry of ``merge --json``."""
+        shown = self.counted or (self.files[0] if len(self.files) == 1 else None)
+        entry: dict[str, Any] = {
+            "code": self.code,
+            "name": self.name,
+            "status": self.status,
+            "path": shown.path if shown else None,
+            "sha256": shown.sha256 if shown else None,
+            "on_roster": self.on_roster,
+        }
+        if self.note:
+            entry["note"] = self.note
+        if len(self.files) > 1 or self.status in ("invalid", "conflict"):
+            entry["files"] = [
+                {
+                    "path": f.path,
+                    "sha256": f.sha256,
+                    "mtime": f.mtime,
+                    "use": f.use,
+                    "valid": f.valid,
+                    "findings": [x.to_dict() for x in f.findings if x.severity == "error"],
+                }
+                for f in self.files
+            ]
+        return entry
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One merged unit's values (inputs as reported, totals recomputed)."""
+
+    code: str
+    name: str
+    values: dict[str, Number | None] = field(hash=False)
+    file: FileEntry
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The 报送情况 figures."""
+
+    expected: int  # 应报
+    submitted: int  # 已报 (expected units with at least one file)
+    passed: int  # 通过 (merged)
+    to_correct: int  # 待补正 (invalid or conflicting)
+    missing: int  # 未报
+    unexpected: int  # 名单外
+    duplicates: int  # 重复提交（已合并）
+    unidentified: int  # 无法识别单位的文件
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """Everything the summary workbook, the JSON and the terminal report show."""
+
+    spec: FormatSpec
+    document: ReturnDocument
+    units: tuple[UnitStatus, ...]
+    files: tuple[FileEntry, ...]
+    contributions: tuple[Contribution, ...]
+    unidentified: tuple[FileEntry, ...]
+    blank_everywhere: tuple[str, ...]
+    has_roster: bool
+
+    @property
+    def counts(self) -> Counts:
+        on_roster = [u for u in self.units if u.on_roster]
+        return Counts(
+            expected=len(on_roster),
+            submitted=sum(1 for u in on_roster if u.status != "missing"),
+            passed=sum(1 for u in on_roster if u.status in ("merged", "duplicate")),
+            to_correct=sum(1 for u in on_roster if u.status in ("invalid", "conflict")),
+            missing=sum(1 for u in on_roster if u.status == "missing"),
+            unexpected=sum(1 for u in self.units if u.status == "unexpected"),
+            duplicates=sum(1 for u in self.units if u.status == "duplicate"),
+            unidentified=len(self.unidentified),
+        )
+
+    @property
+    def complete(self) -> bool:
+        """True when every expected unit is summed and no file was left out for a problem."""
+        return not self.problems and not self.unidentified
+
+    @property
+    def problems(self) -> tuple[UnitStatus, ...]:
+        """Units that keep the summary from being complete."""
+        return tuple(u for u in self.units if u.status in ("missing", "invalid", "conflict", "unexpected"))
+
+    def units_json(self) -> list[dict[str, Any]]:
+        """``units`` of ``merge --json``: one entry per unit, then unidentified files."""
+        out = [u.to_dict() for u in self.units]
+        for f in self.unidentified:
+            out.append(
+                {
+                    "code": None,
+                    "name": None,
+                    "status": "unidentified",
+                    "path": f.path,
+                    "sha256": f.sha256,
+                    "on_roster": False,
+                    "files": [
+                        {
+                            "path": f.path,
+                            "sha256": f.sha256,
+                            "mtime": f.mtime,
+                            "use": f.use,
+                            "valid": f.valid,
+                            "findings": [x.to_dict() for x in f.findings if x.severity == "error"],
+                        }
+                    ],
+                }
+            )
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """``merge --json``: the summary return document, the unit list and the counts."""
+        c = self.counts
+        return {
+            "summary": self.document.to_json(),
+            "units": self.units_json(),
+            "counts": {
+                "expected": c.expected,
+                "submitted": c.submitted,
+                "passed": c.passed,
+                "to_correct": c.to_correct,
+                "missing": c.missing,
+                "unexpected": c.unexpected,
+                "duplicates": c.duplicates,
+                "unidentified": c.unidentified,
+            },
+            "complete": self.complete,
+            "blank_everywhere": list(self.blank_everywhere),
+        }
+
+
+# --------------------------------------------------------------------------- the merge
+
+
+def _entry(item: MergeInput, use: FileUse) -> FileEntry:
+    return FileEntry(
+        path=item.path,
+        name=item.name,
+        sha256=item.sha256,
+        size=item.size,
+        mtime=item.mtime,
+        format_version=item.format_version,
+        unit_code=item.unit_code,
+        unit_name=item.unit_name,
+        use=use,
+        valid=item.valid,
+        findings=item.findings,
+    )
+
+
+def _file_key(item: MergeInput) -> tuple[str, str, str]:
+    return (item.sha256, item.name, item.path)
+
+
+def _is_valid(item: MergeInput) -> bool:
+    return item.valid and item.document is not None and not has_errors(list(item.findings))
+
+
+def _summary_spec(items: list[MergeInput], year: int | None) -> tuple[FormatSpec, int]:
+    """The one format and year of the summary; refuses mixtures (unless ``year`` decides)."""
+    if year is not None:
+        try:
+            return format_for_year(year), year
+        except UnknownFormatError:
+            raise MergeError(f"报告年度 {year} 没有适用的报表格式。") from None
+    known = [i for i in items if i.year is not None and i.format is not None]
+    years = sorted({i.year for i in known if i.year is not None})
+    formats = sorted({i.format for i in known if i.format is not None})
+    if len(years) > 1 or len(formats) > 1:
+        parts = []
+        for y in years:
+            n = sum(1 for i in known if i.year == y)
+            parts.append(f"{y} 年度 {n} 个")
+        detail = "、".join(parts)
+        fmts = "、".join(formats)
+        raise MergeError(
+            f"这批报表的报告年度或格式不一致（{detail}；格式：{fmts}），不能汇总在一起。"
+            "请只放同一年度的报表，或用 --year 指定本次汇总的年度（其他年度的报表将列为待补正）。"
+        )
+    if not known:
+        raise MergeError("没有可识别报告年度的报表，无法确定汇总格式；请用 --year 指定年度。")
+    return load_format(formats[0]), years[0]
+
+
+def _off_year_finding(item: MergeInput, spec: FormatSpec, year: int) -> Finding | None:
+    if item.year is not None and item.year != year:
+        return Finding(
+            "year-mismatch",
+            f"报告年度为 {item.year}，本次汇总的是 {year} 年度报表。",
+            args={"year": item.year, "expected": year},
+        )
+    if item.format is not None and item.format != spec.id:
+        return Finding("format-year-mismatch", f"报表格式为 {item.format}，{year} 年度应使用 {spec.id} 格式。")
+    return None
+
+
+def merge_returns(
+    reports: Iterable[Any],
+    *,
+    roster: Mapping[str, str] | None = None,
+    year: int | None = None,
+    unit_code: str = "",
+    unit_name: str = "",
+    prefer: Literal["newest"] | None = None,
+    cover: Mapping[str, str] | None = None,
+) -> MergeResult:
+    """Merge validated returns into one summary (see the module docstring for the rules).
+
+    Args:
+        reports: ``FileReport``-like records or :class:`MergeInput` objects, any order.
+        roster: expected units, code -> name; without it every unit found is expected.
+        year: the report year of this summary; returns of other years become invalid.
+            Without it, all returns must share one year and format (else :class:`MergeError`).
+        unit_code, unit_name: the summary's own identity (the district).
+        prefer: ``"newest"`` resolves a conflict by the most recently modified file.
+        cover: cover fields of the summary (preparer, phone, reviewer, date).
+
+    Raises:
+        MergeError: the returns mix formats or years and no ``year`` was given.
+    """
+    items = sorted((MergeInput.from_report(r) for r in reports), key=_file_key)
+    spec, summary_year = _summary_spec(items, year)
+
+    # Returns of another year or format are invalid for this summary.
+    checked: list[MergeInput] = []
+    for item in items:
+        off = _off_year_finding(item, spec, summary_year)
+        if off is not None and off.code not in {f.code for f in item.findings}:
+            item = MergeInput(**{**item.__dict__, "findings": (*item.findings, off), "valid": False})
+        elif off is not None:
+            item = MergeInput(**{**item.__dict__, "valid": False})
+        checked.append(item)
+
+    by_unit: dict[str, list[MergeInput]] = {}
+    unidentified: list[FileEntry] = []
+    for item in checked:
+        if not item.unit_code:
+            unidentified.append(_entry(item, "not-counted"))
+        else:
+            by_unit.setdefault(item.unit_code, []).append(item)
+
+    roster = dict(roster) if roster is not None else None
+    codes = sorted(set(by_unit) | set(roster or {}))
+    units: list[UnitStatus] = []
+    contributions: list[Contribution] = []
+    files: list[FileEntry] = list(unidentified)
+    for code in codes:
+        unit_items = by_unit.get(code, [])
+        on_roster = roster is None or code in roster
+        name = (roster or {}).get(code) or _unit_name(unit_items)
+        status, unit_files, counted, note = _unit_status(unit_items, on_roster, prefer)
+        files.extend(unit_files)
+        units.append(
+            UnitStatus(
+                code=code,
+                name=name,
+                status=status,
+                files=tuple(unit_files),
+                counted=counted,
+                on_roster=on_roster,
+                note=note,
+            )
+        )
+        if counted is not None:
+            doc = next(i.document for i in unit_items if i.path == counted.path and i.sha256 == counted.sha256)
+            assert doc is not None
+            inputs = {cid: _number(doc.values.get(cid)) for cid in spec.input_ids}
+            contributions.append(Contribution(code=code, name=name, values=with_totals(spec, inputs), file=counted))
+
+    summed, blank_everywhere = _sum_inputs(spec, [c.values for c in contributions])
+    document = ReturnDocument(
+        format=spec.id,
+        format_version=spec.version,
+        year=summary_year,
+        unit_code=unit_code,
+        unit_name=unit_name,
+        values=with_totals(spec, summed),
+        cover=dict(cover or {}),
+    )
+    files.sort(key=lambda f: (f.unit_code, f.name, f.path, f.sha256))
+    return MergeResult(
+        spec=spec,
+        document=document,
+        units=tuple(units),
+        files=tuple(files),
+        contributions=tuple(contributions),
+        unidentified=tuple(sorted(unidentified, key=lambda f: (f.name, f.path, f.sha256))),
+        blank_everywhere=blank_everywhere,
+        has_roster=roster is not None,
+    )
+
+
+def _unit_name(items: list[MergeInput]) -> str:
+    names = sorted({i.unit_name for i in items if i.unit_name})
+    return names[0] if names else ""
+
+
+def _number(value: Any) -> Number | None:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        return None
+    return value
+
+
+def _unit_status(
+    items: list[MergeInput], on_roster: bool, prefer: str | None
+) -> tuple[Status, list[FileEntry], FileEntry | None, str]:
+    """Status, file entries (in a fixed order), the counted file and a note for one unit."""
+    if not items:
+        return "missing", [], None, ""
+    # One representative per distinct content; byte-identical copies ride along.
+    distinct: dict[str, list[MergeInput]] = {}
+    for item in items:
+        distinct.setdefault(item.sha256, []).append(item)
+    groups = sorted(distinct.values(), key=lambda g: _file_key(g[0]))
+
+    if not on_roster:
+        entries = [_entry(i, "not-counted") for g in groups for i in g]
+        return "unexpected", entries, None, "单位代码不在报送名单中，未计入汇总。"
+
+    chosen_group: list[MergeInput] | None
+    note = ""
+    if len(groups) == 1:
+        chosen_group = groups[0]
+    elif prefer == "newest":
+        ordered = sorted(groups, key=lambda g: max(i.mtime_key for i in g), reverse=True)
+        newest = max(i.mtime_key for i in ordered[0])
+        if sum(1 for g in groups if max(i.mtime_key for i in g) == newest) > 1:
+            chosen_group = None
+            note = f"提交了 {len(groups)} 个内容不同的文件，且修改时间相同，无法判断哪个是最新的；均未计入汇总。"
+        else:
+            chosen_group = ordered[0]
+            note = f"提交了 {len(groups)} 个内容不同的文件，按“采用最新”规则采用修改时间最晚的 {chosen_group[0].name}。"
+    else:
+        chosen_group = None
+        note = f"提交了 {len(groups)} 个内容不同的文件，无法判断以哪个为准，均未计入汇总；请单位确认后只保留一个。"
+
+    if chosen_group is None:
+        entries = [_entry(i, "not-counted") for g in groups for i in g]
+        return "conflict", entries, None, note
+
+    head = chosen_group[0]
+    if not _is_valid(head):
+        entries = [_entry(i, "not-counted") for g in groups for i in g]
+        return "invalid", entries, None, note
+    entries = []
+    counted = None
+    for g in groups:
+        for i, item in enumerate(g):
+            if g is chosen_group:
+                entry = _entry(item, "counted" if i == 0 else "copy")
+                counted = entry if i == 0 else counted
+            else:
+                entry = _entry(item, "not-counted")
+            entries.append(entry)
+    if len(chosen_group) > 1:
+        copies = "、".join(i.name for i in chosen_group)
+        dup = f"同一文件提交了 {len(chosen_group)} 次（{copies}），只计入一次。"
+        return "duplicate", entries, counted, (note + dup) if note else dup
+    return "merged", entries, counted, note
+
+
+def _sum_inputs(spec: FormatSpec, rows: list[Mapping[str, Number | None]]) -> tuple[dict[str, Number], tuple[str, ...]]:
+    """Sum every input cell over the merged units (blank = 0); also the cells blank everywhere."""
+    summed: dict[str, Number] = {}
+    blank_everywhere = []
+    for cid in spec.input_ids:
+        total: Number = Decimal(0) if spec.cells[cid].type == "amount" else 0
+        seen = False
+        for row in rows:
+            value = row.get(cid)
+            if value is not None:
+                total += value
+                seen = True
+        summed[cid] = total
+        if rows and not seen:
+            blank_everywhere.append(cid)
+    return summed, tuple(blank_everywhere)
