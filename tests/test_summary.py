@@ -1,0 +1,144 @@
+"""The summary's own sheets (报送情况, 分单位明细, 来源文件, 关键指标) and the whole workbook."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+from decimal import Decimal
+
+import openpyxl
+import pytest
+import xlsxwriter
+from test_merge import ERROR, make_doc, make_input, zeros
+
+from ogi_xlsx.layout import workbook_layout
+from ogi_xlsx.merge import merge_returns
+from ogi_xlsx.spec import load_format
+from ogi_xlsx.summary import (
+    BREAKDOWN_SHEET,
+    CHART_SHEET,
+    PROVENANCE_SHEET,
+    STATUS_SHEET,
+    key_figures,
+    summary_sheets,
+)
+
+SPEC = load_format("2021")
+EVIL = '=HYPERLINK("http://evil.invalid","点我")'
+
+
+def _result():
+    roster = {"A1": "甲街道", "A2": EVIL, "A3": "丙街道", "A4": "丁街道"}
+    a1 = make_doc("A1", {**zeros(), "t3.r_new.c_natural": 5, "t2.r_fees.c_fee_amount": Decimal("0.1")})
+    a2 = make_doc(
+        "A2",
+        {
+            **zeros(),
+            "t3.r_new.c_natural": 7,
+            "t3.r_open.c_natural": 7,
+            "t4.r_lit_after.c_upheld": 2,
+            "t2.r_fees.c_fee_amount": Decimal("0.2"),
+        },
+        name=EVIL,
+    )
+    a3 = make_doc("A3", {**zeros(), "t3.r_new.c_natural": 100})
+    inputs = [
+        make_input(a1, "returns/A1.xlsx"),
+        make_input(a2, "returns/+cmd|'calc'!A0.xlsx"),
+        make_input(a3, "returns/A3.xlsx", valid=False, findings=(ERROR,)),
+    ]
+    return merge_returns(inputs, roster=roster, unit_code="LC", unit_name="鲤城区")
+
+
+def _extra_sheets_only(result) -> bytes:
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    wb.set_properties({"created": datetime(2025, 1, 1)})
+    summary_sheets(result)(wb, {})
+    wb.close()
+    return buffer.getvalue()
+
+
+def test_key_figures_come_from_the_spec():
+    for fmt in ("2019", "2021"):
+        spec = load_format(fmt)
+        figures = dict(key_figures(spec))
+        assert len(figures) == 4
+        ids = [cid for group in figures.values() for cid in group]
+        assert all(spec.cells[cid].computed for cid in ids)
+        assert "t3.r_new.c_total" in ids and "t3.r_done_total.c_total" in ids
+        assert figures["行政复议"] == ("t4.r_review.c_total",)
+        assert set(figures["行政诉讼"]) == {"t4.r_lit_direct.c_total", "t4.r_lit_after.c_total"}
+
+
+def test_status_sheet_counts_and_units():
+    result = _result()
+    wb = openpyxl.load_workbook(io.BytesIO(_extra_sheets_only(result)))
+    ws = wb[STATUS_SHEET]
+    labels = {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(1, 15) if ws.cell(r, 1).value}
+    assert labels["应报单位"] == 4
+    assert labels["已报单位"] == 3
+    assert labels["通过（已汇总）"] == 2
+    assert labels["待补正（未汇总）"] == 1
+    assert labels["未报单位"] == 1
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=1)]
+    by_code = {row[1]: row for row in rows if row[1] in ("A1", "A2", "A3", "A4")}
+    assert by_code["A3"][3].startswith("待补正")
+    assert ERROR.message in by_code["A3"][7]
+    assert by_code["A3"][5] == 1
+    assert by_code["A4"][3] == "未报送"
+    assert by_code["A2"][2] == EVIL  # the name is text, not a formula
+
+
+def test_breakdown_sigma_and_reconciliation():
+    result = _result()
+    data = _extra_sheets_only(result)
+    formulas = openpyxl.load_workbook(io.BytesIO(data))[BREAKDOWN_SHEET]
+    cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True)[BREAKDOWN_SHEET]
+    ids = [formulas.cell(4, c).value for c in range(3, 3 + len(SPEC.cell_ids))]
+    assert ids == list(SPEC.cell_ids)
+    codes = [formulas.cell(r, 1).value for r in range(6, 8)]
+    assert codes == ["A1", "A2"]
+    sigma = next(r for r in range(1, 20) if formulas.cell(r, 1).value == "Σ")
+    layout = workbook_layout(SPEC)
+    for j, cid in enumerate(SPEC.cell_ids):
+        col = 3 + j
+        assert formulas.cell(sigma, col).value.startswith("=SUM(")
+        expected = result.document.values[cid]
+        assert Decimal(str(cached.cell(sigma, col).value)) == expected, cid
+        sheet, address = layout.locate(cid)
+        assert formulas.cell(sigma + 1, col).value == f"='{sheet}'!{address}"
+        assert cached.cell(sigma + 2, col).value == "✓"
+        unit_sum = sum(Decimal(str(cached.cell(r, col).value or 0)) for r in range(6, sigma))
+        assert unit_sum == expected, cid
+    assert cached.cell(sigma + 4, 1).value.startswith("✓")
+
+
+def test_provenance_and_chart():
+    result = _result()
+    data = _extra_sheets_only(result)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb[PROVENANCE_SHEET]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    assert [r[1] for r in rows] == ["A1.xlsx", "+cmd|'calc'!A0.xlsx", "A3.xlsx"]
+    assert {r[3] for r in rows} == {f.sha256 for f in result.files}
+    assert rows[0][10] == "计入汇总" and rows[2][10] == "未计入"
+    chart_ws = wb[CHART_SHEET]
+    assert [chart_ws.cell(3, c).value for c in range(3, 7)] == [label for label, _ in key_figures(SPEC)]
+    assert chart_ws.cell(5, 6).value == 2  # A2: 诉讼 = 复议后起诉 维持 2
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert any(n.startswith("xl/charts/chart") for n in z.namelist())
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+    # untrusted names and file names never become formulas
+    assert "HYPERLINK" not in "".join(x for x in xml.split("<f>")[1:] for x in [x.split("</f>")[0]])
+    assert "cmd|" not in "".join(x.split("</f>")[0] for x in xml.split("<f>")[1:])
+
+
+def test_extra_sheets_are_deterministic():
+    assert _extra_sheets_only(_result()) == _extra_sheets_only(_result())
+
+
+@pytest.fixture
+def template_writer():
+    return pytest.importorskip("ogi_xlsx.template", reason="the template writer is another helper's work")
