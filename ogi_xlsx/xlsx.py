@@ -5,16 +5,40 @@ Interface (stable; the validator, merge and tests code against it):
 - :func:`read_xlsx` reads a path or bytes into a :class:`RawWorkbook` and raises
   :class:`XlsxError` (with a finding code and a Chinese message) for files that cannot be
   used at all: empty, not a zip, legacy .xls, WPS .et, encrypted, truncated, zip bombs,
-  unsafe XML, over the size limits.
-- Only the standard library's zipfile and defusedxml are used: no formula evaluation,
-  no styles beyond what decides "is this number a date" and "is this cell locked".
+  unsafe XML, over the size limits. No other exception escapes, whatever the bytes.
+- Only the standard library's zipfile and the expat parser (with defusedxml where a part is
+  not plain UTF-8) are used: no formula evaluation, no styles beyond what decides "is this
+  number a date" and "is this cell locked".
+
+Safety model (issue 6):
+
+- The file is sniffed before unzipping (empty, OLE2 containers: .xls / .et / encrypted).
+- Declared sizes and compression ratios are checked before anything is inflated, and the
+  limits are enforced again while inflating (parts are read in chunks; declared sizes lie).
+- Every part is parsed incrementally; cell and element counts are enforced while parsing.
+- XML: OPC forbids DTDs in package parts, so any part containing ``<!DOCTYPE`` is rejected
+  (``file-unsafe``) before expat sees it. That removes entity expansion ("billion laughs")
+  and external entities (XXE) for UTF-8 parts, which lets the fast C parser do the work;
+  parts in another encoding go through defusedxml's parser (forbid_dtd) instead.
+- Strings longer than ``Limits.max_string_chars`` (Excel's own cell limit is 32,767) are
+  truncated and the cell is marked ``truncated=True``: one odd note must not make the whole
+  return unreadable, and the validator can still report it.
 """
 
 from __future__ import annotations
 
+import io
+import os
+import posixpath
+import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote
+from xml.etree.ElementTree import ParseError, TreeBuilder, XMLPullParser
 
 CellKind = Literal["n", "s", "str", "inlineStr", "b", "e", "d", "blank"]
 
@@ -40,16 +64,20 @@ class XlsxError(Exception):
         self.message = message
 
 
-@dataclass
+@dataclass(slots=True)
 class RawCell:
     """One cell as stored in the file.
 
     ``value``: ``str`` for text (shared, inline or formula-string results), ``int`` or
     ``Decimal`` for numbers (never float), ``bool`` for booleans, ``str`` like ``#REF!``
-    for errors (``kind == "e"``), ``None`` when the cell has no value. ``formula`` is the
-    formula text without the leading ``=`` (shared formulas expanded to their master's
-    text is not attempted: ``formula_shared`` is then True). ``is_date``: the number has a
-    date/time number format. ``locked``: False only when the cell's style unlocks it.
+    for errors (``kind == "e"``), the ISO text for ``kind == "d"``, ``None`` when the cell
+    has no value. A ``t="n"`` value that is not a finite number (hostile or broken files)
+    is kept as text with ``kind == "str"``. ``formula`` is the formula text without the
+    leading ``=``; for a shared formula's dependent cells (``formula_shared`` True) it is
+    the master's text translated to the cell (relative references shifted), or ``None``
+    when the master was not found. ``is_date``: the number has a date/time number format.
+    ``locked``: False only when the cell's style unlocks it. ``truncated``: the text was
+    longer than ``Limits.max_string_chars`` and was cut.
     """
 
     value: str | int | Decimal | bool | None
@@ -58,31 +86,846 @@ class RawCell:
     formula_shared: bool = False
     is_date: bool = False
     locked: bool = True
+    truncated: bool = False
 
 
 @dataclass
 class RawSheet:
-    """One worksheet: cells by 0-based (row, col), merges in A1 ranges, protection."""
+    """One worksheet: cells by 0-based (row, col), merges in A1 ranges, protection.
+
+    ``sheet_type`` is ``worksheet`` or, for sheets without cells, ``chartsheet`` /
+    ``dialogsheet`` / ``macrosheet`` / ``missing`` (the workbook names a part that is not
+    in the file: LibreOffice and Excel would refuse it, we keep the name for the report).
+    """
 
     name: str
     state: Literal["visible", "hidden", "veryHidden"] = "visible"
     cells: dict[tuple[int, int], RawCell] = field(default_factory=dict)
     merges: list[str] = field(default_factory=list)
     protected: bool = False
+    sheet_type: str = "worksheet"
+    path: str = ""
 
 
 @dataclass
 class RawWorkbook:
-    """What a returned workbook holds that ogi-xlsx cares about."""
+    """What a returned workbook holds that ogi-xlsx cares about.
+
+    ``defined_names``: workbook-scoped names (name -> reference text such as
+    ``'表三'!$D$6``); a sheet-scoped name is added here only when no workbook-scoped name
+    has the same name, and all sheet-scoped names are in ``local_names`` keyed by
+    (sheet name, name).
+    """
 
     sheets: list[RawSheet]
     defined_names: dict[str, str] = field(default_factory=dict)
     custom_properties: dict[str, str] = field(default_factory=dict)
     structure_locked: bool = False
     application: str | None = None
+    local_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    strict: bool = False
 
     def sheet(self, name: str) -> RawSheet | None:
         for sheet in self.sheets:
             if sheet.name == name:
                 return sheet
         return None
+
+
+# --------------------------------------------------------------------------- messages
+
+_RESAVE = "请在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后重新提交。"
+
+MESSAGES: dict[str, str] = {
+    "file-empty": "文件是空的（0 字节），可能在传送或下载时出错。请从原始位置重新复制或重新导出后提交。",
+    "file-xls": "文件是旧版 Excel 97-2003 格式（.xls），请在 Excel 或 WPS 中“另存为” Excel 工作簿（.xlsx）后重新提交。",
+    "file-et": "文件是 WPS 表格格式（.et），请在 WPS 中“另存为” Excel 工作簿（.xlsx）后重新提交。",
+    "file-encrypted": (
+        "文件设置了打开密码，无法读取。请在 Excel（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）"
+        "或 WPS（文件 → 文档加密 → 密码加密，清空密码）中取消打开密码，保存为 .xlsx 后重新提交。"
+    ),
+    "file-not-xlsx": "文件不是 Excel 工作簿（.xlsx）。请使用下发的模板填报，" + _RESAVE,
+    "file-corrupt": "文件已损坏或不完整，无法读取。请在 Excel 或 WPS 中打开检查，重新保存为 .xlsx 后提交；如打不开，请重新传送原文件。",
+    "file-too-large": "文件过大，超出审核程序的处理上限。请删除与报表无关的工作表、图片和多余的行列，" + _RESAVE,
+    "file-unsafe": "文件中含有不安全或异常的内容，已拒绝读取（文件未被打开执行）。请在 Excel 或 WPS 中打开报表，"
+    + _RESAVE,
+    "file-unreadable": "无法读取文件（文件不存在、没有读取权限或正被其他程序占用）。请确认文件位置后重试。",
+}
+
+
+def _fail(code: str, detail: str = "") -> XlsxError:
+    message = MESSAGES[code]
+    if detail:
+        message = f"{message}（{detail}）"
+    return XlsxError(code, message)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+# --------------------------------------------------------------------------- namespaces
+
+_MAIN_NS = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+_REL_ID_KEYS = (
+    "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id",
+    "{http://purl.oclc.org/ooxml/officeDocument/relationships}id",
+)
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+# Clark tag -> local name for the spreadsheet namespaces (both transitional and strict, and
+# no namespace at all for sloppy writers); other namespaces map to "" (ignored).
+_LOCAL: dict[str, str] = {}
+
+
+def _local(tag: str) -> str:
+    name = _LOCAL.get(tag)
+    if name is None:
+        if tag[:1] == "{":
+            ns, _, rest = tag[1:].partition("}")
+            name = rest if ns in _MAIN_NS else ""
+        else:
+            name = tag
+        if len(_LOCAL) < 10_000:
+            _LOCAL[tag] = name
+    return name
+
+
+def _anylocal(tag: str) -> str:
+    """Local name whatever the namespace (for rels, docProps)."""
+    return tag.rpartition("}")[2]
+
+
+# --------------------------------------------------------------------------- sniffing
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _u16(name: str) -> bytes:
+    return name.encode("utf-16-le")
+
+
+def _sniff_ole(data: bytes, suffix: str) -> XlsxError:
+    if _u16("EncryptedPackage") in data or _u16("EncryptionInfo") in data:
+        return _fail("file-encrypted")
+    if suffix in (".et", ".ett") or _u16("ETExtData") in data:
+        return _fail("file-et")
+    if _u16("WordDocument") in data:
+        return _fail("file-not-xlsx", "这是 Word 文档（.doc）")
+    if _u16("Workbook") in data or _u16("Book") in data or _u16("WorkBook") in data:
+        return _fail("file-xls")
+    if suffix == ".xls":
+        return _fail("file-xls")
+    return _fail("file-not-xlsx", "这是旧版 Office 文件，不是 .xlsx 工作簿")
+
+
+def _sniff_other(head: bytes) -> XlsxError:
+    low = head[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if low.startswith(b"%pdf"):
+        return _fail("file-not-xlsx", "这是 PDF 文件，请提交 Excel 报表而不是打印件")
+    if low.startswith((b"<html", b"<!doctype html", b"<table", b"mime-version")):
+        return _fail("file-not-xlsx", "这是网页（HTML）格式，只是扩展名为 Excel")
+    if low.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return _fail("file-not-xlsx", "这是 Excel 2003 XML 表格")
+    if low.startswith(b"<?xml") or low.startswith(b"<"):
+        return _fail("file-not-xlsx", "这是 XML 或网页文件")
+    if head[:4] in (b"Rar!", b"7z\xbc\xaf") or head[:2] == b"\x1f\x8b":
+        return _fail("file-not-xlsx", "这是压缩包，请解压后提交其中的 .xlsx 文件")
+    return _fail("file-not-xlsx")
+
+
+# --------------------------------------------------------------------------- part reading
+
+_CHUNK = 1 << 20
+_DOCTYPE = b"<!DOCTYPE"
+_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_UTF8_NAMES = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
+
+
+class _Package:
+    """The opened zip with its limits: reads parts once, in bounded chunks."""
+
+    def __init__(self, zf: zipfile.ZipFile, limits: Limits) -> None:
+        self.zf = zf
+        self.limits = limits
+        self.inflated = 0
+        self.names: dict[str, zipfile.ZipInfo] = {}
+        for info in zf.infolist():
+            key = info.filename.replace("\\", "/").lstrip("/").lower()
+            self.names[key] = info
+
+    def info(self, path: str) -> zipfile.ZipInfo | None:
+        return self.names.get(path.lstrip("/").lower())
+
+    def check_declared(self, needed: list[zipfile.ZipInfo]) -> None:
+        """Zip-bomb checks on the central directory, before inflating anything."""
+        lim = self.limits
+        total = 0
+        for info in self.zf.infolist():
+            total += info.file_size
+            if info.file_size > (1 << 20) and info.file_size > lim.max_ratio * max(info.compress_size, 1):
+                raise _fail("file-unsafe", f"压缩包内“{info.filename}”的压缩比异常（疑似“压缩炸弹”）")
+        if total > lim.max_uncompressed_bytes:
+            raise _fail("file-too-large", f"解压后共 {_mb(total)}，上限 {_mb(lim.max_uncompressed_bytes)}")
+        for info in needed:
+            if info.file_size > lim.max_part_bytes:
+                raise _fail(
+                    "file-too-large", f"“{info.filename}”解压后 {_mb(info.file_size)}，上限 {_mb(lim.max_part_bytes)}"
+                )
+
+    def events(self, info: zipfile.ZipInfo, events: tuple[str, ...] = ("end",)):
+        """Parse one part incrementally, yielding ElementTree (event, element) pairs."""
+        lim = self.limits
+        part_bytes = 0
+        tail = b""
+        parser: XMLPullParser | None = None
+        with self.zf.open(info) as stream:
+            while True:
+                chunk = stream.read(_CHUNK)
+                if not chunk:
+                    break
+                part_bytes += len(chunk)
+                self.inflated += len(chunk)
+                if part_bytes > lim.max_part_bytes or part_bytes > info.file_size:
+                    raise _fail("file-too-large", f"“{info.filename}”解压后超过 {_mb(lim.max_part_bytes)}")
+                if self.inflated > lim.max_uncompressed_bytes:
+                    raise _fail("file-too-large", f"解压后超过 {_mb(lim.max_uncompressed_bytes)}")
+                if parser is None:
+                    parser = _make_parser(chunk, events)
+                if _DOCTYPE in tail + chunk[:16] or _DOCTYPE in chunk:
+                    raise _fail("file-unsafe", f"“{info.filename}”含有 DTD/实体声明")
+                tail = chunk[-16:]
+                parser.feed(chunk)
+                yield from parser.read_events()
+        if parser is None:
+            raise _fail("file-corrupt", f"“{info.filename}”是空的")
+        parser.close()
+        yield from parser.read_events()
+
+
+def _make_parser(first: bytes, events: tuple[str, ...]) -> XMLPullParser:
+    head = first[:200]
+    plain = not (head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4])
+    if plain:
+        m = _ENCODING_RE.match(head.removeprefix(b"\xef\xbb\xbf"))
+        plain = m is None or m.group(1).lower() in _UTF8_NAMES
+    if plain:
+        return XMLPullParser(events)
+    # Not UTF-8: the DOCTYPE byte scan cannot see through the encoding; let defusedxml's
+    # parser refuse DTDs and entities instead (slower, and never used by real producers).
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    return XMLPullParser(events, _parser=DefusedXMLParser(target=TreeBuilder(), forbid_dtd=True))
+
+
+# --------------------------------------------------------------------------- small helpers
+
+_REF_CACHE: dict[str, tuple[int, int]] = {}
+_REF_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+_MAX_ROW = 1_048_576
+_MAX_COL = 16_384
+
+
+def _parse_ref(ref: str) -> tuple[int, int] | None:
+    pos = _REF_CACHE.get(ref)
+    if pos is not None:
+        return pos
+    m = _REF_RE.fullmatch(ref)
+    if m is None:
+        return None
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    row = int(m.group(2))
+    if not (1 <= row <= _MAX_ROW and 1 <= col <= _MAX_COL):
+        return None
+    pos = (row - 1, col - 1)
+    if len(_REF_CACHE) < 100_000:
+        _REF_CACHE[ref] = pos
+    return pos
+
+
+def _col_letters(col: int) -> str:
+    out = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+_ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _number(text: str) -> int | Decimal | None:
+    """Excel's stored number text as int (integral digits) or exact Decimal; None if not a number."""
+    text = text.strip()
+    if _INT_RE.fullmatch(text):
+        if len(text) > 400:
+            return None
+        return int(text)
+    if len(text) > 400:
+        return None
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    if not value.is_finite():
+        return None
+    # Excel numbers are doubles (|exponent| <= ~308); bigger ones would only blow up later sums.
+    if value and not -400 < value.adjusted() < 400:
+        return None
+    return value
+
+
+def _unescape(text: str) -> str:
+    # OOXML ST_Xstring escapes control characters as _xHHHH_ (and a literal "_x" as _x005F_x).
+    if "_x" in text:
+        return _ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text
+
+
+def _truthy(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in ("1", "true", "on")
+
+
+def _rich_text(el) -> str:
+    """Text of an ``si`` / ``is`` element: ``t`` plus every run's ``t``; phonetic runs skipped."""
+    parts = []
+    for child in el:
+        local = _local(child.tag)
+        if local == "t":
+            parts.append(child.text or "")
+        elif local == "r":
+            for sub in child:
+                if _local(sub.tag) == "t":
+                    parts.append(sub.text or "")
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- styles
+
+# Builtin date/time formats (ECMA-376 18.8.30) plus the zh-CN locale builtins 27-36 and 50-58
+# that Chinese Excel and WPS use for 年月日 dates without writing a <numFmt>.
+_DATE_BUILTINS = frozenset([*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59)])
+_FMT_STRIP_RE = re.compile(r'"[^"]*"|\\.|_.|\*.|\[(?![hms]+\])[^\]]*\]', re.IGNORECASE)
+_DATE_TOKEN_RE = re.compile(r"[ydhs年月日时分秒]|\[[hms]+\]|am/pm|a/p|上午|下午", re.IGNORECASE)
+
+
+def _is_date_format(code: str) -> bool:
+    """True when an Excel number format code shows a date or time."""
+    section = code.split(";", 1)[0]
+    stripped = _FMT_STRIP_RE.sub("", section)
+    if stripped.strip().lower() == "general":
+        return False
+    return _DATE_TOKEN_RE.search(stripped) is not None
+
+
+def _read_styles(pkg: _Package, info: zipfile.ZipInfo | None) -> list[tuple[bool, bool]]:
+    """cellXfs as (is_date, locked) per style index; stops parsing after cellXfs."""
+    if info is None:
+        return []
+    formats: dict[int, str] = {}
+    xfs: list[tuple[bool, bool]] = []
+    count = 0
+    for _event, el in pkg.events(info):
+        count += 1
+        if count > pkg.limits.max_cells * 4:
+            raise _fail("file-too-large", "样式表过大")
+        local = _local(el.tag)
+        if local == "numFmts":
+            for fmt in el:
+                if _local(fmt.tag) == "numFmt":
+                    try:
+                        formats[int(fmt.get("numFmtId", ""))] = fmt.get("formatCode") or ""
+                    except ValueError:
+                        continue
+            el.clear()
+        elif local == "cellXfs":
+            for xf in el:
+                if _local(xf.tag) != "xf":
+                    continue
+                try:
+                    fmt_id = int(xf.get("numFmtId") or 0)
+                except ValueError:
+                    fmt_id = 0
+                code = formats.get(fmt_id)
+                is_date = fmt_id in _DATE_BUILTINS if code is None else _is_date_format(code)
+                locked = True
+                for sub in xf:
+                    if _local(sub.tag) == "protection":
+                        locked = sub.get("locked", "1").strip().lower() not in ("0", "false")
+                xfs.append((is_date, locked))
+            break
+        elif local in ("fonts", "fills", "borders", "cellStyleXfs", "dxfs"):
+            el.clear()
+    return xfs
+
+
+# --------------------------------------------------------------------------- shared strings
+
+
+def _read_shared_strings(pkg: _Package, info: zipfile.ZipInfo | None) -> tuple[list[str], set[int]]:
+    strings: list[str] = []
+    truncated: set[int] = set()
+    if info is None:
+        return strings, truncated
+    limit = pkg.limits.max_string_chars
+    max_items = pkg.limits.max_cells
+    for count, (_event, el) in enumerate(pkg.events(info)):
+        if _local(el.tag) == "si":
+            text = _unescape(_rich_text(el))
+            if len(text) > limit:
+                text = text[:limit]
+                truncated.add(len(strings))
+            strings.append(text)
+            el.clear()
+            if len(strings) > max_items:
+                raise _fail("file-too-large", f"共享字符串超过 {max_items} 个")
+        elif count > max_items * 8:
+            raise _fail("file-too-large", "共享字符串表过大")
+    return strings, truncated
+
+
+# --------------------------------------------------------------------------- formulas
+
+_FORMULA_TOKEN_RE = re.compile(
+    r"""("(?:[^"]|"")*")"""  # string literal
+    r"""|('(?:[^']|'')*'!)"""  # quoted sheet name
+    r"""|(?<![A-Za-z0-9_.\\])(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})(?![A-Za-z0-9_(])"""
+)
+
+
+def _translate(formula: str, drow: int, dcol: int) -> str:
+    """Shift the relative A1 references of a shared formula's master text to another cell."""
+    if drow == 0 and dcol == 0:
+        return formula
+
+    def shift(m: re.Match[str]) -> str:
+        if m.group(1) or m.group(2):
+            return m.group(0)
+        col_abs, letters, row_abs, digits = m.group(3), m.group(4), m.group(5), m.group(6)
+        col = 0
+        for ch in letters.upper():
+            col = col * 26 + ord(ch) - 64
+        row = int(digits)
+        if col > _MAX_COL:
+            return m.group(0)
+        if not col_abs:
+            col += dcol
+        if not row_abs:
+            row += drow
+        if col < 1 or row < 1 or col > _MAX_COL or row > _MAX_ROW:
+            return "#REF!"
+        return f"{col_abs}{_col_letters(col - 1)}{row_abs}{row}"
+
+    return _FORMULA_TOKEN_RE.sub(shift, formula)
+
+
+# --------------------------------------------------------------------------- worksheets
+
+
+def _read_sheet(
+    pkg: _Package,
+    info: zipfile.ZipInfo,
+    sheet: RawSheet,
+    strings: list[str],
+    truncated_strings: set[int],
+    xfs: list[tuple[bool, bool]],
+    budget: list[int],
+) -> None:
+    """Fill ``sheet`` from a worksheet part; ``budget`` = [cells left, elements left]."""
+    cells = sheet.cells
+    n_strings = len(strings)
+    n_xfs = len(xfs)
+    limit = pkg.limits.max_string_chars
+    shared: dict[str, tuple[str, int, int]] = {}
+    cells_left, elements_left = budget
+    prev_row = -1
+    local_of = _LOCAL
+    for _event, el in pkg.events(info):
+        elements_left -= 1
+        tag = el.tag
+        local = local_of.get(tag)
+        if local is None:
+            local = _local(tag)
+        if local != "row":
+            if local in ("c", "v", "f", "t", "is", "r", "rPh", "rPr", ""):
+                if elements_left < 0:
+                    raise _fail("file-too-large", f"工作表“{sheet.name}”内容过多")
+                continue
+            if local == "mergeCell":
+                ref = el.get("ref")
+                if ref:
+                    sheet.merges.append(ref)
+                    cells_left -= 1
+            elif local == "sheetProtection":
+                sheet.protected = _truthy(el.get("sheet"))
+            if elements_left < 0 or cells_left < 0:
+                raise _fail("file-too-large", f"工作表“{sheet.name}”内容过多")
+            el.clear()
+            continue
+        # A finished <row>: its cells, then drop them (rows stay as empty elements).
+        r_attr = el.get("r")
+        if r_attr is not None:
+            try:
+                row = int(r_attr) - 1
+            except ValueError:
+                raise _fail("file-corrupt", f"工作表“{sheet.name}”的行号“{r_attr[:20]}”无效") from None
+        else:
+            row = prev_row + 1
+        col = -1
+        for c in el:
+            if local_of.get(c.tag) != "c" and _local(c.tag) != "c":
+                continue
+            ref = c.get("r")
+            if ref is not None:
+                pos = _parse_ref(ref)
+                if pos is None:
+                    raise _fail("file-corrupt", f"工作表“{sheet.name}”的单元格地址“{ref[:20]}”无效")
+                row, col = pos
+            else:
+                col += 1
+            kind = c.get("t", "n")
+            v_text = None
+            f_el = None
+            is_el = None
+            for sub in c:
+                sl = local_of.get(sub.tag)
+                if sl is None:
+                    sl = _local(sub.tag)
+                if sl == "v":
+                    v_text = sub.text or ""
+                elif sl == "f":
+                    f_el = sub
+                elif sl == "is":
+                    is_el = sub
+            is_date = False
+            locked = True
+            style = c.get("s")
+            if style is not None and style != "0":
+                try:
+                    idx = int(style)
+                except ValueError:
+                    idx = -1
+                if 0 <= idx < n_xfs:
+                    is_date, locked = xfs[idx]
+            elif n_xfs:
+                is_date, locked = xfs[0]
+            truncated = False
+            value: str | int | Decimal | bool | None
+            if kind == "n":
+                if v_text is None:
+                    value = None
+                else:
+                    value = _number(v_text)
+                    if value is None:
+                        value, kind = v_text[:limit], "str"
+                        is_date = False
+            elif kind == "s":
+                if v_text is None:
+                    value = None
+                else:
+                    try:
+                        idx = int(v_text)
+                    except ValueError:
+                        idx = -1
+                    if not 0 <= idx < n_strings:
+                        raise _fail(
+                            "file-corrupt",
+                            f"工作表“{sheet.name}”{_col_letters(col)}{row + 1} 引用了不存在的共享字符串",
+                        )
+                    value = strings[idx]
+                    truncated = idx in truncated_strings
+                is_date = False
+            elif kind == "str" or kind == "e":
+                value = _unescape(v_text) if v_text is not None else ("" if f_el is not None else None)
+                is_date = False
+            elif kind == "inlineStr":
+                value = _unescape(_rich_text(is_el)) if is_el is not None else v_text
+                is_date = False
+            elif kind == "b":
+                value = None if v_text is None else v_text.strip().lower() in ("1", "true")
+                is_date = False
+            elif kind == "d":
+                value = v_text
+                is_date = True
+            else:  # unknown type: keep the text, call it a string
+                value, kind = v_text, "str"
+                is_date = False
+            if isinstance(value, str) and len(value) > limit:
+                value = value[:limit]
+                truncated = True
+            formula = None
+            formula_shared = False
+            if f_el is not None:
+                formula = f_el.text
+                if formula is not None:
+                    formula = formula.removeprefix("=")
+                if f_el.get("t") == "shared":
+                    si = f_el.get("si")
+                    if formula and f_el.get("ref") is not None and si is not None:
+                        shared[si] = (formula, row, col)
+                    elif not formula:
+                        formula_shared = True
+                        master = shared.get(si) if si is not None else None
+                        formula = _translate(master[0], row - master[1], col - master[2]) if master else None
+            elif value is None:
+                kind = "blank"
+            cells[(row, col)] = RawCell(value, kind, formula, formula_shared, is_date, locked, truncated)
+        prev_row = row
+        cells_left -= len(el)
+        if cells_left < 0 or elements_left < 0:
+            raise _fail("file-too-large", f"单元格数量超过上限 {pkg.limits.max_cells}（工作表“{sheet.name}”）")
+        el.clear()
+    budget[0] = cells_left
+    budget[1] = elements_left
+
+
+# --------------------------------------------------------------------------- package structure
+
+
+def _rels(pkg: _Package, source: str) -> list[tuple[str, str, str]]:
+    """(id, type, resolved target path) of a part's relationships; [] when absent."""
+    folder, _, name = source.rpartition("/")
+    rels_path = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+    info = pkg.info(rels_path)
+    if info is None:
+        return []
+    out = []
+    for _event, el in pkg.events(info):
+        if _anylocal(el.tag) != "Relationship":
+            continue
+        if (el.get("TargetMode") or "").lower() == "external":
+            continue
+        target = unquote((el.get("Target") or "").replace("\\", "/"))
+        if target.startswith("/"):
+            path = target.lstrip("/")
+        else:
+            path = posixpath.normpath(posixpath.join(folder, target)) if folder else posixpath.normpath(target)
+        out.append((el.get("Id") or "", el.get("Type") or "", path.lstrip("/")))
+        if len(out) > 100_000:
+            raise _fail("file-too-large", "关系表过大")
+    return out
+
+
+def _simple_values(pkg: _Package, info: zipfile.ZipInfo | None) -> list:
+    """Every element of a small part (docProps), any namespace."""
+    if info is None:
+        return []
+    out = []
+    for _event, el in pkg.events(info):
+        out.append(el)
+        if len(out) > 100_000:
+            raise _fail("file-too-large", "文档属性过多")
+    return out
+
+
+def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise _fail("file-corrupt", "压缩结构不完整，可能下载或传送中断") from exc
+    with zf:
+        pkg = _Package(zf, limits)
+        root_rels = _rels(pkg, "")
+        wb_path = None
+        app_path = "docProps/app.xml"
+        custom_path = "docProps/custom.xml"
+        for _rid, rtype, target in root_rels:
+            if rtype.endswith("/officeDocument") and wb_path is None:
+                wb_path = target
+            elif rtype.endswith("/extended-properties"):
+                app_path = target
+            elif rtype.endswith("/custom-properties"):
+                custom_path = target
+        if wb_path is None or pkg.info(wb_path) is None:
+            wb_path = "xl/workbook.xml"
+        wb_info = pkg.info(wb_path)
+        if wb_info is None:
+            raise _not_workbook(pkg)
+        if wb_info.filename.lower().endswith(".bin"):
+            raise _fail("file-not-xlsx", "这是二进制工作簿（.xlsb）")
+
+        wb_rels = {rid: (rtype, target) for rid, rtype, target in _rels(pkg, wb_path)}
+        styles_info = shared_info = None
+        for rtype, target in wb_rels.values():
+            if rtype.endswith("/styles"):
+                styles_info = pkg.info(target)
+            elif rtype.endswith("/sharedStrings"):
+                shared_info = pkg.info(target)
+        folder = wb_path.rpartition("/")[0]
+        if styles_info is None:
+            styles_info = pkg.info(posixpath.join(folder, "styles.xml"))
+        if shared_info is None:
+            shared_info = pkg.info(posixpath.join(folder, "sharedStrings.xml"))
+
+        # workbook.xml: sheets, defined names, structure lock
+        sheets: list[RawSheet] = []
+        sheet_parts: list[zipfile.ZipInfo | None] = []
+        raw_names: list[tuple[str, str | None, str]] = []
+        structure_locked = False
+        strict = False
+        pkg.check_declared([i for i in (wb_info, styles_info, shared_info) if i is not None])
+        for _event, el in pkg.events(wb_info):
+            local = _local(el.tag)
+            if local == "sheet":
+                if el.tag.startswith("{" + _STRICT_MAIN):
+                    strict = True
+                name = el.get("name") or ""
+                state = el.get("state") or "visible"
+                if state not in ("visible", "hidden", "veryHidden"):
+                    state = "visible"
+                rid = next((el.get(k) for k in _REL_ID_KEYS if el.get(k) is not None), None)
+                if rid is None:
+                    rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+                rtype, target = wb_rels.get(rid or "", ("", ""))
+                part = pkg.info(target) if target else None
+                sheet_type = "worksheet"
+                if part is None:
+                    sheet_type = "missing"
+                elif not rtype.endswith("/worksheet"):
+                    sheet_type = _SHEET_TYPES.get(rtype.rpartition("/")[2], "worksheet")
+                sheets.append(RawSheet(name=name, state=state, sheet_type=sheet_type, path=target))
+                sheet_parts.append(part if sheet_type == "worksheet" else None)
+                if len(sheets) > 10_000:
+                    raise _fail("file-too-large", "工作表过多")
+            elif local == "definedName":
+                raw_names.append((el.get("name") or "", el.get("localSheetId"), el.text or ""))
+                if len(raw_names) > limits.max_cells:
+                    raise _fail("file-too-large", "名称过多")
+            elif local == "workbookProtection":
+                structure_locked = _truthy(el.get("lockStructure"))
+            if local != "sheets" and local != "definedNames":
+                el.clear()
+        pkg.check_declared([p for p in sheet_parts if p is not None])
+
+        defined: dict[str, str] = {}
+        local_names: dict[tuple[str, str], str] = {}
+        for name, scope, text in raw_names:
+            if scope is None:
+                defined.setdefault(name, text)
+        for name, scope, text in raw_names:
+            if scope is None:
+                continue
+            try:
+                sheet_name = sheets[int(scope)].name
+            except (ValueError, IndexError):
+                continue
+            local_names.setdefault((sheet_name, name), text)
+            defined.setdefault(name, text)
+
+        xfs = _read_styles(pkg, styles_info)
+        strings, truncated = _read_shared_strings(pkg, shared_info)
+        budget = [limits.max_cells, limits.max_cells * 12 + 10_000]
+        for sheet, part in zip(sheets, sheet_parts, strict=True):
+            if part is not None:
+                _read_sheet(pkg, part, sheet, strings, truncated, xfs, budget)
+        del strings
+
+        application = None
+        for el in _simple_values(pkg, pkg.info(app_path)):
+            if _anylocal(el.tag) == "Application":
+                application = (el.text or "").strip()[:200] or None
+        custom: dict[str, str] = {}
+        for el in _simple_values(pkg, pkg.info(custom_path)):
+            if _anylocal(el.tag) == "property":
+                name = el.get("name")
+                if name is not None:
+                    value = next(iter(el), None)
+                    text = "" if value is None else (value.text or "")
+                    custom[name] = text[: limits.max_string_chars]
+        return RawWorkbook(
+            sheets=sheets,
+            defined_names=defined,
+            custom_properties=custom,
+            structure_locked=structure_locked,
+            application=application,
+            local_names=local_names,
+            strict=strict,
+        )
+
+
+_SHEET_TYPES = {
+    "chartsheet": "chartsheet",
+    "dialogsheet": "dialogsheet",
+    "xlMacrosheet": "macrosheet",
+    "macrosheet": "macrosheet",
+}
+
+
+def _not_workbook(pkg: _Package) -> XlsxError:
+    names = pkg.names
+    if "word/document.xml" in names:
+        return _fail("file-not-xlsx", "这是 Word 文档（.docx）")
+    if "ppt/presentation.xml" in names:
+        return _fail("file-not-xlsx", "这是 PowerPoint 演示文稿")
+    if "xl/workbook.bin" in names:
+        return _fail("file-not-xlsx", "这是二进制工作簿（.xlsb）")
+    if "mimetype" in names or "content.xml" in names:
+        return _fail("file-not-xlsx", "这是 OpenDocument 表格（.ods）")
+    if any(n.endswith((".xlsx", ".xls", ".et")) for n in names):
+        return _fail("file-not-xlsx", "这是压缩包，请解压后提交其中的 .xlsx 文件")
+    return _fail("file-not-xlsx", "压缩包中没有 Excel 工作簿")
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def read_xlsx(source: Path | str | bytes, limits: Limits = Limits()) -> RawWorkbook:
+    """Read a returned workbook (path or bytes) into a :class:`RawWorkbook`.
+
+    Raises :class:`XlsxError` (never anything else) when the file cannot be used; the
+    input file is only read.
+    """
+    suffix = ""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        path = Path(source)
+        suffix = path.suffix.lower()
+        try:
+            size = os.stat(path).st_size
+            if size > limits.max_file_bytes:
+                raise _fail("file-too-large", f"文件 {_mb(size)}，上限 {_mb(limits.max_file_bytes)}")
+            with open(path, "rb") as fh:
+                data = fh.read(limits.max_file_bytes + 1)
+        except XlsxError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise _fail("file-unreadable", type(exc).__name__) from exc
+    if not data:
+        raise _fail("file-empty")
+    if len(data) > limits.max_file_bytes:
+        raise _fail("file-too-large", f"文件 {_mb(len(data))}，上限 {_mb(limits.max_file_bytes)}")
+    if data.startswith(_OLE_MAGIC):
+        raise _sniff_ole(data, suffix)
+    if not data.startswith(b"PK"):
+        raise _sniff_other(data[:4096])
+    try:
+        return _read_package(data, limits)
+    except XlsxError:
+        raise
+    except MemoryError as exc:
+        raise _fail("file-too-large", "内存不足") from exc
+    except RuntimeError as exc:
+        # zipfile: "File ... is encrypted, password required for extraction"
+        if "encrypted" in str(exc):
+            raise _fail("file-encrypted") from exc
+        raise _fail("file-corrupt", type(exc).__name__) from exc
+    except ParseError as exc:
+        raise _fail("file-corrupt", f"XML 格式错误：{str(exc)[:80]}") from exc
+    except Exception as exc:
+        name = type(exc).__name__
+        if name in ("DTDForbidden", "EntitiesForbidden", "ExternalReferenceForbidden", "DefusedXmlException"):
+            raise _fail("file-unsafe", "含有 DTD/实体声明") from exc
+        if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError)):
+            raise _fail("file-corrupt", "压缩数据损坏或不完整") from exc
+        if isinstance(exc, NotImplementedError):
+            raise _fail("file-corrupt", "使用了不支持的压缩方式") from exc
+        raise _fail("file-corrupt", name) from exc

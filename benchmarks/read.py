@@ -1,0 +1,153 @@
+"""Benchmark the lean reader against the floor and openpyxl.
+
+The floor (issue 7): open the zip and parse every worksheet and the shared strings with the
+standard library's ElementTree, collecting every cell value. ``read_xlsx`` must stay within
+2x of it so that the whole validation fits in 3x.
+
+    python benchmarks/read.py [-n 200] [--repeat 5] [--no-libreoffice]
+
+Workbooks are written here with xlsxwriter (about 260 numeric inputs, 35 formulas with
+cached values, 80 labels and a defined name per value cell over 4 sheets, protected, inputs
+unlocked), plus the same files saved once through LibreOffice when soffice is available.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ogi_xlsx.xlsx import read_xlsx
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+SHEETS = [("封面", 0, 0, 6), ("表二", 12, 6, 20), ("表三", 24, 8, 30), ("表四", 4, 16, 24)]
+
+
+def make_workbook(seed: int) -> bytes:
+    """One return-like workbook: labels, unlocked numeric inputs, SUM formulas with cached values."""
+    import xlsxwriter
+
+    rng = random.Random(seed)
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_custom_property("ogi_format", "2021")
+    wb.set_custom_property("ogi_unit", f"unit-{seed}")
+    locked = wb.add_format({"border": 1})
+    unlocked = wb.add_format({"border": 1, "locked": False, "num_format": "0"})
+    money = wb.add_format({"border": 1, "locked": False, "num_format": "0.0000"})
+    for index, (name, rows, cols, labels) in enumerate(SHEETS):
+        ws = wb.add_worksheet(name)
+        ws.protect()
+        ws.merge_range(0, 0, 0, max(cols, 3), f"{name} 政府信息公开情况统计表", locked)
+        for i in range(labels):
+            ws.write_string(2 + i % max(rows, 1), 0 if i < rows else 1 + i % 3, f"（{i}）标签文字 {name}", locked)
+        if index == 0:
+            for i in range(6):
+                ws.write_string(2 + i, 1, f"封面字段 {i} 单位名称某某街道办事处", unlocked)
+            continue
+        for r in range(rows):
+            total = 0
+            for c in range(cols):
+                fmt = money if c == cols - 1 and index == 2 else unlocked
+                value = rng.randint(0, 50) if fmt is unlocked else round(rng.random() * 10, 4)
+                total += value
+                ws.write_number(3 + r, 2 + c, value, fmt)
+                wb.define_name(f"ogi_{index}_{r}_{c}", f"='{name}'!${chr(67 + c)}${4 + r}")
+            if r % 2 == 0 or index == 3:
+                ws.write_formula(3 + r, 2 + cols, f"=SUM(C{4 + r}:{chr(66 + cols)}{4 + r})", locked, total)
+    wb.close()
+    return buf.getvalue()
+
+
+def floor(data: bytes) -> int:
+    """Zip open + ElementTree parse of every worksheet and the shared strings, collecting values."""
+    n = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet") or name == "xl/sharedStrings.xml":
+                root = ET.fromstring(zf.read(name))
+                for el in root.iter(f"{MAIN}v"):
+                    n += el.text is not None
+                for el in root.iter(f"{MAIN}t"):
+                    n += el.text is not None
+    return n
+
+
+def lean(data: bytes) -> int:
+    return len(read_xlsx(data).sheets)
+
+
+def with_openpyxl(data: bytes) -> int:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    return len(wb.sheetnames)
+
+
+def time_all(fn, files: list[bytes], repeat: int) -> float:
+    """Median over ``repeat`` runs of the mean time per file, in ms."""
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for data in files:
+            fn(data)
+        runs.append((time.perf_counter() - start) / len(files) * 1000)
+    return statistics.median(runs)
+
+
+def libreoffice_variant(files: list[bytes]) -> list[bytes] | None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    import lo
+
+    if lo.soffice_path() is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp, "src")
+        src.mkdir()
+        paths = []
+        for i, data in enumerate(files):
+            p = src / f"r{i}.xlsx"
+            p.write_bytes(data)
+            paths.append(p)
+        # lo.roundtrip passes the filter name in quotes, which soffice rejects (no shell here).
+        outs = lo.convert(paths, Path(tmp, "out"), "xlsx:Calc MS Excel 2007 XML")
+        return [p.read_bytes() for p in outs]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=200)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-libreoffice", action="store_true")
+    ap.add_argument("--no-openpyxl", action="store_true")
+    args = ap.parse_args()
+    files = [make_workbook(i) for i in range(args.n)]
+    variants = {"xlsxwriter": files}
+    if not args.no_libreoffice and shutil.which("soffice"):
+        lo_files = libreoffice_variant(files[: min(args.n, 50)])
+        if lo_files:
+            variants["libreoffice"] = lo_files
+    cells = sum(len(s.cells) for s in read_xlsx(files[0]).sheets)
+    print(f"{args.n} workbooks, {len(files[0])} bytes and {cells} cells each; medians of {args.repeat} runs")
+    for label, group in variants.items():
+        base = time_all(floor, group, args.repeat)
+        ours = time_all(lean, group, args.repeat)
+        line = f"{label:12s} floor {base:6.2f} ms   read_xlsx {ours:6.2f} ms ({ours / base:4.2f}x)"
+        if not args.no_openpyxl:
+            op = time_all(with_openpyxl, group, max(1, args.repeat // 2))
+            line += f"   openpyxl {op:6.2f} ms ({op / base:4.2f}x)"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
