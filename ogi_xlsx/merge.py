@@ -564,3 +564,35 @@ def _sum_inputs(spec: FormatSpec, rows: list[Mapping[str, Number | None]]) -> tu
         if rows and not seen:
             blank_everywhere.append(cid)
     return summed, tuple(blank_everywhere)
+
+
+def summary_lines(result: MergeResult) -> list[str]:
+    """The terminal report of a merge, in Chinese (counts, then every problem unit)."""
+    c = result.counts
+    lines = [
+        f"应报 {c.expected} 个单位，已报 {c.submitted} 个，通过 {c.passed} 个，待补正 {c.to_correct} 个，未报 {c.missing} 个"
+        + (f"；名单外 {c.unexpected} 个" if c.unexpected else "")
+        + (f"；重复提交 {c.duplicates} 个（只计一次）" if c.duplicates else "")
+        + (f"；无法识别单位的文件 {c.unidentified} 个" if c.unidentified else "")
+        + "。"
+    ]
+    if not result.has_roster:
+        lines.append("（未提供报送名单：应报单位按收到的报表计算，无法发现未报单位。）")
+    for unit in result.units:
+        if unit.status not in ("missing", "invalid", "conflict", "unexpected", "duplicate"):
+            continue
+        head = f"  {unit.code} {unit.name}：{unit.label}"
+        detail = [unit.note] if unit.note else []
+        if unit.status in ("invalid", "unexpected", "conflict"):
+            errors = [f.message for f in unit.findings if f.severity == "error"]
+            detail += errors[:3] + ([f"……共 {len(errors)} 个错误"] if len(errors) > 3 else [])
+        lines.append(head)
+        lines += [f"      {d}" for d in detail]
+    for entry in result.unidentified:
+        errors = [f.message for f in entry.findings if f.severity == "error"]
+        lines.append(f"  {entry.path}：{STATUS_LABELS['unidentified']}")
+        lines += [f"      {d}" for d in errors[:3]]
+    if result.blank_everywhere:
+        lines.append(f"注意：有 {len(result.blank_everywhere)} 个填报项所有已汇总单位均未填写，汇总表按 0 计。")
+    lines.append("汇总完整。" if result.complete else "汇总不完整：上述单位未计入汇总。")
+    return lines

@@ -417,3 +417,26 @@ def write_summary(target: str | Path | BinaryIO, result: MergeResult) -> None:
         kind="summary",
         extra_sheets=summary_sheets(result),
     )
+
+
+def summary_json_text(result: MergeResult) -> str:
+    """``merge --json``: canonical JSON text (UTF-8, Chinese readable, trailing newline)."""
+    import json
+
+    return json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_summary_json(path: str | Path, result: MergeResult) -> None:
+    """Write :func:`summary_json_text` atomically (temp file in the same folder, then rename)."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=".~" + path.name, suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(summary_json_text(result))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

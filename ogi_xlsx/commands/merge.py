@@ -1,0 +1,133 @@
+"""``ogi-xlsx merge`` (district summary) and ``ogi-xlsx demo`` (the whole job on example data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ogi_xlsx.cli import EXIT_FINDINGS, EXIT_OK, app, fail
+
+DEFAULT_SUMMARY_CODE = "SUMMARY"
+DEFAULT_SUMMARY_NAME = "汇总"
+
+
+@app.command("merge")
+def merge_command(
+    paths: Annotated[list[Path], typer.Argument(help="已报送的报表文件或文件夹 / returns (files or folders)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="汇总表 .xlsx / summary workbook")],
+    roster: Annotated[Path | None, typer.Option("--roster", help="报送名单 CSV/XLSX / roster")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="汇总的报告年度 / report year")] = None,
+    unit_name: Annotated[
+        str | None, typer.Option("--unit-name", help="汇总单位名称（如 鲤城区）/ summary's unit name")
+    ] = None,
+    unit_code: Annotated[str | None, typer.Option("--unit-code", help="汇总单位代码 / summary's unit code")] = None,
+    prefer: Annotated[
+        str | None,
+        typer.Option("--prefer", help="同一单位有多个不同文件时：newest = 采用修改时间最晚的 / resolve conflicts"),
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="另存汇总数据 JSON / also write the summary as JSON")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件 / overwrite outputs")] = False,
+) -> None:
+    """汇总各单位报表 / Merge valid returns into one summary.
+
+    退出码：0 汇总完整；1 已生成但不完整（有未报、待补正、冲突或名单外单位）；2 用法错误。
+    """
+    from ogi_xlsx.merge import MergeError, merge_returns, summary_lines
+    from ogi_xlsx.summary import write_summary, write_summary_json
+
+    if not paths:
+        raise fail("请给出要汇总的报表文件或文件夹。")
+    if prefer not in (None, "newest"):
+        raise fail(f"--prefer 只能是 newest，实际为“{prefer}”。")
+    for path in paths:
+        if not path.exists():
+            raise fail(f"找不到“{path}”。")
+    outputs = [output] + ([json_path] if json_path else [])
+    for out in outputs:
+        if out.exists() and out.is_dir():
+            raise fail(f"输出路径“{out}”是一个文件夹，请给出文件名。")
+        if out.exists() and not force:
+            raise fail(f"输出文件“{out}”已存在；如需覆盖请加 --force。")
+        if not out.parent.exists():
+            raise fail(f"输出文件夹“{out.parent}”不存在。")
+    if json_path is not None and json_path.resolve() == output.resolve():
+        raise fail("--json 与 -o 不能是同一个文件。")
+    resolved_inputs = {p.resolve() for p in paths if p.is_file()}
+    for out in outputs:
+        if out.resolve() in resolved_inputs:
+            raise fail(f"输出文件“{out}”也是输入文件，不能覆盖输入。")
+
+    roster_map = _load_roster(roster)
+
+    from ogi_xlsx.validate import check_paths
+
+    reports = check_paths(paths, expected_year=year, roster=roster_map)
+    for report in reports:
+        if Path(report.path).resolve() in {o.resolve() for o in outputs}:
+            raise fail(f"输出文件“{report.path}”也在输入中，不能覆盖输入；请换一个输出位置。")
+    if not reports:
+        raise fail("在给出的位置没有找到 .xlsx 报表文件。")
+
+    name = unit_name or DEFAULT_SUMMARY_NAME
+    code = unit_code or DEFAULT_SUMMARY_CODE
+    try:
+        result = merge_returns(
+            reports,
+            roster=roster_map,
+            year=year,
+            unit_code=code,
+            unit_name=name,
+            prefer="newest" if prefer == "newest" else None,
+        )
+    except MergeError as error:
+        raise fail(str(error)) from None
+
+    write_summary(output, result)
+    if json_path is not None:
+        write_summary_json(json_path, result)
+
+    if unit_name is None or unit_code is None:
+        typer.echo(f"提示：未指定 --unit-name/--unit-code，汇总表的单位记为“{name}”（代码 {code}）。")
+    typer.echo(f"{result.document.year} 年度汇总（{result.spec.notice} 格式），共读取 {len(reports)} 个文件。")
+    for line in summary_lines(result):
+        typer.echo(line)
+    typer.echo(f"汇总表：{output}" + (f"；JSON：{json_path}" if json_path else ""))
+    raise typer.Exit(EXIT_OK if result.complete else EXIT_FINDINGS)
+
+
+def _load_roster(path: Path | None) -> dict[str, str] | None:
+    if path is None:
+        return None
+    from ogi_xlsx.roster import RosterError, load_roster
+
+    if not path.is_file():
+        raise fail(f"找不到报送名单“{path}”。")
+    try:
+        return dict(load_roster(path).mapping())
+    except RosterError as error:
+        raise fail(f"报送名单“{path}”有问题：{error}") from None
+
+
+@app.command("demo")
+def demo_command(
+    outdir: Annotated[Path, typer.Argument(help="演示输出文件夹 / output folder")],
+    force: Annotated[
+        bool, typer.Option("--force", help="文件夹已有其他内容时仍写入 / write into a non-empty folder")
+    ] = False,
+) -> None:
+    """用示例数据演示整个流程 / Run the whole job on the bundled example.
+
+    名单 → 各单位模板 → 填好的报表（有错误、未报、重复的）→ 审核及批注副本 → 区汇总表。
+    文件夹不存在或是上次的演示输出时直接（重新）生成；是其他非空文件夹时需加 --force。
+    """
+    from ogi_xlsx.demo import DemoError, run_demo
+
+    try:
+        ok = run_demo(outdir, force=force, echo=typer.echo)
+    except DemoError as error:
+        raise fail(str(error)) from None
+    raise typer.Exit(EXIT_OK if ok else EXIT_FINDINGS)
