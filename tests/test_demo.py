@@ -1,0 +1,107 @@
+"""``ogi-xlsx demo`` from a clean clone, its outputs, and its summary in LibreOffice."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ogi_xlsx.layout import workbook_layout
+from ogi_xlsx.spec import load_format
+from ogi_xlsx.summary import BREAKDOWN_SHEET
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _clean_clone(target: Path) -> Path:
+    """The committed tree only (what CI checks out); a plain copy when this is not a git checkout."""
+    if (ROOT / ".git").exists() and shutil.which("git"):
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
+    else:  # pragma: no cover - source tarball
+        shutil.copytree(ROOT, target, ignore=shutil.ignore_patterns("out", ".*", "__pycache__"))
+    return target
+
+
+def _run_demo(cwd: Path, outdir: str, *extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(cwd), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-c", "from ogi_xlsx.cli import main; main()", "demo", outdir, *extra],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    clone = _clean_clone(tmp_path_factory.mktemp("clone") / "ogi-xlsx")
+    proc = _run_demo(clone, "out")
+    return clone, clone / "out", proc
+
+
+def test_demo_runs_from_a_clean_clone(demo_run):
+    clone, out, proc = demo_run
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    for step in ("第 1 步", "第 2 步", "第 3 步", "第 4 步", "第 5 步", "演示完成"):
+        assert step in proc.stdout
+    assert len(list((out / "templates").glob("*.xlsx"))) == 8
+    assert len(list((out / "returns").glob("*.xlsx"))) == 8  # 7 units, one of them twice
+    assert (out / "汇总表.xlsx").is_file()
+    data = json.loads((out / "汇总表.json").read_text(encoding="utf-8"))
+    status = {u["code"]: u["status"] for u in data["units"]}
+    assert status["LC003"] == "invalid" and status["LC007"] == "missing" and status["LC004"] == "duplicate"
+    assert sum(1 for s in status.values() if s == "merged") == 5
+    assert data["complete"] is False
+
+
+def test_demo_rerun_and_refusal(demo_run, tmp_path):
+    clone, out, _ = demo_run
+    before = (out / "汇总表.xlsx").read_bytes()
+    again = _run_demo(clone, "out")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (out / "汇总表.xlsx").read_bytes() == before  # the demo is deterministic
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "mine.txt").write_text("不是演示输出", encoding="utf-8")
+    refused = _run_demo(clone, str(busy))
+    assert refused.returncode == 2 and "--force" in refused.stderr
+    assert (busy / "mine.txt").read_text(encoding="utf-8") == "不是演示输出"
+
+
+def test_demo_summary_validates(demo_run):
+    from ogi_xlsx.validate import check_file
+
+    _, out, _ = demo_run
+    report = check_file(out / "汇总表.xlsx")
+    assert report.valid, [f.message for f in report.findings if f.severity == "error"]
+    data = json.loads((out / "汇总表.json").read_text(encoding="utf-8"))
+    assert report.document.to_json()["values"] == data["summary"]["values"]
+
+
+@pytest.mark.libreoffice
+def test_demo_summary_opens_in_libreoffice(demo_run, libreoffice, tmp_path):
+    _, out, _ = demo_run
+    data = json.loads((out / "汇总表.json").read_text(encoding="utf-8"))
+    spec = load_format(data["summary"]["format"])
+    layout = workbook_layout(spec)
+    (saved,) = libreoffice.roundtrip([out / "汇总表.xlsx"], tmp_path)
+    wb = openpyxl.load_workbook(saved, data_only=True)
+    # LibreOffice recalculated every total: they equal ours
+    for cid in spec.computed_ids:
+        sheet, address = layout.locate(cid)
+        assert Decimal(str(wb[sheet][address].value)) == Decimal(str(data["summary"]["values"][cid])), cid
+    # and its own reconciliation row says Σ equals the summary everywhere
+    ws = wb[BREAKDOWN_SHEET]
+    check_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "核对")
+    marks = {ws.cell(check_row, c).value for c in range(3, 3 + len(spec.cell_ids))}
+    assert marks == {"✓"}
