@@ -1,0 +1,808 @@
+"""From a :class:`~ogi_xlsx.xlsx.RawWorkbook` to a return: identity, values, structural findings.
+
+Pure (no I/O). Everything is derived from the format spec and its layout: the identity the
+writers store, the labels at their places, the defined names of the cells, the formulas
+of the totals. Totals are never taken from the file as data: the returned ``reported``
+values carry, for the sum-rule check, a total's recomputed value when its formula is
+intact, the constant when the formula was overwritten, or the typed number in a workbook
+typed by hand (no identity, no formulas).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ogi_xlsx.findings import Finding, format_number
+from ogi_xlsx.identity import IDENTITY_KEYS, Identity, defined_name, property_name
+from ogi_xlsx.layout import COVER_SHEET, IDENTITY_SHEET, SheetLayout, Text, a1, layout_hash, workbook_layout
+from ogi_xlsx.normalize import (
+    Where,
+    cached_number,
+    cell_text,
+    excel_sum_view,
+    normalize_input,
+    normalize_text,
+)
+from ogi_xlsx.rules import Number, compute_totals
+from ogi_xlsx.spec import FormatSpec, UnknownFormatError, all_formats, load_format
+from ogi_xlsx.xlsx import RawCell, RawSheet, RawWorkbook
+
+MAX_SHIFT = 15
+MATCH_THRESHOLD = 0.5
+
+
+@dataclass
+class Extraction:
+    """What was read from one workbook."""
+
+    spec: FormatSpec | None
+    identity: Identity | None = None
+    by_labels: bool = False
+    year: int | None = None
+    unit_code: str = ""
+    unit_name: str = ""
+    cover: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, Number | None] = field(default_factory=dict)
+    reported: dict[str, Number | None] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    # cells with a normalisation error or on a missing sheet: blank/schema findings are not repeated
+    reported_cells: set[str] = field(default_factory=set)
+    # (expected sheet, expected address) -> (sheet, address) in this file, when they differ
+    moved: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    sheet_names: dict[str, str] = field(default_factory=dict)  # expected sheet -> actual sheet
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def _unquote_constant(text: str) -> str | None:
+    text = text.strip().lstrip("=")
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return text[1:-1].replace('""', '"')
+    return None
+
+
+def identity_sources(wb: RawWorkbook) -> list[tuple[str, dict[str, str]]]:
+    """The identity copies found in the workbook: properties, defined names, the ``_ogi`` sheet."""
+    sources = []
+    props = {
+        k: wb.custom_properties[property_name(k)] for k in IDENTITY_KEYS if property_name(k) in wb.custom_properties
+    }
+    if props:
+        sources.append(("文档属性", {k: str(v) for k, v in props.items()}))
+    names: dict[str, str] = {}
+    lowered = {k.lower(): v for k, v in wb.defined_names.items()}
+    for key in IDENTITY_KEYS:
+        value = lowered.get(defined_name(key).lower())
+        if value is not None:
+            constant = _unquote_constant(value)
+            if constant is not None:
+                names[key] = constant
+    if names:
+        sources.append(("定义名称", names))
+    sheet = wb.sheet(IDENTITY_SHEET)
+    if sheet is not None:
+        rows: dict[str, str] = {}
+        for (row, col), raw in sheet.cells.items():
+            if col == 0 and raw.value is not None:
+                key = cell_text(raw).strip()
+                if key in IDENTITY_KEYS:
+                    rows[key] = cell_text(sheet.cells.get((row, 1))).strip()
+        if rows:
+            sources.append(("标识工作表", rows))
+    return sources
+
+
+def read_identity(wb: RawWorkbook) -> tuple[Identity | None, list[Finding]]:
+    """The first intact identity copy; a finding when intact copies disagree."""
+    found = [(where, Identity.from_dict(data)) for where, data in identity_sources(wb)]
+    intact = [(where, ident) for where, ident in found if ident is not None]
+    if not intact:
+        return None, []
+    first_where, first = intact[0]
+    findings = []
+    for where, other in intact[1:]:
+        diff = [
+            k
+            for k in ("format", "format_version", "layout_hash", "year", "unit_code")
+            if getattr(other, k) != getattr(first, k)
+        ]
+        if diff:
+            findings.append(
+                Finding(
+                    "fingerprint-mismatch",
+                    f"模板标识前后不一致（{first_where}与{where}的 {'、'.join(diff)} 不同），文件可能被改动过，请使用下发的模板填报。",
+                    args={"keys": diff},
+                )
+            )
+            break
+    return first, findings
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _sheet_texts(sheet: RawSheet) -> dict[str, list[tuple[int, int]]]:
+    index: dict[str, list[tuple[int, int]]] = {}
+    for pos, raw in sheet.cells.items():
+        if isinstance(raw.value, str) and raw.value.strip():
+            index.setdefault(normalize_text(raw.value), []).append(pos)
+    return index
+
+
+def _layout_label_texts(spec: FormatSpec) -> list[str]:
+    layout = workbook_layout(spec)
+    texts = [normalize_text(t.text) for s in layout.sheets for t in s.labels]
+    texts += [normalize_text(f.label) for f in spec.cover]
+    return texts
+
+
+def recognise_by_labels(wb: RawWorkbook) -> tuple[FormatSpec | None, float]:
+    """The format whose labels the workbook carries best (score = share of labels found)."""
+    present: set[str] = set()
+    for sheet in wb.sheets:
+        present.update(_sheet_texts(sheet))
+    best: tuple[FormatSpec | None, float] = (None, 0.0)
+    for spec in all_formats():
+        texts = _layout_label_texts(spec)
+        score = sum(1 for t in texts if t in present) / len(texts)
+        if score > best[1]:
+            best = (spec, score)
+    return best
+
+
+def _sheet_score(sheet: RawSheet, layout: SheetLayout) -> float:
+    present = set(_sheet_texts(sheet))
+    texts = [normalize_text(t.text) for t in layout.labels]
+    return sum(1 for t in texts if t in present) / len(texts)
+
+
+def _find(index: dict[str, list[tuple[int, int]]], text: Text) -> tuple[int, int] | None:
+    """Displacement (dr, dc) of a label: the nearest place holding its text."""
+    candidates = index.get(normalize_text(text.text), [])
+    best = None
+    for row, col in candidates:
+        dr, dc = row - text.row, col - text.col
+        if abs(dr) > MAX_SHIFT or abs(dc) > MAX_SHIFT:
+            continue
+        if best is None or abs(dr) + abs(dc) < abs(best[0]) + abs(best[1]):
+            best = (dr, dc)
+    return best
+
+
+@dataclass
+class SheetMap:
+    """Where one table's labels and cells are in the returned sheet."""
+
+    layout: SheetLayout
+    sheet: RawSheet
+    shifts: dict[Text, tuple[int, int] | None]
+    findings: list[Finding]
+
+    def cell_shift(self, row: int, col: int) -> tuple[int, int]:
+        """Row shift from the row's label, column shift from the column's header."""
+        dr = dc = None
+        leaf = None
+        for text, _shift in self.shifts.items():
+            if text.role == "label" and text.row <= row <= text.last_row and (leaf is None or text.col > leaf.col):
+                leaf = text
+        if leaf is not None:
+            dr = self._inherit(leaf, axis=0)
+        header = None
+        for text in self.shifts:
+            if (
+                text.role in ("header",)
+                and text.col <= col <= text.last_col
+                and text.last_row < row
+                and (header is None or text.row > header.row)
+            ):
+                header = text
+        if header is not None:
+            dc = self._inherit(header, axis=1)
+            if dr is None:
+                dr = self._inherit(header, axis=0)
+        return (dr or 0, dc or 0)
+
+    def _inherit(self, text: Text, axis: int) -> int:
+        """A label's shift; a label not found takes the shift of the nearest found one before it."""
+        shift = self.shifts.get(text)
+        if shift is not None:
+            return shift[axis]
+        previous = 0
+        for other, other_shift in self.shifts.items():
+            if other is text:
+                break
+            if other_shift is not None and other.role == text.role:
+                previous = other_shift[axis]
+        return previous
+
+
+def _shift_words(dr: int, dc: int) -> str:
+    parts = []
+    if dr > 0:
+        parts.append(f"下移了 {dr} 行（上方插入了行）")
+    elif dr < 0:
+        parts.append(f"上移了 {-dr} 行（上方删除了行）")
+    if dc > 0:
+        parts.append(f"右移了 {dc} 列（左侧插入了列）")
+    elif dc < 0:
+        parts.append(f"左移了 {-dc} 列（左侧删除了列）")
+    return "、".join(parts)
+
+
+def map_sheet(spec: FormatSpec, layout: SheetLayout, sheet: RawSheet) -> SheetMap:
+    """Find every label of the table: shifted (layout-shifted) or changed (label-changed)."""
+    index = _sheet_texts(sheet)
+    short = layout.table.short
+    shifts: dict[Text, tuple[int, int] | None] = {}
+    findings: list[Finding] = []
+    for text in layout.labels:
+        shifts[text] = _find(index, text)
+    smap = SheetMap(layout, sheet, shifts, findings)
+    last_shift = (0, 0)
+    for text in sorted(layout.labels, key=lambda t: (t.row, t.col)):
+        shift = shifts[text]
+        where = a1(text.row, text.col)
+        if shift is None:
+            dr, dc = smap._inherit(text, 0), smap._inherit(text, 1)
+            actual_raw = sheet.cells.get((text.row + dr, text.col + dc))
+            actual = cell_text(actual_raw).strip()
+            address = a1(text.row + dr, text.col + dc)
+            nactual, nexpected = normalize_text(actual), normalize_text(text.text)
+            noted = bool(nactual) and (nactual.startswith(nexpected) or nexpected in nactual)
+            message = (
+                f"{short} {address}：表格文字应为“{text.text}”，实际为“{actual or '空'}”"
+                + ("（加了说明文字）" if noted else "")
+                + "，请恢复原文字，不要修改表格结构。"
+            )
+            findings.append(
+                Finding(
+                    "label-changed",
+                    message,
+                    severity="warning" if noted else None,
+                    sheet=sheet.name,
+                    cell=address,
+                    args={"expected": text.text, "actual": actual},
+                )
+            )
+            continue
+        if shift != last_shift and shift != (0, 0):
+            findings.append(
+                Finding(
+                    "layout-shifted",
+                    f"{short}：从“{text.text}”（应在 {where}，现在 {a1(text.row + shift[0], text.col + shift[1])}）起，"
+                    f"表格内容{_shift_words(*shift)}。请使用原模板，不要插入或删除行列。",
+                    sheet=sheet.name,
+                    cell=a1(text.row + shift[0], text.col + shift[1]),
+                    args={"rows": shift[0], "cols": shift[1], "expected": where},
+                )
+            )
+        last_shift = shift
+    return smap
+
+
+# --------------------------------------------------------------------------- cells and formulas
+
+_REF = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([^'!]+))!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def parse_ref(text: str) -> tuple[str | None, list[tuple[int, int]]] | None:
+    """``'表三'!$D$6`` / ``D6:I6`` -> (sheet or None, cells); None when not a plain reference."""
+    match = _REF.match(text.strip())
+    if match is None:
+        return None
+    quoted, bare, c1, r1, c2, r2 = match.groups()
+    sheet = quoted.replace("''", "'") if quoted is not None else bare
+    top, left = int(r1) - 1, _col_index(c1)
+    bottom, right = (int(r2) - 1, _col_index(c2)) if c2 else (top, left)
+    top, bottom = min(top, bottom), max(top, bottom)
+    left, right = min(left, right), max(left, right)
+    return sheet, [(r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)]
+
+
+def _split_top(text: str, separators: str) -> list[str]:
+    parts, depth, quoted, current = [], 0, False, []
+    for ch in text:
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+        if not quoted and depth == 0 and ch in separators:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def formula_cells(formula: str, sheet_name: str) -> Counter[tuple[int, int]] | None:
+    """The cells a sum formula adds up (``SUM(D6:I6)``, ``SUM(D6,E6)``, ``D6+E6``), or None.
+
+    Equivalent forms written by different programs give the same multiset of cells.
+    """
+    text = formula.strip().lstrip("=").replace(" ", "").upper() if "'" not in formula else formula.strip().lstrip("=")
+    cells: Counter[tuple[int, int]] = Counter()
+    for term in _split_top(text, "+"):
+        if not term:
+            return None
+        upper = term.upper()
+        args = _split_top(term[4:-1], ",;") if upper.startswith("SUM(") and upper.endswith(")") else [term]
+        for arg in args:
+            if not arg:
+                continue
+            parsed = parse_ref(arg if "'" in arg else arg.upper())
+            if parsed is None:
+                return None
+            ref_sheet, refs = parsed
+            if ref_sheet is not None and ref_sheet != sheet_name:
+                return None
+            cells.update(refs)
+    return cells
+
+
+def _name_target(wb: RawWorkbook, name: str) -> tuple[str, tuple[int, int]] | None:
+    value = wb.defined_names.get(name)
+    if value is None:
+        lowered = name.lower()
+        value = next((v for k, v in wb.defined_names.items() if k.lower() == lowered), None)
+    if value is None:
+        return None
+    parsed = parse_ref(value.lstrip("="))
+    if parsed is None or parsed[0] is None or len(parsed[1]) != 1:
+        return None
+    return parsed[0], parsed[1][0]
+
+
+# --------------------------------------------------------------------------- the whole workbook
+
+
+def _parse_year(text: str) -> int | None:
+    match = re.search(r"(\d{4})", normalize_text(text))
+    return int(match.group(1)) if match else None
+
+
+def _serial_date(raw: RawCell | None) -> str | None:
+    if raw is None or not raw.is_date or not isinstance(raw.value, (int, Decimal)):
+        return None
+    import datetime
+
+    day = datetime.date(1899, 12, 30) + datetime.timedelta(days=int(raw.value))
+    return day.isoformat()
+
+
+def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -> dict[str, RawSheet]:
+    """Expected sheet name -> the workbook's sheet (renamed, missing and extra sheets reported)."""
+    layout = workbook_layout(spec)
+    chosen: dict[str, RawSheet] = {}
+    used: set[str] = {IDENTITY_SHEET}
+    for sl in layout.sheets:
+        sheet = wb.sheet(sl.sheet)
+        if sheet is not None:
+            chosen[sl.sheet] = sheet
+            used.add(sheet.name)
+    cover = wb.sheet(COVER_SHEET)
+    if cover is not None:
+        chosen[COVER_SHEET] = cover
+        used.add(COVER_SHEET)
+    for sl in layout.sheets:
+        if sl.sheet in chosen:
+            continue
+        scored = [(_sheet_score(s, sl), s) for s in wb.sheets if s.name not in used]
+        scored = [item for item in scored if item[0] >= MATCH_THRESHOLD]
+        if scored:
+            _, sheet = max(scored, key=lambda item: item[0])
+            chosen[sl.sheet] = sheet
+            used.add(sheet.name)
+            findings.append(
+                Finding(
+                    "sheet-renamed",
+                    f"工作表“{sl.sheet}”被改名为“{sheet.name}”，已按表格内容识别；请不要修改工作表名称。",
+                    sheet=sheet.name,
+                    args={"expected": sl.sheet, "actual": sheet.name},
+                )
+            )
+        else:
+            findings.append(
+                Finding(
+                    "sheet-missing",
+                    f"缺少工作表“{sl.sheet}”（{sl.table.title}），该表数据无法读取，请使用原模板填报。",
+                    sheet=sl.sheet,
+                    args={"expected": sl.sheet},
+                )
+            )
+    if COVER_SHEET not in chosen:
+        labels = {normalize_text(f.label) for f in spec.cover}
+        for sheet in wb.sheets:
+            if sheet.name in used:
+                continue
+            texts = set(_sheet_texts(sheet))
+            if len(labels & texts) >= len(labels) / 2:
+                chosen[COVER_SHEET] = sheet
+                used.add(sheet.name)
+                findings.append(
+                    Finding(
+                        "sheet-renamed",
+                        f"工作表“{COVER_SHEET}”被改名为“{sheet.name}”，已按内容识别；请不要修改工作表名称。",
+                        sheet=sheet.name,
+                        args={"expected": COVER_SHEET, "actual": sheet.name},
+                    )
+                )
+                break
+        else:
+            findings.append(
+                Finding(
+                    "sheet-missing",
+                    f"缺少工作表“{COVER_SHEET}”，无法读取填报单位和报告年度，请使用原模板填报。",
+                    sheet=COVER_SHEET,
+                    args={"expected": COVER_SHEET},
+                )
+            )
+    for sheet in wb.sheets:
+        if sheet.name not in used:
+            findings.append(
+                Finding(
+                    "sheet-extra",
+                    f"多出工作表“{sheet.name}”，其内容不会被读取。",
+                    sheet=sheet.name,
+                    args={"sheet": sheet.name},
+                )
+            )
+    return chosen
+
+
+def _read_cover(
+    spec: FormatSpec, sheet: RawSheet | None, ex: Extraction, findings: list[Finding]
+) -> dict[str, tuple[str, str]]:
+    """Cover field id -> (text, address); labels are looked up in column A, values to their right."""
+    layout = workbook_layout(spec)
+    fields: dict[str, tuple[str, str]] = {}
+    if sheet is None:
+        return fields
+    index = _sheet_texts(sheet)
+    for fld in spec.cover:
+        row, col = layout.cover.fields[fld.id]
+        lrow, lcol = layout.cover.labels[fld.id]
+        places = index.get(normalize_text(fld.label), [])
+        if places and (lrow, lcol) not in places:
+            prow, pcol = min(places, key=lambda p: abs(p[0] - lrow) + abs(p[1] - lcol))
+            row, col = prow + (row - lrow), pcol + (col - lcol)
+        raw = sheet.cells.get((row, col))
+        text = _serial_date(raw) or cell_text(raw).strip()
+        address = a1(row, col)
+        expected_address = a1(*layout.cover.fields[fld.id])
+        if (sheet.name, address) != (COVER_SHEET, expected_address):
+            ex.moved[(COVER_SHEET, expected_address)] = (sheet.name, address)
+        fields[fld.id] = (text, address)
+    return fields
+
+
+def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
+    """Identify the format, read cover and values, and report structural problems."""
+    findings: list[Finding] = []
+    identity, id_findings = read_identity(wb)
+    findings += id_findings
+    spec: FormatSpec | None = spec_hint
+    by_labels = False
+    if identity is not None and spec is None:
+        try:
+            spec = load_format(identity.format)
+        except UnknownFormatError:
+            findings.append(
+                Finding(
+                    "format-unknown",
+                    f"模板格式“{identity.format}”（版本 {identity.format_version}）无法识别，"
+                    "请使用区信息公开办下发的模板，或升级 ogi-xlsx。",
+                    args={"format": identity.format, "version": identity.format_version},
+                )
+            )
+            return Extraction(spec=None, identity=identity, findings=findings)
+        if identity.format_version in spec.retired_versions:
+            findings.append(
+                Finding(
+                    "format-retired",
+                    f"模板版本 {identity.format_version} 已停用（现行版本 {spec.version}），请使用新模板重新填报。",
+                    args={"version": identity.format_version, "current": spec.version},
+                )
+            )
+        elif identity.format_version != spec.version:
+            findings.append(
+                Finding(
+                    "fingerprint-mismatch",
+                    f"模板版本 {identity.format_version} 与本程序的格式版本 {spec.version} 不同，请核对是否使用了下发的模板。",
+                    args={"version": identity.format_version, "current": spec.version},
+                )
+            )
+        if identity.layout_hash != layout_hash(spec):
+            findings.append(
+                Finding(
+                    "fingerprint-mismatch",
+                    "模板的版式标识与本程序的格式不一致（模板可能由其他版本生成），已按表格文字核对各表。",
+                    args={"layout_hash": identity.layout_hash, "expected": layout_hash(spec)},
+                )
+            )
+    if spec is None:
+        spec, score = recognise_by_labels(wb)
+        if spec is None or score < MATCH_THRESHOLD:
+            findings.append(
+                Finding(
+                    "format-unknown",
+                    "无法识别报表格式：文件中没有模板标识，表格文字也与 2019、2021 年格式都不相符。"
+                    "请使用区信息公开办下发的模板填报。",
+                    args={"score": round(score, 2)},
+                )
+            )
+            return Extraction(spec=None, findings=findings)
+        by_labels = True
+        findings.append(
+            Finding(
+                "format-by-labels",
+                f"文件中没有模板标识（可能是复制到新工作簿或由其他软件另存），已按表格文字识别为{spec.notice}格式"
+                f"（{spec.years_label}）。",
+                args={"format": spec.id, "score": round(score, 2)},
+            )
+        )
+    ex = Extraction(spec=spec, identity=identity, by_labels=by_labels)
+    from_template = identity is not None
+    layout = workbook_layout(spec)
+    sheets = _choose_sheets(spec, wb, findings)
+    ex.sheet_names = {name: sheet.name for name, sheet in sheets.items()}
+
+    # cover, year and unit
+    cover = _read_cover(spec, sheets.get(COVER_SHEET), ex, findings)
+    cover_sheet = ex.sheet_names.get(COVER_SHEET, COVER_SHEET)
+    labels = {f.id: f.label for f in spec.cover}
+    year_text, year_addr = cover.get("year", ("", a1(*layout.cover.fields["year"])))
+    cover_year = _parse_year(year_text) if year_text else None
+    id_year = _parse_year(identity.year) if identity else None
+    if year_text and cover_year is None:
+        findings.append(
+            Finding(
+                "cover-invalid",
+                f"封面 {year_addr}：“{labels['year']}”应为四位年份，实际为“{year_text}”。",
+                sheet=cover_sheet,
+                cell=year_addr,
+            )
+        )
+    if cover_year is None and id_year is not None:
+        ex.year = id_year
+        if not year_text:
+            findings.append(
+                Finding(
+                    "cover-missing",
+                    f"封面 {year_addr}：“{labels['year']}”未填写，已按模板年度 {id_year} 读取。",
+                    sheet=cover_sheet,
+                    cell=year_addr,
+                )
+            )
+    elif cover_year is not None:
+        ex.year = cover_year
+        if id_year is not None and cover_year != id_year:
+            findings.append(
+                Finding(
+                    "year-mismatch",
+                    f"封面 {year_addr}：报告年度填写为 {cover_year}，但本模板是 {id_year} 年度的模板，请核对。",
+                    sheet=cover_sheet,
+                    cell=year_addr,
+                    args={"year": cover_year, "template": id_year},
+                )
+            )
+    else:
+        findings.append(
+            Finding(
+                "cover-missing",
+                f"封面 {year_addr}：“{labels['year']}”未填写，无法确定报告年度，请补充。",
+                severity="error",
+                sheet=cover_sheet,
+                cell=year_addr,
+            )
+        )
+    for key in ("unit_code", "unit_name"):
+        text, address = cover.get(key, ("", a1(*layout.cover.fields[key])))
+        from_id = getattr(identity, key, "") if identity else ""
+        if text:
+            setattr(ex, key, text)
+            if from_id and normalize_text(from_id) != normalize_text(text):
+                findings.append(
+                    Finding(
+                        "unit-mismatch",
+                        f"封面 {address}：“{labels[key]}”填写为“{text}”，但本模板是发给“{from_id}”的，请核对。",
+                        sheet=cover_sheet,
+                        cell=address,
+                        args={"cover": text, "template": from_id},
+                    )
+                )
+        elif from_id:
+            setattr(ex, key, from_id)
+            findings.append(
+                Finding(
+                    "cover-missing",
+                    f"封面 {address}：“{labels[key]}”未填写，已按模板中的“{from_id}”读取。",
+                    sheet=cover_sheet,
+                    cell=address,
+                )
+            )
+        # an empty code or name with no template value is reported by the schema check
+    ex.cover = {k: v[0] for k, v in cover.items() if k not in ("year", "unit_code", "unit_name")}
+
+    # tables
+    inputs: dict[str, Number | None] = {}
+    excel_view: dict[str, Number] = {}
+    places: dict[str, tuple[RawSheet, tuple[int, int]]] = {}
+    maps: dict[str, SheetMap] = {}
+    for sl in layout.sheets:
+        sheet = sheets.get(sl.sheet)
+        if sheet is None:
+            ex.reported_cells.update(sl.cells)
+            continue
+        smap = map_sheet(spec, sl, sheet)
+        maps[sl.sheet] = smap
+        findings += smap.findings
+        if from_template and not sheet.protected:
+            findings.append(
+                Finding(
+                    "protection-removed",
+                    f"{sl.table.short}：工作表保护被取消，合计公式和表格文字可能被改动，请使用原模板填报。",
+                    sheet=sheet.name,
+                )
+            )
+        for cell_id, (row, col) in sl.cells.items():
+            target = _name_target(wb, spec.cells[cell_id].defined_name) if from_template else None
+            if target is not None and target[0] == sheet.name:
+                pos = target[1]
+            else:
+                dr, dc = smap.cell_shift(row, col)
+                pos = (row + dr, col + dc)
+            places[cell_id] = (sheet, pos)
+            if (sheet.name, pos) != (sl.sheet, (row, col)):
+                ex.moved[(sl.sheet, a1(row, col))] = (sheet.name, a1(*pos))
+    if from_template and not wb.structure_locked:
+        findings.append(
+            Finding(
+                "structure-unlocked",
+                "工作簿结构保护已取消（用 LibreOffice 等软件保存后常见），仅作提示。",
+            )
+        )
+
+    def where(cell_id: str) -> Where:
+        sheet, pos = places[cell_id]
+        cell = spec.cells[cell_id]
+        return Where(sheet.name, a1(*pos), spec.table(cell.table).short, cell)
+
+    for cell_id in spec.input_ids:
+        if cell_id not in places:
+            inputs[cell_id] = None
+            continue
+        sheet, pos = places[cell_id]
+        raw = sheet.cells.get(pos)
+        value, cell_findings = normalize_input(raw, where(cell_id))
+        inputs[cell_id] = value
+        excel_view[cell_id] = excel_sum_view(raw)
+        findings += cell_findings
+        if any(f.severity == "error" for f in cell_findings):
+            ex.reported_cells.add(cell_id)
+
+    totals = compute_totals(spec, inputs)
+    excel_totals = compute_totals(spec, excel_view)
+    reported: dict[str, Number | None] = dict(inputs)
+    for cell_id in spec.computed_ids:
+        reported[cell_id] = totals[cell_id]
+        if cell_id not in places:
+            continue
+        sheet, pos = places[cell_id]
+        raw = sheet.cells.get(pos)
+        w = where(cell_id)
+        rule = spec.formulas[cell_id]
+        if raw is not None and raw.formula is None and raw.formula_shared:
+            continue  # a shared-formula child: its text lives in the master cell
+        if raw is None or raw.formula is None:
+            constant, cell_findings = normalize_input(raw, w)
+            if cell_findings and any(f.severity == "error" for f in cell_findings):
+                findings += cell_findings
+                reported[cell_id] = None if not from_template else totals[cell_id]
+                continue
+            if not from_template:
+                # typed by hand: the typed total is what the unit reports; the sum rules check it
+                findings += cell_findings
+                reported[cell_id] = constant
+                continue
+            if constant is None:
+                findings.append(
+                    Finding(
+                        "formula-overwritten",
+                        f"{w.prefix}：合计公式被删除，已按各项重新计算为 {format_number(totals[cell_id])}；请使用原模板填报。",
+                        sheet=w.sheet,
+                        cell=w.address,
+                        cell_ids=(cell_id,),
+                    )
+                )
+                continue
+            findings.append(
+                Finding(
+                    "formula-overwritten",
+                    f"{w.prefix}：合计公式被改成了数值 {format_number(constant)}（按各项计算应为 "
+                    f"{format_number(totals[cell_id])}），请使用原模板，不要改动合计单元格。",
+                    sheet=w.sheet,
+                    cell=w.address,
+                    cell_ids=(cell_id,),
+                    args={"reported": constant, "expected": totals[cell_id]},
+                )
+            )
+            reported[cell_id] = constant  # the sum rule reports the difference
+            continue
+        expected = Counter(places[ref][1] for ref in rule.rhs if ref in places and places[ref][0] is sheet)
+        got = formula_cells(raw.formula, sheet.name)
+        if got is None or got != expected:
+            expected_text = "SUM(" + ",".join(a1(*places[ref][1]) for ref in rule.rhs if ref in places) + ")"
+            findings.append(
+                Finding(
+                    "formula-changed",
+                    f"{w.prefix}：合计公式被修改为“={raw.formula}”，应为“={expected_text}”；已按各项重新计算。",
+                    sheet=w.sheet,
+                    cell=w.address,
+                    cell_ids=(cell_id,),
+                    args={"formula": raw.formula, "expected": expected_text},
+                )
+            )
+            cached = cached_number(raw)
+            if cached is not None:
+                reported[cell_id] = cached
+            continue
+        if raw.kind == "e":
+            findings.append(
+                Finding(
+                    "value-error",
+                    f"{w.prefix}：合计显示错误值 {raw.value}，请检查公式引用的单元格。",
+                    sheet=w.sheet,
+                    cell=w.address,
+                    cell_ids=(cell_id,),
+                )
+            )
+            continue
+        cached = cached_number(raw)
+        if cached is not None and cached != totals[cell_id] and cached != excel_totals[cell_id]:
+            findings.append(
+                Finding(
+                    "cached-stale",
+                    f"{w.prefix}：文件中保存的合计为 {format_number(cached)}，按各项计算应为 "
+                    f"{format_number(totals[cell_id])}（未重新计算或被改动），已按 {format_number(totals[cell_id])} 计算。",
+                    sheet=w.sheet,
+                    cell=w.address,
+                    cell_ids=(cell_id,),
+                    args={"cached": cached, "expected": totals[cell_id]},
+                )
+            )
+    ex.inputs = inputs
+    ex.reported = reported
+    ex.findings = findings
+    return ex
+
+
+def remap(
+    findings: Iterable[Finding], moved: dict[tuple[str, str], tuple[str, str]], sheet_names: dict[str, str]
+) -> list[Finding]:
+    """Point findings computed on the layout to where the cells really are in this file."""
+    from dataclasses import replace
+
+    result = []
+    for f in findings:
+        if f.sheet is not None and f.cell is not None and (f.sheet, f.cell) in moved:
+            sheet, cell = moved[(f.sheet, f.cell)]
+            f = replace(f, sheet=sheet, cell=cell)
+        elif f.sheet is not None and f.sheet in sheet_names and sheet_names[f.sheet] != f.sheet:
+            f = replace(f, sheet=sheet_names[f.sheet])
+        result.append(f)
+    return result

@@ -1,0 +1,221 @@
+"""Normalisation of typed values: one raw cell -> a number (or blank) plus findings.
+
+Pure functions, no I/O. The policy (documented in the README):
+
+- accepted with a warning (the value is used, the finding says how it was read):
+  numbers stored as text, full-width digits (``１２``), units typed into the cell
+  (``3件``, ``43.788万元``, ``251000元``; money is converted exactly to the cell's unit),
+  ``+19`` (info), thousands separators, ``/`` ``—`` ``-`` ``无`` (counted as 0);
+- errors (the value is not used, the cell counts as blank in sums): Excel error values,
+  negative counts, decimals in counts, dates, booleans, formulas typed into input cells,
+  text that is not a number.
+
+Blank cells are not reported here: :func:`ogi_xlsx.document.blank_findings` does that once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from ogi_xlsx.findings import Finding, format_number
+from ogi_xlsx.rules import Number
+from ogi_xlsx.spec import Cell
+from ogi_xlsx.xlsx import RawCell
+
+# Written for "nothing happened" in real reports (NOTES.md §5).
+NOT_APPLICABLE = frozenset({"/", "／", "\\", "—", "——", "–", "―", "-", "－", "--", "无", "空", "×", "n/a", "N/A"})
+COUNT_SUFFIXES = ("件", "个", "项", "次", "条", "宗", "人")
+MONEY_FACTORS: dict[str, Decimal] = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+_SPACES = re.compile(r"[\s\u3000\u00a0]+")
+_NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Where:
+    """How a finding names the cell: sheet, A1 address, table short name and cell id."""
+
+    sheet: str
+    address: str
+    table: str
+    cell: Cell
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.table} {self.address}（{self.cell.label}）"
+
+
+def _finding(code: str, where: Where, message: str, severity: str | None = None, **args: object) -> Finding:
+    return Finding(
+        code,
+        f"{where.prefix}：{message}",
+        severity=severity,  # type: ignore[arg-type]
+        sheet=where.sheet,
+        cell=where.address,
+        cell_ids=(where.cell.id,),
+        args=dict(args),
+    )
+
+
+def expected_text(cell: Cell) -> str:
+    if cell.type == "amount":
+        return f"金额{('（' + cell.unit + '）') if cell.unit else ''}"
+    if cell.type == "signed_count":
+        return "整数"
+    return "非负整数"
+
+
+def _check_number(value: Decimal | int, where: Where, raw_text: str) -> tuple[Number | None, list[Finding]]:
+    """Domain checks common to typed and parsed numbers."""
+    cell = where.cell
+    value = Decimal(value) if not isinstance(value, Decimal) else value
+    if cell.type == "amount":
+        if value < 0:
+            return None, [_finding("value-negative", where, f"金额“{raw_text}”不能为负数。", raw=raw_text)]
+        return value, []
+    if value != value.to_integral_value():
+        return None, [
+            _finding("value-not-integer", where, f"填写了“{raw_text}”，件数必须为整数，请更正。", raw=raw_text)
+        ]
+    number = int(value)
+    if number < 0 and cell.type == "count":
+        return None, [_finding("value-negative", where, f"填写了“{raw_text}”，件数不能为负数，请更正。", raw=raw_text)]
+    return number, []
+
+
+def fold_fullwidth(text: str) -> str:
+    """Full-width digits and signs -> ASCII (``１２．５`` -> ``12.5``)."""
+    return "".join(unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" else ch for ch in text)
+
+
+def parse_text(text: str, where: Where) -> tuple[Number | None, list[Finding]]:
+    """A number typed as text, read by the policy above."""
+    cell = where.cell
+    shown = text.strip()
+    body = _SPACES.sub("", text)
+    if not body:
+        return None, []
+    if body in NOT_APPLICABLE:
+        return 0, [
+            _finding("value-not-applicable", where, f"填写了“{shown}”，已按 0 计算；没有发生请填 0。", raw=shown)
+        ]
+    folded = fold_fullwidth(body)
+    fullwidth = folded != body
+    unit = None
+    for suffix in sorted((*COUNT_SUFFIXES, *MONEY_FACTORS), key=len, reverse=True):
+        if folded.endswith(suffix) and len(folded) > len(suffix):
+            unit = suffix
+            folded = folded[: -len(suffix)]
+            break
+    folded = folded.rstrip(".")  # "12." is 12
+    match = _NUMBER.match(folded)
+    if match is None:
+        return None, [
+            _finding("value-not-number", where, f"填写了“{shown}”，不是数字，应填{expected_text(cell)}。", raw=shown)
+        ]
+    sign, digits, fraction = match.groups()
+    try:
+        value = Decimal(sign + digits.replace(",", "") + (fraction or ""))
+    except InvalidOperation:  # pragma: no cover - the pattern excludes it
+        return None, [_finding("value-not-number", where, f"填写了“{shown}”，不是数字。", raw=shown)]
+    notes = []
+    if unit is not None:
+        if unit in MONEY_FACTORS:
+            if cell.type != "amount":
+                return None, [
+                    _finding("value-not-number", where, f"填写了“{shown}”，本格填件数，不能填金额，请更正。", raw=shown)
+                ]
+            target = cell.unit if cell.unit in MONEY_FACTORS else unit
+            value = value * MONEY_FACTORS[unit] / MONEY_FACTORS[target]
+            if target != unit:
+                notes.append(f"已由{unit}换算为{target}")
+        elif cell.type == "amount":
+            return None, [_finding("value-not-number", where, f"填写了“{shown}”，本格填金额，请只填数字。", raw=shown)]
+    number, errors = _check_number(value, where, shown)
+    if errors:
+        return None, errors
+    read = format_number(number)
+    if unit is not None:
+        code, what = "value-unit-suffix", f"数字后带单位“{unit}”"
+    elif fullwidth:
+        code, what = "value-fullwidth", "使用了全角数字"
+    elif sign == "+":
+        code, what = "value-plus-sign", "数字前带“+”号"
+    else:
+        code, what = "value-text-number", "数字以文本形式存储"
+    if fullwidth and code != "value-fullwidth":
+        what += "、使用了全角字符"
+    if "," in digits:
+        what += "、带千位分隔符"
+    detail = "，".join([f"已按 {read} 读取", *notes])
+    message = f"填写了“{shown}”，{what}，{detail}；请只填数字。"
+    return number, [_finding(code, where, message, raw=shown, value=number)]
+
+
+def normalize_input(raw: RawCell | None, where: Where) -> tuple[Number | None, list[Finding]]:
+    """An input cell's value: int (counts), Decimal (money) or None (blank / unusable)."""
+    if raw is None:
+        return None, []
+    if raw.formula is not None:
+        cached, _ = normalize_input(RawCell(raw.value, raw.kind, is_date=raw.is_date), where)
+        return cached, [
+            _finding(
+                "value-formula",
+                where,
+                f"填报单元格中填写了公式“={raw.formula}”，请直接填写数字。",
+                formula=raw.formula,
+            )
+        ]
+    value = raw.value
+    if raw.kind == "d":
+        return None, [_finding("value-date", where, f"填写了日期“{value}”，应填{expected_text(where.cell)}，请更正。")]
+    if raw.kind == "e":
+        return None, [_finding("value-error", where, f"单元格为错误值 {value}，请改为数字。", raw=str(value))]
+    if value is None:
+        return None, []
+    if isinstance(value, bool):
+        shown = "TRUE" if value else "FALSE"
+        return None, [_finding("value-bool", where, f"填写了逻辑值 {shown}，应填{expected_text(where.cell)}。")]
+    if isinstance(value, (int, Decimal)):
+        if raw.is_date:
+            return None, [
+                _finding("value-date", where, f"填写的内容被识别为日期，应填{expected_text(where.cell)}，请更正。")
+            ]
+        return _check_number(value, where, format_number(value))
+    return parse_text(str(value), where)
+
+
+def cached_number(raw: RawCell | None) -> Number | None:
+    """The cached result of a formula cell, when it is a plain number."""
+    if raw is None or isinstance(raw.value, bool) or raw.kind == "e":
+        return None
+    if isinstance(raw.value, (int, Decimal)):
+        return raw.value
+    return None
+
+
+def excel_sum_view(raw: RawCell | None) -> Number:
+    """What Excel's SUM() sees in a cell: numbers count, text, blanks and booleans are 0."""
+    value = cached_number(raw)
+    return 0 if value is None else value
+
+
+def normalize_text(text: str) -> str:
+    """Label comparison: half-width punctuation, no whitespace, ``1、`` == ``1.``."""
+    folded = unicodedata.normalize("NFKC", text)
+    folded = _SPACES.sub("", folded)
+    folded = re.sub(r"^(\d+)[、.．]", r"\1.", folded)
+    return folded.replace("“", '"').replace("”", '"')
+
+
+def cell_text(raw: RawCell | None) -> str:
+    """Any cell as text (for labels and cover fields)."""
+    if raw is None or raw.value is None:
+        return ""
+    if isinstance(raw.value, bool):
+        return "TRUE" if raw.value else "FALSE"
+    if isinstance(raw.value, (int, Decimal)):
+        return format_number(raw.value)
+    return str(raw.value)

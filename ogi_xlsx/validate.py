@@ -1,0 +1,363 @@
+"""Validate returned files: read, extract, check, and report per file.
+
+:func:`check_file` never raises for bad input: an unreadable file becomes a file-level
+finding. :func:`check_paths` walks folders and uses a process pool for many files,
+keeping results in a stable (sorted) order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ogi_xlsx.document import ReturnDocument
+from ogi_xlsx.findings import Finding, has_errors, sort_findings
+from ogi_xlsx.xlsx import Limits
+
+# Spreadsheet-like files picked up from folders; .xls/.et get a "save as .xlsx" finding.
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xls", ".et", ".ett", ".xlt", ".ods", ".wps"})
+ANNOTATED_SUFFIX = "_审核结果"
+PARALLEL_THRESHOLD = 8
+# Codes about one cell that the document checks repeat when normalisation already reported the cell.
+_REPEATED = frozenset({"value-blank", "value-blank-strict", "schema"})
+
+
+@dataclass
+class FileReport:
+    """The outcome of validating one file."""
+
+    path: Path
+    sha256: str
+    size: int
+    mtime: float
+    format: str | None = None
+    format_version: str | None = None
+    year: int | None = None
+    unit_code: str | None = None
+    unit_name: str | None = None
+    document: ReturnDocument | None = None
+    findings: list[Finding] = field(default_factory=list)
+    by_labels: bool = False
+
+    @property
+    def valid(self) -> bool:
+        """No finding of error severity."""
+        return not has_errors(self.findings)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            counts[f.severity or "error"] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        """The per-file object of ``validate --json``."""
+        return {
+            "path": str(self.path),
+            "valid": self.valid,
+            "format": self.format,
+            "format_version": self.format_version,
+            "year": self.year,
+            "unit": {"code": self.unit_code, "name": self.unit_name},
+            "sha256": self.sha256,
+            "size": self.size,
+            "recognised_by_labels": self.by_labels,
+            "counts": self.counts(),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _file_finding(code: str, message: str) -> Finding:
+    return Finding(code, message)
+
+
+def _suffix_finding(path: Path) -> Finding | None:
+    suffix = path.suffix.lower()
+    if suffix in (".xls", ".xlt"):
+        return _file_finding(
+            "file-xls", f"“{path.name}”是旧版 Excel（.xls）文件，请用 Excel 或 WPS 另存为 .xlsx 后重新提交。"
+        )
+    if suffix in (".et", ".ett", ".wps"):
+        return _file_finding("file-et", f"“{path.name}”是 WPS 表格（.et）文件，请在 WPS 中另存为 .xlsx 后重新提交。")
+    if suffix == ".ods":
+        return _file_finding("file-not-xlsx", f"“{path.name}”是 .ods 文件，请另存为 .xlsx 后重新提交。")
+    return None
+
+
+def _stat(path: Path, limits: Limits) -> tuple[bool, FileReport]:
+    """Size, modification time and sha256 (streamed); False when the file cannot be read."""
+    try:
+        stat = path.stat()
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        report = FileReport(path=path, sha256="", size=0, mtime=0.0)
+        report.findings.append(_file_finding("file-unreadable", f"无法读取文件“{path.name}”：{exc.strerror or exc}。"))
+        return False, report
+    return True, FileReport(path=path, sha256=digest.hexdigest(), size=stat.st_size, mtime=stat.st_mtime)
+
+
+def _finish(
+    report: FileReport,
+    doc_findings: list[Finding],
+    pre: list[Finding],
+    skip_cells: set[str],
+) -> None:
+    kept = [
+        f for f in doc_findings if not (f.code in _REPEATED and len(f.cell_ids) == 1 and f.cell_ids[0] in skip_cells)
+    ]
+    report.findings = sort_findings(pre + kept)
+
+
+def check_document_json(
+    path: Path,
+    data: bytes,
+    report: FileReport,
+    *,
+    expected_year: int | None,
+    roster: Mapping[str, str] | None,
+    strict_blanks: bool,
+) -> FileReport:
+    """A ``*.json`` return document: schema first, then the document checks."""
+    from ogi_xlsx.document import document_from_json, loads, validate_document_json, validate_return
+    from ogi_xlsx.rules import with_totals
+
+    try:
+        parsed = loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        report.findings = [_file_finding("file-unreadable", f"“{path.name}”不是有效的 JSON 文件：{exc}。")]
+        return report
+    schema_findings = validate_document_json(parsed)
+    if schema_findings:
+        report.findings = sort_findings(schema_findings)
+        if isinstance(parsed, dict):
+            report.format = str(parsed.get("format")) if parsed.get("format") else None
+            report.year = parsed.get("year") if isinstance(parsed.get("year"), int) else None
+        return report
+    doc = document_from_json(parsed)
+    findings = validate_return(doc, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks)
+    spec = doc.spec
+    doc.values = with_totals(spec, {k: doc.values.get(k) for k in spec.input_ids})
+    _fill_report(report, doc)
+    report.findings = sort_findings(findings)
+    return report
+
+
+def _fill_report(report: FileReport, doc: ReturnDocument) -> None:
+    report.document = doc
+    report.format = doc.format
+    report.format_version = doc.format_version
+    report.year = doc.year or None
+    report.unit_code = doc.unit_code
+    report.unit_name = doc.unit_name
+
+
+def _document_findings(
+    doc: ReturnDocument, expected_year: int | None, roster: Mapping[str, str] | None, strict_blanks: bool
+) -> list[Finding]:
+    """``document.validate_return`` for an extracted document.
+
+    Same checks, but a report year outside the format's years is reported once as
+    format-year-mismatch (not also as a schema error) and does not stop the other checks.
+    """
+    from ogi_xlsx.document import blank_findings, check_cover, check_identity, validate_document_json
+    from ogi_xlsx.rules import check_rules
+
+    spec = doc.spec
+    findings = [f for f in validate_document_json(doc.to_json()) if f.args.get("path") != ["year"]]
+    findings += check_identity(doc, expected_year, roster)
+    findings += check_cover(doc)
+    findings += blank_findings(spec, doc.values, strict=strict_blanks)
+    numbers = {
+        k: v if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else None for k, v in doc.values.items()
+    }
+    return findings + check_rules(spec, numbers)
+
+
+def check_workbook(
+    raw: Any,
+    report: FileReport,
+    *,
+    expected_year: int | None = None,
+    roster: Mapping[str, str] | None = None,
+    strict_blanks: bool = False,
+) -> FileReport:
+    """Validate an already-read :class:`~ogi_xlsx.xlsx.RawWorkbook` into ``report``."""
+    from ogi_xlsx.extract import extract, remap
+    from ogi_xlsx.rules import with_totals
+
+    ex = extract(raw)
+    report.by_labels = ex.by_labels
+    if ex.spec is None:
+        report.findings = sort_findings(ex.findings)
+        return report
+    spec = ex.spec
+    version = ex.identity.format_version if ex.identity is not None else spec.version
+    reported_doc = ReturnDocument(
+        format=spec.id,
+        format_version=version if version in (spec.version, *spec.retired_versions) else spec.version,
+        year=ex.year or 0,
+        unit_code=ex.unit_code,
+        unit_name=ex.unit_name,
+        values={cid: ex.reported.get(cid) for cid in spec.cell_ids},
+        cover=ex.cover,
+    )
+    doc_findings = _document_findings(reported_doc, expected_year, roster, strict_blanks)
+    if ex.year is None:
+        # already reported as an empty cover field
+        doc_findings = [f for f in doc_findings if f.args.get("path") != ["year"] and f.code != "format-year-mismatch"]
+    doc_findings = remap(doc_findings, ex.moved, ex.sheet_names)
+    doc = ReturnDocument(
+        format=spec.id,
+        format_version=reported_doc.format_version,
+        year=ex.year or 0,
+        unit_code=ex.unit_code,
+        unit_name=ex.unit_name,
+        values=with_totals(spec, ex.inputs),
+        cover=ex.cover,
+    )
+    _fill_report(report, doc)
+    if ex.identity is not None:
+        report.format_version = ex.identity.format_version
+    _finish(report, doc_findings, ex.findings, ex.reported_cells)
+    return report
+
+
+def check_file(
+    path: Path,
+    *,
+    expected_year: int | None = None,
+    roster: Mapping[str, str] | None = None,
+    strict_blanks: bool = False,
+    limits: Limits | None = None,
+) -> FileReport:
+    """Validate one returned file (.xlsx or a .json return document); never raises for bad input."""
+    path = Path(path)
+    limits = limits or Limits()
+    ok, report = _stat(path, limits)
+    if not ok:
+        return report
+    try:
+        if path.suffix.lower() == ".json":
+            if report.size > limits.max_file_bytes:
+                report.findings = [_file_finding("file-too-large", f"“{path.name}”过大（{report.size} 字节）。")]
+                return report
+            return check_document_json(
+                path, path.read_bytes(), report, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks
+            )
+        from ogi_xlsx.xlsx import XlsxError, read_xlsx
+
+        try:
+            raw = read_xlsx(path, limits)
+        except XlsxError as exc:
+            suffix = _suffix_finding(path)
+            if suffix is not None and exc.code in ("file-not-xlsx", "file-corrupt", "file-unreadable"):
+                report.findings = [suffix]
+            else:
+                report.findings = [_file_finding(exc.code, exc.message)]
+            return report
+        return check_workbook(raw, report, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks)
+    except Exception as exc:  # a bug must not stop the batch: report it on the file
+        report.findings = [
+            _file_finding(
+                "file-unreadable",
+                f"读取“{path.name}”时出错（{type(exc).__name__}: {exc}），请另存为 .xlsx 后重新提交；如仍出错请联系管理员。",
+            )
+        ]
+        report.document = None
+        return report
+
+
+def _is_candidate(path: Path) -> bool:
+    name = path.name
+    if name.startswith(("~$", ".")):
+        return False
+    if path.stem.endswith(ANNOTATED_SUFFIX):
+        return False
+    return path.suffix.lower() in SPREADSHEET_SUFFIXES
+
+
+def collect_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files to check: given files as they are, folders searched recursively; sorted, no duplicates.
+
+    In folders only spreadsheet-like files are taken (not Office lock files ``~$…``, hidden
+    files, nor annotated copies ``…_审核结果.xlsx`` written by ``validate --annotate``).
+    Raises FileNotFoundError for a path that does not exist.
+    """
+    found: dict[str, Path] = {}
+    for given in paths:
+        given = Path(given)
+        if given.is_dir():
+            for root, dirs, files in os.walk(given):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in files:
+                    candidate = Path(root) / name
+                    if _is_candidate(candidate):
+                        found.setdefault(str(candidate.resolve()), candidate)
+        elif given.exists():
+            found.setdefault(str(given.resolve()), given)
+        else:
+            raise FileNotFoundError(str(given))
+    return sorted(found.values(), key=lambda p: str(p))
+
+
+def _check_one(args: tuple[Path, dict[str, Any]]) -> FileReport:
+    path, options = args
+    return check_file(path, **options)
+
+
+def check_paths(
+    paths: Sequence[Path],
+    *,
+    expected_year: int | None = None,
+    roster: Mapping[str, str] | None = None,
+    strict_blanks: bool = False,
+    limits: Limits | None = None,
+    jobs: int | None = None,
+    progress: Any = None,
+) -> list[FileReport]:
+    """Validate files and folders; results in sorted path order.
+
+    ``jobs``: worker processes (default: all cores when there are many files; 1 = serial).
+    ``progress``: optional callable invoked once per finished file.
+    """
+    files = collect_paths(paths)
+    options = {
+        "expected_year": expected_year,
+        "roster": dict(roster) if roster is not None else None,
+        "strict_blanks": strict_blanks,
+        "limits": limits,
+    }
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
+        reports = []
+        for path in files:
+            reports.append(check_file(path, **options))
+            if progress is not None:
+                progress()
+        return reports
+    with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
+        reports = []
+        chunk = max(1, min(32, len(files) // (workers * 4)))
+        for report in pool.map(_check_one, [(p, options) for p in files], chunksize=chunk):
+            reports.append(report)
+            if progress is not None:
+                progress()
+    return reports
+
+
+def document_values_equal(a: ReturnDocument, b: ReturnDocument) -> bool:
+    """Two documents hold the same numbers (Decimal compared by value)."""
+
+    def norm(v: Any) -> Any:
+        return Decimal(v) if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else v
+
+    return {k: norm(v) for k, v in a.values.items()} == {k: norm(v) for k, v in b.values.items()}
