@@ -49,7 +49,7 @@ def demo_run(tmp_path_factory):
 
 
 def test_demo_runs_from_a_clean_clone(demo_run):
-    clone, out, proc = demo_run
+    _clone, out, proc = demo_run
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     for step in ("第 1 步", "第 2 步", "第 3 步", "第 4 步", "第 5 步", "演示完成"):
