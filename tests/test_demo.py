@@ -105,3 +105,28 @@ def test_demo_summary_opens_in_libreoffice(demo_run, libreoffice, tmp_path):
     check_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "核对")
     marks = {ws.cell(check_row, c).value for c in range(3, 3 + len(spec.cell_ids))}
     assert marks == {"✓"}
+
+
+def test_demo_data_is_found_from_the_working_folder(tmp_path, monkeypatch):
+    """After a non-editable ``pip install .`` the package is elsewhere: the clone's folder is used."""
+    import ogi_xlsx.demo as demo
+
+    monkeypatch.setattr(demo, "__file__", str(tmp_path / "site-packages" / "ogi_xlsx" / "demo.py"))
+    monkeypatch.chdir(ROOT)
+    assert demo.demo_data_dir() == ROOT / "examples" / "demo"
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(demo.DemoError, match="examples/demo"):
+        demo.demo_data_dir()
+
+
+def test_demo_data_is_one_year_and_marked_invented():
+    from ogi_xlsx.document import document_from_json, loads, validate_return
+
+    data = ROOT / "examples" / "demo"
+    docs = [document_from_json(loads(p.read_text(encoding="utf-8"))) for p in sorted(data.glob("returns/*.json"))]
+    assert {d.year for d in docs} == {2024} and {d.format for d in docs} == {"ogi-2021"}
+    roster = [line.split(",")[0] for line in (data / "roster.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    assert {d.unit_code for d in docs} < set(roster)  # at least one unit never reports
+    invalid = [d.unit_code for d in docs if any(f.severity == "error" for f in validate_return(d))]
+    assert invalid == ["LC003"]
+    assert "虚构" in (data / "README.md").read_text(encoding="utf-8")
