@@ -1,0 +1,132 @@
+"""The annotated copy sent back to a unit: failing cells highlighted and commented, plus a 审核结果 sheet.
+
+openpyxl loads the returned workbook and saves a copy (the input is never modified). It keeps
+sheet protection, unlocked cells, defined names, hidden sheets and custom properties; the
+tests check that the copy still opens in LibreOffice with protection and unlocked inputs.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from ogi_xlsx.findings import SEVERITY_LABELS, SEVERITY_ORDER, Finding
+from ogi_xlsx.validate import ANNOTATED_SUFFIX, FileReport
+
+RESULT_SHEET = "审核结果"
+RESULT_HEADERS = ("序号", "级别", "工作表", "单元格", "代码", "问题")
+FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+
+
+def annotated_name(path: Path) -> str:
+    return f"{path.stem}{ANNOTATED_SUFFIX}.xlsx"
+
+
+def can_annotate(report: FileReport) -> bool:
+    """Only workbooks that could be read get a copy (not .json, not unreadable files)."""
+    if Path(report.path).suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    return not any(f.code.startswith("file-") for f in report.findings)
+
+
+def _set_text(cell, value: str | int | None) -> None:
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # a message or sheet name is text, never a formula
+
+
+def annotate(report: FileReport, target: Path) -> Path:
+    """Write the annotated copy of ``report.path`` to ``target`` atomically; returns ``target``."""
+    from openpyxl import load_workbook
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    source = Path(report.path)
+    if target.resolve() == source.resolve():
+        raise ValueError(f"refusing to overwrite the input {source}")
+    wb = load_workbook(source)
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in report.findings:
+        if f.sheet and f.cell and f.sheet in wb.sheetnames:
+            by_cell.setdefault((f.sheet, f.cell), []).append(f)
+    for (sheet, address), findings in by_cell.items():
+        ws = wb[sheet]
+        try:
+            cell = ws[address]
+        except (ValueError, IndexError):
+            continue
+        if isinstance(cell, MergedCell):
+            continue
+        worst = min((f.severity or "error" for f in findings), key=lambda s: SEVERITY_ORDER[s])
+        cell.fill = PatternFill("solid", fgColor=FILLS[worst])
+        text = "\n".join(f"【{SEVERITY_LABELS[f.severity or 'error']}】{f.message}" for f in findings)
+        comment = Comment(text, "ogi-xlsx")
+        comment.width = 360
+        comment.height = min(600, 60 + 40 * len(findings))
+        cell.comment = comment
+
+    if RESULT_SHEET in wb.sheetnames:
+        del wb[RESULT_SHEET]
+    ws = wb.create_sheet(RESULT_SHEET)
+    bold = Font(bold=True)
+    for col, header in enumerate(RESULT_HEADERS, start=1):
+        c = ws.cell(row=1, column=col, value=header)
+        c.font = bold
+    for i, f in enumerate(report.findings, start=1):
+        row = i + 1
+        ws.cell(row=row, column=1, value=i)
+        _set_text(ws.cell(row=row, column=2), SEVERITY_LABELS[f.severity or "error"])
+        _set_text(ws.cell(row=row, column=3), f.sheet)
+        where = ws.cell(row=row, column=4)
+        _set_text(where, f.cell)
+        if f.sheet and f.cell and f.sheet in wb.sheetnames:
+            quoted = f.sheet.replace("'", "''")
+            where.hyperlink = Hyperlink(ref=where.coordinate, location=f"'{quoted}'!{f.cell}")
+            where.font = Font(color="0563C1", underline="single")
+        _set_text(ws.cell(row=row, column=5), f.code)
+        message = ws.cell(row=row, column=6)
+        _set_text(message, f.message)
+        message.alignment = Alignment(wrap_text=True, vertical="top")
+        fill = PatternFill("solid", fgColor=FILLS[f.severity or "error"])
+        ws.cell(row=row, column=2).fill = fill
+    for letter, width in zip("ABCDEF", (6, 8, 16, 10, 22, 90)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = False  # one selected tab only: grouped sheets would edit together
+    ws.sheet_view.tabSelected = True
+    wb.active = wb.sheetnames.index(RESULT_SHEET)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".ogi-", suffix=".xlsx", dir=target.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def annotate_all(reports: Sequence[FileReport], outdir: Path) -> dict[Path, Path]:
+    """Annotated copies of every readable return in ``outdir``; names made unique; input path -> copy."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    inputs = {Path(r.path).resolve() for r in reports}
+    written: dict[Path, Path] = {}
+    used: set[str] = set()
+    for report in reports:
+        if not can_annotate(report):
+            continue
+        name = annotated_name(Path(report.path))
+        n = 2
+        while name in used or (outdir / name).resolve() in inputs:
+            name = f"{Path(report.path).stem}{ANNOTATED_SUFFIX}_{n}.xlsx"
+            n += 1
+        used.add(name)
+        written[Path(report.path)] = annotate(report, outdir / name)
+    return written

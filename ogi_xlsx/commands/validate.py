@@ -1,0 +1,196 @@
+"""``ogi-xlsx validate`` (check returns), ``export`` (return -> JSON) and ``fill`` (JSON -> return)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ogi_xlsx.cli import EXIT_FINDINGS, EXIT_OK, app, fail
+
+
+def _load_roster(path: Path | None) -> dict[str, str] | None:
+    if path is None:
+        return None
+    if not path.is_file():
+        raise fail(f"找不到报送名单“{path}”。")
+    try:
+        from ogi_xlsx.roster import RosterError, load_roster
+    except ImportError:  # pragma: no cover - the roster module ships with the template issue
+        raise fail("本版本不支持 --roster。") from None
+    try:
+        return dict(load_roster(path).mapping())
+    except RosterError as error:
+        raise fail(f"报送名单“{path}”有问题：{error}") from None
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".ogi-", suffix=target.suffix, dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_output(output: Path, force: bool, inputs: list[Path]) -> None:
+    if output.exists() and output.is_dir():
+        raise fail(f"输出路径“{output}”是一个文件夹，请给出文件名。")
+    if any(output.resolve() == p.resolve() for p in inputs):
+        raise fail(f"输出文件“{output}”就是输入文件，不能覆盖输入。")
+    if output.exists() and not force:
+        raise fail(f"输出文件“{output}”已存在；如需覆盖请加 --force。")
+    if not output.parent.exists():
+        raise fail(f"输出文件夹“{output.parent}”不存在。")
+
+
+@app.command("validate")
+def validate_command(
+    paths: Annotated[list[Path], typer.Argument(help="报表文件或文件夹（递归查找）/ returns: files or folders")],
+    roster: Annotated[Path | None, typer.Option("--roster", help="报送名单 CSV/XLSX / expected units")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="应报送的报告年度 / expected report year")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出到标准输出 / print JSON")] = False,
+    annotate: Annotated[
+        Path | None, typer.Option("--annotate", help="在此文件夹生成标注问题的副本 / write annotated copies here")
+    ] = None,
+    strict_blanks: Annotated[
+        bool, typer.Option("--strict-blanks", help="空白单元格按错误处理 / blank inputs are errors")
+    ] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数 / worker processes")] = None,
+) -> None:
+    """审核报表 / Validate returned workbooks.
+
+    退出码：0 全部通过（可有警告）；1 有报表需修改（含无法读取的文件）；2 用法错误。
+    """
+    from ogi_xlsx.validate import check_paths, collect_paths
+
+    if not paths:
+        raise fail("请给出要审核的报表文件或文件夹。")
+    for path in paths:
+        if not path.exists():
+            raise fail(f"找不到“{path}”。")
+    if annotate is not None and annotate.exists() and not annotate.is_dir():
+        raise fail(f"--annotate 应为文件夹，“{annotate}”是一个文件。")
+    roster_map = _load_roster(roster)
+    files = collect_paths(paths)
+    if not files:
+        raise fail("在给出的位置没有找到 .xlsx 报表文件。")
+
+    from rich.console import Console
+
+    err = Console(stderr=True)
+    options = {"expected_year": year, "roster": roster_map, "strict_blanks": strict_blanks, "jobs": jobs}
+    if len(files) > 1 and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("审核中", total=len(files))
+            reports = check_paths(files, **options, progress=lambda: progress.advance(task))
+    else:
+        reports = check_paths(files, **options)
+
+    from ogi_xlsx import report as render
+
+    if as_json:
+        sys.stdout.write(render.dumps(reports))
+    else:
+        render.render(reports, Console(highlight=False))
+    if annotate is not None:
+        from ogi_xlsx.annotate import annotate_all
+
+        written = annotate_all(reports, annotate)
+        for copy in written.values():
+            err.print(f"已生成标注副本：{copy}", highlight=False)
+    raise typer.Exit(EXIT_OK if all(r.valid for r in reports) else EXIT_FINDINGS)
+
+
+@app.command("export")
+def export_command(
+    source: Annotated[Path, typer.Argument(help="报表 .xlsx / a returned workbook")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="输出 JSON 文件（默认标准输出）")] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件 / overwrite")] = False,
+) -> None:
+    """把报表导出为 JSON / Export a return as a JSON document (valid against ``ogi-xlsx schema``).
+
+    读到的数据总会导出（合计按各项重新计算）；发现错误时退出码为 1，问题列在标准错误输出。
+    """
+    from ogi_xlsx.findings import SEVERITY_LABELS
+    from ogi_xlsx.validate import check_file
+
+    if not source.is_file():
+        raise fail(f"找不到“{source}”。")
+    if output is not None:
+        _check_output(output, force, [source])
+    report = check_file(source)
+    for f in report.findings:
+        typer.echo(f"{SEVERITY_LABELS[f.severity or 'error']}：{f.message}", err=True)
+    if report.document is None:
+        raise typer.Exit(EXIT_FINDINGS)
+    text = report.document.dumps()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomic(output, text.encode("utf-8"))
+    raise typer.Exit(EXIT_OK if report.valid else EXIT_FINDINGS)
+
+
+@app.command("fill")
+def fill_command(
+    source: Annotated[Path, typer.Argument(help="报表数据 JSON / a return document")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出 .xlsx")],
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件 / overwrite")] = False,
+) -> None:
+    """由 JSON 数据生成已填报的报表 / Write a completed return workbook from a JSON document.
+
+    退出码：0 已生成；1 数据不符合报表结构（未生成）或有勾稽错误（已生成）；2 用法错误（文件不存在、不是 JSON）。
+    """
+    from ogi_xlsx.document import document_from_json, loads, validate_document_json, validate_return
+    from ogi_xlsx.findings import SEVERITY_LABELS, has_errors
+
+    if not source.is_file():
+        raise fail(f"找不到“{source}”。")
+    if output.suffix.lower() != ".xlsx":
+        raise fail(f"输出文件应以 .xlsx 结尾：“{output}”。")
+    _check_output(output, force, [source])
+    try:
+        data = loads(source.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise fail(f"“{source}”不是有效的 JSON 文件（{exc}）。") from None
+    problems = validate_document_json(data)
+    if problems:
+        for f in problems:
+            typer.echo(f"{SEVERITY_LABELS[f.severity or 'error']}：{f.message}", err=True)
+        typer.echo(f"“{source}”不符合报表数据结构，未生成报表。", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    doc = document_from_json(data)
+    findings = validate_return(doc)
+    for f in findings:
+        typer.echo(f"{SEVERITY_LABELS[f.severity or 'error']}：{f.message}", err=True)
+
+    from ogi_xlsx.template import write_workbook
+
+    fd, tmp = tempfile.mkstemp(prefix=".ogi-", suffix=".xlsx", dir=output.parent)
+    os.close(fd)
+    try:
+        write_workbook(
+            Path(tmp),
+            doc.spec,
+            year=doc.year,
+            unit_code=doc.unit_code,
+            unit_name=doc.unit_name,
+            cover=doc.cover,
+            values=doc.values,
+            kind="return",
+        )
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    typer.echo(f"已生成：{output}", err=True)
+    raise typer.Exit(EXIT_FINDINGS if has_errors(findings) else EXIT_OK)
