@@ -93,7 +93,7 @@ def annotate(report: FileReport, target: Path) -> Path:
         message.alignment = Alignment(wrap_text=True, vertical="top")
         fill = PatternFill("solid", fgColor=FILLS[f.severity or "error"])
         ws.cell(row=row, column=2).fill = fill
-    for letter, width in zip("ABCDEF", (6, 8, 16, 10, 22, 90)):
+    for letter, width in zip("ABCDEF", (6, 8, 16, 10, 22, 90), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     for sheet in wb.worksheets:
