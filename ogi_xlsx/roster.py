@@ -1,0 +1,169 @@
+"""The roster (报送名单): which units must report, read from CSV or XLSX.
+
+CSV may be UTF-8, UTF-8 with BOM, or GBK (what Excel in China saves). Columns are
+``code,name`` or ``单位代码,单位名称``. Problems are reported as :class:`RosterError`
+with a Chinese message the district office can act on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+CODE_HEADERS = ("code", "单位代码", "代码")
+NAME_HEADERS = ("name", "单位名称", "名称")
+MAX_FILENAME = 120  # characters; leaves room for the folder in Windows' 260-character paths
+
+
+class RosterError(Exception):
+    """The roster cannot be used; ``str(error)`` is a Chinese message."""
+
+
+@dataclass(frozen=True)
+class RosterUnit:
+    """One unit that must submit a return."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The units in file order."""
+
+    units: list[RosterUnit]
+
+    def mapping(self) -> dict[str, str]:
+        """Unit code -> unit name."""
+        return {unit.code: unit.name for unit in self.units}
+
+
+def _decode(data: bytes, path: Path) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")  # a superset of GBK
+    except UnicodeDecodeError:
+        raise RosterError(
+            f"报送名单“{path.name}”无法识别文字编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后重试。"
+        ) from None
+
+
+def _clean(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a code typed as a number in Excel
+    return str(value).strip()
+
+
+def _rows_from_csv(path: Path) -> list[list[str]]:
+    text = _decode(path.read_bytes(), path)
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = next((d for d in (",", "\t", ";") if d in first_line), ",")
+    return [[_clean(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _rows_from_xlsx(path: Path) -> list[list[str]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise RosterError(f"报送名单“{path.name}”不是有效的 .xlsx 文件，无法打开（{type(exc).__name__}）。") from None
+    try:
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()  # WPS sometimes writes a wrong dimension record
+        return [[_clean(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _find_header(header: list[str], names: tuple[str, ...]) -> int | None:
+    lowered = [h.strip().lower() for h in header]
+    for name in names:
+        if name in lowered:
+            return lowered.index(name)
+    return None
+
+
+def load_roster(path: Path) -> Roster:
+    """Read a roster; raises :class:`RosterError` (Chinese message) when it cannot be used."""
+    path = Path(path)
+    if not path.exists():
+        raise RosterError(f"找不到报送名单文件“{path}”。")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        rows = _rows_from_xlsx(path)
+    elif suffix in (".csv", ".txt", ""):
+        rows = _rows_from_csv(path)
+    elif suffix in (".xls", ".et"):
+        raise RosterError(f"报送名单“{path.name}”是 {suffix} 格式：请在 Excel 或 WPS 中另存为 .xlsx 或 .csv 后重试。")
+    else:
+        raise RosterError(f"报送名单“{path.name}”应为 .csv 或 .xlsx 文件。")
+    rows = [row for row in rows if any(cell for cell in row)]
+    if not rows:
+        raise RosterError(f"报送名单“{path.name}”是空的：第一行应为列名“单位代码,单位名称”，其后每行一个单位。")
+    header = rows[0]
+    code_col = _find_header(header, CODE_HEADERS)
+    name_col = _find_header(header, NAME_HEADERS)
+    missing = [label for label, col in (("单位代码", code_col), ("单位名称", name_col)) if col is None]
+    if missing:
+        found = "、".join(h for h in header if h) or "（空）"
+        raise RosterError(
+            f"报送名单“{path.name}”缺少列：{'、'.join(missing)}。第一行应为列名“单位代码,单位名称”"
+            f"（或 code,name），实际为：{found}。"
+        )
+    assert code_col is not None and name_col is not None
+    units: list[RosterUnit] = []
+    seen: dict[str, int] = {}
+    problems: list[str] = []
+    for number, row in enumerate(rows[1:], start=2):
+        code = row[code_col] if code_col < len(row) else ""
+        name = row[name_col] if name_col < len(row) else ""
+        if not code:
+            problems.append(f"第 {number} 行（{name or '无名称'}）缺少单位代码")
+            continue
+        if not name:
+            problems.append(f"第 {number} 行（代码 {code}）缺少单位名称")
+            continue
+        if code in seen:
+            problems.append(f"第 {number} 行的单位代码“{code}”与第 {seen[code]} 行重复")
+            continue
+        seen[code] = number
+        units.append(RosterUnit(code=code, name=name))
+    if problems:
+        shown = "；".join(problems[:10]) + ("；……" if len(problems) > 10 else "")
+        raise RosterError(f"报送名单“{path.name}”有 {len(problems)} 处问题：{shown}。请修改后重试。")
+    if not units:
+        raise RosterError(f"报送名单“{path.name}”没有任何单位：列名行之后每行应有一个单位。")
+    return Roster(units=units)
+
+
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_FORBIDDEN = re.compile(r'[\x00-\x1f<>:"/\\|?*]')
+
+
+def safe_filename(code: str, name: str, suffix: str = ".xlsx") -> str:
+    """``<code>_<name>.xlsx`` that is a single, valid file name on Windows, macOS and Linux."""
+    stem = f"{code}_{name}"
+    stem = unicodedata.normalize("NFC", stem)
+    stem = _FORBIDDEN.sub("_", stem)
+    stem = re.sub(r"\s+", " ", stem)
+    stem = re.sub(r"\.{2,}", "_", stem)  # no ".." anywhere
+    stem = stem.strip(" .")
+    if len(stem) > MAX_FILENAME:
+        stem = stem[:MAX_FILENAME].rstrip(" .")
+    if not stem or stem.split(".")[0].upper() in _RESERVED:
+        stem = f"_{stem}"
+    return stem + suffix
