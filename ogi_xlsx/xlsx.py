@@ -38,7 +38,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote
-from xml.etree.ElementTree import ParseError, TreeBuilder, XMLPullParser
+from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser, XMLPullParser
+from xml.sax.saxutils import unescape as xml_unescape
 
 CellKind = Literal["n", "s", "str", "inlineStr", "b", "e", "d", "blank"]
 
@@ -244,6 +245,9 @@ _CHUNK = 1 << 20
 _DOCTYPE = b"<!DOCTYPE"
 _ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _UTF8_NAMES = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
+_WHOLE = 1 << 20
+# Elements whose content is read when their parent ends: never cleared early when streaming.
+_KEEP = frozenset({"c", "v", "f", "is", "t", "r", "rPh", "numFmt", "xf", "protection", ""})
 
 
 class _Package:
@@ -277,9 +281,64 @@ class _Package:
                     "file-too-large", f"“{info.filename}”解压后 {_mb(info.file_size)}，上限 {_mb(lim.max_part_bytes)}"
                 )
 
+    def _account(self, info: zipfile.ZipInfo, n: int) -> None:
+        lim = self.limits
+        self.inflated += n
+        if n > lim.max_part_bytes or n > info.file_size:
+            raise _fail("file-too-large", f"“{info.filename}”解压后超过 {_mb(min(lim.max_part_bytes, info.file_size))}")
+        if self.inflated > lim.max_uncompressed_bytes:
+            raise _fail("file-too-large", f"解压后超过 {_mb(lim.max_uncompressed_bytes)}")
+
+    def whole(self, info: zipfile.ZipInfo):
+        """Parse a small part (declared <= 1 MB, checked while inflating) into a tree."""
+        with self.zf.open(info) as stream:
+            data = stream.read(_WHOLE + 1)
+        if len(data) > _WHOLE:
+            raise _fail("file-unsafe", f"“{info.filename}”的实际大小与声明不符")
+        self._account(info, len(data))
+        if not data.strip():
+            raise _fail("file-corrupt", f"“{info.filename}”是空的")
+        if _DOCTYPE in data:
+            raise _fail("file-unsafe", f"“{info.filename}”含有 DTD/实体声明")
+        parser = _make_parser(data, None)
+        parser.feed(data)
+        return parser.close()
+
+    def walk(self, info: zipfile.ZipInfo, wanted, containers=frozenset(), local=None, small_only: bool = False):
+        """Yield the elements of a part whose local name is in ``wanted``.
+
+        Small parts (the normal case) are parsed whole with the C parser and only the root's
+        children (and the children of ``containers``) are looked at; big parts are parsed
+        incrementally, finished elements are cleared and the element count is bounded.
+        """
+        local = local or _local
+        if info.file_size <= _WHOLE:
+            root = self.whole(info)
+            for child in root:
+                name = local(child.tag)
+                if name in wanted:
+                    yield child
+                elif name in containers:
+                    for sub in child:
+                        if local(sub.tag) in wanted:
+                            yield sub
+            return
+        if small_only:
+            raise _fail("file-too-large", f"“{info.filename}”过大")
+        budget = self.limits.max_cells * 12 + 10_000
+        for _event, el in self.events(info):
+            name = local(el.tag)
+            if name in wanted:
+                yield el
+                el.clear()
+            elif name not in _KEEP:
+                el.clear()
+            budget -= 1
+            if budget < 0:
+                raise _fail("file-too-large", f"“{info.filename}”中的元素过多")
+
     def events(self, info: zipfile.ZipInfo, events: tuple[str, ...] = ("end",)):
         """Parse one part incrementally, yielding ElementTree (event, element) pairs."""
-        lim = self.limits
         part_bytes = 0
         tail = b""
         parser: XMLPullParser | None = None
@@ -288,12 +347,9 @@ class _Package:
                 chunk = stream.read(_CHUNK)
                 if not chunk:
                     break
+                self.inflated -= part_bytes
                 part_bytes += len(chunk)
-                self.inflated += len(chunk)
-                if part_bytes > lim.max_part_bytes or part_bytes > info.file_size:
-                    raise _fail("file-too-large", f"“{info.filename}”解压后超过 {_mb(lim.max_part_bytes)}")
-                if self.inflated > lim.max_uncompressed_bytes:
-                    raise _fail("file-too-large", f"解压后超过 {_mb(lim.max_uncompressed_bytes)}")
+                self._account(info, part_bytes)
                 if parser is None:
                     parser = _make_parser(chunk, events)
                 if _DOCTYPE in tail + chunk[:16] or _DOCTYPE in chunk:
@@ -307,19 +363,21 @@ class _Package:
         yield from parser.read_events()
 
 
-def _make_parser(first: bytes, events: tuple[str, ...]) -> XMLPullParser:
+def _make_parser(first: bytes, events: tuple[str, ...] | None):
+    """A pull parser (``events``) or a whole-document parser (``None``) for a part."""
     head = first[:200]
     plain = not (head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4])
     if plain:
         m = _ENCODING_RE.match(head.removeprefix(b"\xef\xbb\xbf"))
         plain = m is None or m.group(1).lower() in _UTF8_NAMES
     if plain:
-        return XMLPullParser(events)
+        return XMLPullParser(events) if events is not None else XMLParser(target=TreeBuilder())
     # Not UTF-8: the DOCTYPE byte scan cannot see through the encoding; let defusedxml's
     # parser refuse DTDs and entities instead (slower, and never used by real producers).
     from defusedxml.ElementTree import DefusedXMLParser
 
-    return XMLPullParser(events, _parser=DefusedXMLParser(target=TreeBuilder(), forbid_dtd=True))
+    defused = DefusedXMLParser(target=TreeBuilder(), forbid_dtd=True)
+    return XMLPullParser(events, _parser=defused) if events is not None else defused
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -432,39 +490,36 @@ def _read_styles(pkg: _Package, info: zipfile.ZipInfo | None) -> list[tuple[bool
         return []
     formats: dict[int, str] = {}
     xfs: list[tuple[bool, bool]] = []
-    count = 0
-    for _event, el in pkg.events(info):
-        count += 1
-        if count > pkg.limits.max_cells * 4:
-            raise _fail("file-too-large", "样式表过大")
-        local = _local(el.tag)
-        if local == "numFmts":
+    for el in pkg.walk(info, _STYLE_WANTED):
+        if _local(el.tag) == "numFmts":
             for fmt in el:
                 if _local(fmt.tag) == "numFmt":
                     try:
                         formats[int(fmt.get("numFmtId", ""))] = fmt.get("formatCode") or ""
                     except ValueError:
                         continue
-            el.clear()
-        elif local == "cellXfs":
-            for xf in el:
-                if _local(xf.tag) != "xf":
-                    continue
-                try:
-                    fmt_id = int(xf.get("numFmtId") or 0)
-                except ValueError:
-                    fmt_id = 0
-                code = formats.get(fmt_id)
-                is_date = fmt_id in _DATE_BUILTINS if code is None else _is_date_format(code)
-                locked = True
-                for sub in xf:
-                    if _local(sub.tag) == "protection":
-                        locked = sub.get("locked", "1").strip().lower() not in ("0", "false")
-                xfs.append((is_date, locked))
-            break
-        elif local in ("fonts", "fills", "borders", "cellStyleXfs", "dxfs"):
-            el.clear()
+            continue
+        for xf in el:
+            if _local(xf.tag) != "xf":
+                continue
+            try:
+                fmt_id = int(xf.get("numFmtId") or 0)
+            except ValueError:
+                fmt_id = 0
+            code = formats.get(fmt_id)
+            is_date = fmt_id in _DATE_BUILTINS if code is None else _is_date_format(code)
+            locked = True
+            for sub in xf:
+                if _local(sub.tag) == "protection":
+                    locked = (sub.get("locked") or "1").strip().lower() not in ("0", "false")
+            xfs.append((is_date, locked))
+            if len(xfs) > pkg.limits.max_cells:
+                raise _fail("file-too-large", "样式表过大")
+        break
     return xfs
+
+
+_STYLE_WANTED = frozenset({"numFmts", "cellXfs"})
 
 
 # --------------------------------------------------------------------------- shared strings
@@ -477,19 +532,18 @@ def _read_shared_strings(pkg: _Package, info: zipfile.ZipInfo | None) -> tuple[l
         return strings, truncated
     limit = pkg.limits.max_string_chars
     max_items = pkg.limits.max_cells
-    for count, (_event, el) in enumerate(pkg.events(info)):
-        if _local(el.tag) == "si":
-            text = _unescape(_rich_text(el))
-            if len(text) > limit:
-                text = text[:limit]
-                truncated.add(len(strings))
-            strings.append(text)
-            el.clear()
-            if len(strings) > max_items:
-                raise _fail("file-too-large", f"共享字符串超过 {max_items} 个")
-        elif count > max_items * 8:
-            raise _fail("file-too-large", "共享字符串表过大")
+    for el in pkg.walk(info, _SI):
+        text = _unescape(_rich_text(el))
+        if len(text) > limit:
+            text = text[:limit]
+            truncated.add(len(strings))
+        strings.append(text)
+        if len(strings) > max_items:
+            raise _fail("file-too-large", f"共享字符串超过 {max_items} 个")
     return strings, truncated
+
+
+_SI = frozenset({"si"})
 
 
 # --------------------------------------------------------------------------- formulas
@@ -530,6 +584,18 @@ def _translate(formula: str, drow: int, dcol: int) -> str:
 # --------------------------------------------------------------------------- worksheets
 
 
+def _tags(local: str) -> frozenset[str]:
+    return frozenset({local, *(f"{{{ns}}}{local}" for ns in _MAIN_NS)})
+
+
+_C_TAGS = _tags("c")
+_V_TAGS = _tags("v")
+_F_TAGS = _tags("f")
+_IS_TAGS = _tags("is")
+_SHEET_WANTED = frozenset({"row", "mergeCell", "sheetProtection"})
+_SHEET_CONTAINERS = frozenset({"sheetData", "mergeCells"})
+
+
 def _read_sheet(
     pkg: _Package,
     info: zipfile.ZipInfo,
@@ -539,96 +605,83 @@ def _read_sheet(
     xfs: list[tuple[bool, bool]],
     budget: list[int],
 ) -> None:
-    """Fill ``sheet`` from a worksheet part; ``budget`` = [cells left, elements left]."""
+    """Fill ``sheet`` from a worksheet part; ``budget[0]`` = cells left in the workbook."""
     cells = sheet.cells
     n_strings = len(strings)
-    n_xfs = len(xfs)
+    xf_default = xfs[0] if xfs else (False, True)
+    # style attribute text -> (is_date, locked); unknown or invalid indexes fall back to style 0
+    xf_by_s = {str(i): xf for i, xf in enumerate(xfs)}
     limit = pkg.limits.max_string_chars
     shared: dict[str, tuple[str, int, int]] = {}
-    cells_left, elements_left = budget
+    cells_left = budget[0]
     prev_row = -1
-    local_of = _LOCAL
-    for _event, el in pkg.events(info):
-        elements_left -= 1
-        tag = el.tag
-        local = local_of.get(tag)
-        if local is None:
-            local = _local(tag)
-        if local != "row":
-            if local in ("c", "v", "f", "t", "is", "r", "rPh", "rPr", ""):
-                if elements_left < 0:
-                    raise _fail("file-too-large", f"工作表“{sheet.name}”内容过多")
-                continue
-            if local == "mergeCell":
-                ref = el.get("ref")
-                if ref:
-                    sheet.merges.append(ref)
-                    cells_left -= 1
-            elif local == "sheetProtection":
-                sheet.protected = _truthy(el.get("sheet"))
-            if elements_left < 0 or cells_left < 0:
-                raise _fail("file-too-large", f"工作表“{sheet.name}”内容过多")
-            el.clear()
+    c_tags, v_tags, f_tags, is_tags = _C_TAGS, _V_TAGS, _F_TAGS, _IS_TAGS
+    for el in pkg.walk(info, _SHEET_WANTED, _SHEET_CONTAINERS):
+        local = _local(el.tag)
+        if local == "mergeCell":
+            ref = el.get("ref")
+            if ref:
+                sheet.merges.append(ref)
+                cells_left -= 1
+                if cells_left < 0:
+                    raise _fail("file-too-large", f"工作表“{sheet.name}”合并单元格过多")
             continue
-        # A finished <row>: its cells, then drop them (rows stay as empty elements).
+        if local == "sheetProtection":
+            sheet.protected = _truthy(el.get("sheet"))
+            continue
+        # A <row>: rows and cells may omit "r" (the position then follows the previous one).
         r_attr = el.get("r")
         if r_attr is not None:
             try:
                 row = int(r_attr) - 1
             except ValueError:
                 raise _fail("file-corrupt", f"工作表“{sheet.name}”的行号“{r_attr[:20]}”无效") from None
+            if not 0 <= row < _MAX_ROW:
+                raise _fail("file-corrupt", f"工作表“{sheet.name}”的行号“{r_attr[:20]}”无效")
         else:
             row = prev_row + 1
         col = -1
+        cells_left -= len(el)
+        if cells_left < 0:
+            raise _fail("file-too-large", f"单元格数量超过上限 {pkg.limits.max_cells}（工作表“{sheet.name}”）")
         for c in el:
-            if local_of.get(c.tag) != "c" and _local(c.tag) != "c":
+            if c.tag not in c_tags:
                 continue
             ref = c.get("r")
             if ref is not None:
-                pos = _parse_ref(ref)
+                pos = _REF_CACHE.get(ref) or _parse_ref(ref)
                 if pos is None:
                     raise _fail("file-corrupt", f"工作表“{sheet.name}”的单元格地址“{ref[:20]}”无效")
                 row, col = pos
             else:
                 col += 1
-            kind = c.get("t", "n")
-            v_text = None
-            f_el = None
-            is_el = None
+                if col >= _MAX_COL:
+                    raise _fail("file-corrupt", f"工作表“{sheet.name}”第 {row + 1} 行的单元格过多")
+            kind = c.get("t") or "n"
+            v_text = f_el = is_el = None
             for sub in c:
-                sl = local_of.get(sub.tag)
-                if sl is None:
-                    sl = _local(sub.tag)
-                if sl == "v":
-                    v_text = sub.text or ""
-                elif sl == "f":
+                tag = sub.tag
+                if tag in v_tags:
+                    v_text = sub.text  # None for <v/> (openpyxl writes that for formulas)
+                elif tag in f_tags:
                     f_el = sub
-                elif sl == "is":
+                elif tag in is_tags:
                     is_el = sub
-            is_date = False
-            locked = True
-            style = c.get("s")
-            if style is not None and style != "0":
-                try:
-                    idx = int(style)
-                except ValueError:
-                    idx = -1
-                if 0 <= idx < n_xfs:
-                    is_date, locked = xfs[idx]
-            elif n_xfs:
-                is_date, locked = xfs[0]
+            is_date, locked = xf_by_s.get(c.get("s"), xf_default)
             truncated = False
             value: str | int | Decimal | bool | None
             if kind == "n":
-                if v_text is None:
+                if not v_text:
                     value = None
+                elif len(v_text) < 16 and v_text.isdigit() and v_text.isascii():
+                    value = int(v_text)
                 else:
                     value = _number(v_text)
                     if value is None:
-                        value, kind = v_text[:limit], "str"
-                        is_date = False
+                        value, kind, is_date = v_text, "str", False
             elif kind == "s":
-                if v_text is None:
+                is_date = False
+                if not v_text:
                     value = None
                 else:
                     try:
@@ -642,23 +695,20 @@ def _read_sheet(
                         )
                     value = strings[idx]
                     truncated = idx in truncated_strings
-                is_date = False
             elif kind == "str" or kind == "e":
-                value = _unescape(v_text) if v_text is not None else ("" if f_el is not None else None)
                 is_date = False
+                value = _unescape(v_text) if v_text else ("" if f_el is not None else None)
             elif kind == "inlineStr":
+                is_date = False
                 value = _unescape(_rich_text(is_el)) if is_el is not None else v_text
-                is_date = False
             elif kind == "b":
-                value = None if v_text is None else v_text.strip().lower() in ("1", "true")
                 is_date = False
+                value = None if not v_text else v_text.strip().lower() in ("1", "true")
             elif kind == "d":
-                value = v_text
-                is_date = True
+                value, is_date = v_text or None, True
             else:  # unknown type: keep the text, call it a string
-                value, kind = v_text, "str"
-                is_date = False
-            if isinstance(value, str) and len(value) > limit:
+                value, kind, is_date = v_text, "str", False
+            if value.__class__ is str and len(value) > limit:
                 value = value[:limit]
                 truncated = True
             formula = None
@@ -669,9 +719,11 @@ def _read_sheet(
                     formula = formula.removeprefix("=")
                 if f_el.get("t") == "shared":
                     si = f_el.get("si")
-                    if formula and f_el.get("ref") is not None and si is not None:
-                        shared[si] = (formula, row, col)
-                    elif not formula:
+                    if formula:
+                        if si is not None:
+                            shared[si] = (formula, row, col)
+                    else:
+                        # A dependent of a shared formula: the master (earlier in the sheet) has the text.
                         formula_shared = True
                         master = shared.get(si) if si is not None else None
                         formula = _translate(master[0], row - master[1], col - master[2]) if master else None
@@ -679,12 +731,7 @@ def _read_sheet(
                 kind = "blank"
             cells[(row, col)] = RawCell(value, kind, formula, formula_shared, is_date, locked, truncated)
         prev_row = row
-        cells_left -= len(el)
-        if cells_left < 0 or elements_left < 0:
-            raise _fail("file-too-large", f"单元格数量超过上限 {pkg.limits.max_cells}（工作表“{sheet.name}”）")
-        el.clear()
     budget[0] = cells_left
-    budget[1] = elements_left
 
 
 # --------------------------------------------------------------------------- package structure
@@ -698,32 +745,44 @@ def _rels(pkg: _Package, source: str) -> list[tuple[str, str, str]]:
     if info is None:
         return []
     out = []
-    for _event, el in pkg.events(info):
-        if _anylocal(el.tag) != "Relationship":
-            continue
+    for el in pkg.walk(info, _RELATIONSHIP, local=_anylocal, small_only=True):
         if (el.get("TargetMode") or "").lower() == "external":
             continue
+        # Targets are URIs relative to the source part's folder, or absolute from the package root.
         target = unquote((el.get("Target") or "").replace("\\", "/"))
         if target.startswith("/"):
-            path = target.lstrip("/")
+            path = posixpath.normpath(target).lstrip("/")
         else:
-            path = posixpath.normpath(posixpath.join(folder, target)) if folder else posixpath.normpath(target)
-        out.append((el.get("Id") or "", el.get("Type") or "", path.lstrip("/")))
-        if len(out) > 100_000:
-            raise _fail("file-too-large", "关系表过大")
+            path = posixpath.normpath(posixpath.join(folder, target)).lstrip("/")
+        out.append((el.get("Id") or "", el.get("Type") or "", path))
     return out
 
 
-def _simple_values(pkg: _Package, info: zipfile.ZipInfo | None) -> list:
-    """Every element of a small part (docProps), any namespace."""
-    if info is None:
-        return []
-    out = []
-    for _event, el in pkg.events(info):
-        out.append(el)
-        if len(out) > 100_000:
-            raise _fail("file-too-large", "文档属性过多")
-    return out
+_RELATIONSHIP = frozenset({"Relationship"})
+_APPLICATION_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Application(?:\s[^>]*)?>([^<]{0,400})<")
+
+
+def _application(pkg: _Package, info: zipfile.ZipInfo | None) -> str | None:
+    """docProps/app.xml's Application, found without parsing the part.
+
+    xlsxwriter lists every defined name in app.xml (TitlesOfParts), which makes the part as
+    big as all the sheets together; one informative string is not worth parsing it.
+    """
+    if info is None or info.file_size > _WHOLE:
+        return None
+    with pkg.zf.open(info) as stream:
+        data = stream.read(_WHOLE + 1)
+    pkg._account(info, len(data))
+    m = _APPLICATION_RE.search(data)
+    if m is None:
+        return None
+    text = m.group(1).decode("utf-8", "replace").strip()
+    return xml_unescape(text, {"&quot;": '"', "&apos;": "'"}) or None
+
+
+_PROPERTY = frozenset({"property"})
+_WB_WANTED = frozenset({"sheet", "definedName", "workbookProtection"})
+_WB_CONTAINERS = frozenset({"sheets", "definedNames"})
 
 
 def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
@@ -772,7 +831,7 @@ def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
         structure_locked = False
         strict = False
         pkg.check_declared([i for i in (wb_info, styles_info, shared_info) if i is not None])
-        for _event, el in pkg.events(wb_info):
+        for el in pkg.walk(wb_info, _WB_WANTED, _WB_CONTAINERS):
             local = _local(el.tag)
             if local == "sheet":
                 if el.tag.startswith("{" + _STRICT_MAIN):
@@ -801,8 +860,6 @@ def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
                     raise _fail("file-too-large", "名称过多")
             elif local == "workbookProtection":
                 structure_locked = _truthy(el.get("lockStructure"))
-            if local != "sheets" and local != "definedNames":
-                el.clear()
         pkg.check_declared([p for p in sheet_parts if p is not None])
 
         defined: dict[str, str] = {}
@@ -822,24 +879,21 @@ def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
 
         xfs = _read_styles(pkg, styles_info)
         strings, truncated = _read_shared_strings(pkg, shared_info)
-        budget = [limits.max_cells, limits.max_cells * 12 + 10_000]
+        budget = [limits.max_cells]
         for sheet, part in zip(sheets, sheet_parts, strict=True):
             if part is not None:
                 _read_sheet(pkg, part, sheet, strings, truncated, xfs, budget)
         del strings
 
-        application = None
-        for el in _simple_values(pkg, pkg.info(app_path)):
-            if _anylocal(el.tag) == "Application":
-                application = (el.text or "").strip()[:200] or None
+        application = _application(pkg, pkg.info(app_path))
         custom: dict[str, str] = {}
-        for el in _simple_values(pkg, pkg.info(custom_path)):
-            if _anylocal(el.tag) == "property":
-                name = el.get("name")
-                if name is not None:
-                    value = next(iter(el), None)
-                    text = "" if value is None else (value.text or "")
-                    custom[name] = text[: limits.max_string_chars]
+        custom_info = pkg.info(custom_path)
+        for el in pkg.walk(custom_info, _PROPERTY, local=_anylocal, small_only=True) if custom_info else ():
+            name = el.get("name")
+            if name is not None:
+                value = next(iter(el), None)
+                text = "" if value is None else (value.text or "")
+                custom[name] = text[: limits.max_string_chars]
         return RawWorkbook(
             sheets=sheets,
             defined_names=defined,
