@@ -100,7 +100,7 @@ def main() -> None:
 
 # Commands living in their own modules register themselves on ``app`` when imported.
 # Each module imports only typer at the top; its heavy imports stay inside the commands.
-for _module in ("merge", "validate"):
+for _module in ("merge", "validate", "template"):
     __import__(f"ogi_xlsx.commands.{_module}")
 
 
