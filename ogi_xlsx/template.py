@@ -671,6 +671,18 @@ def a1_abs(row: int, col: int) -> str:
     return f"${letters}${ref[len(letters) :]}"
 
 
+# The report year printed in the committed blank template of a format still in force
+# (a fixed year keeps ``templates/`` reproducible; the command writes any other year).
+BLANK_TEMPLATE_YEAR = 2025
+
+
+def blank_template_year(spec: FormatSpec) -> int:
+    """Year of the committed blank template: the last year of a retired format, else a fixed one."""
+    if spec.last_year is not None:
+        return spec.last_year
+    return max(spec.first_year, BLANK_TEMPLATE_YEAR)
+
+
 def write_workbook(
     target: Path | str | BinaryIO,
     spec: FormatSpec,
