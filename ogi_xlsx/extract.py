@@ -650,6 +650,7 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
             continue
         smap = map_sheet(spec, sl, sheet)
         maps[sl.sheet] = smap
+        labels_gone = sum(1 for v in smap.shifts.values() if v is not None) < MATCH_THRESHOLD * len(smap.shifts)
         findings += smap.findings
         if from_template and not sheet.protected:
             findings.append(
@@ -660,7 +661,9 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
                 )
             )
         for cell_id, (row, col) in sl.cells.items():
-            target = _name_target(wb, spec.cells[cell_id].defined_name) if from_template else None
+            # Labels first (they are what a person sees); the defined names only when the labels are
+            # mostly gone. Excel moves names with inserted rows, but other tools do not.
+            target = _name_target(wb, spec.cells[cell_id].defined_name) if labels_gone else None
             if target is not None and target[0] == sheet.name:
                 pos = target[1]
             else:
@@ -762,6 +765,8 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
                 reported[cell_id] = cached
             continue
         if raw.kind == "e":
+            if any(ref in ex.reported_cells for ref in rule.rhs):
+                continue  # the error comes from an input already reported
             findings.append(
                 Finding(
                     "value-error",

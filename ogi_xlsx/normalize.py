@@ -158,6 +158,11 @@ def normalize_input(raw: RawCell | None, where: Where) -> tuple[Number | None, l
     """An input cell's value: int (counts), Decimal (money) or None (blank / unusable)."""
     if raw is None:
         return None, []
+    if raw.formula is not None and raw.formula.strip().upper() in ("TRUE()", "FALSE()", "TRUE", "FALSE"):
+        # LibreOffice saves a typed TRUE/FALSE as the formula =TRUE()
+        raw = RawCell(raw.formula.strip().upper().startswith("TRUE"), "b")
+    if raw.formula is not None and raw.formula.strip().upper() in ("NA()", "#N/A"):
+        raw = RawCell("#N/A", "e")  # LibreOffice saves a typed #N/A as =NA()
     if raw.formula is not None:
         cached, _ = normalize_input(RawCell(raw.value, raw.kind, is_date=raw.is_date), where)
         return cached, [
