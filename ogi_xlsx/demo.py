@@ -64,8 +64,7 @@ def _prepare(outdir: Path, force: bool) -> None:
 def _xlsx_name(code: str, name: str) -> str:
     from ogi_xlsx.roster import safe_filename
 
-    file_name = safe_filename(code, name)
-    return file_name if file_name.lower().endswith(".xlsx") else file_name + ".xlsx"
+    return safe_filename(code, name)
 
 
 def _set_mtime(path: Path, date: str, minute: int) -> None:
@@ -164,8 +163,7 @@ def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] =
             errors = [f for f in report.findings if f.severity == "error"]
             echo(f"        {Path(report.path).name}：{len(errors)} 个错误，例如：{errors[0].message if errors else ''}")
     annotated = _annotate(reports, outdir / REVIEW)
-    if annotated:
-        echo(f"        审核意见（标出错误单元格的批注副本）→ {outdir / REVIEW}（{annotated} 个文件）")
+    echo(f"        审核意见（标出问题单元格的批注副本，退回单位修改）→ {outdir / REVIEW}（{annotated} 个文件）")
 
     # 5. the district summary
     result = merge_returns(reports, roster=mapping, year=year, unit_code=DISTRICT_CODE, unit_name=DISTRICT_NAME)
@@ -200,10 +198,7 @@ def _validate_doc(doc, year, mapping):
 
 
 def _annotate(reports, outdir: Path) -> int:
-    """Annotated copies of the invalid returns (the validate helper's annotator)."""
-    from ogi_xlsx import validate
+    """Annotated copies (failing cells highlighted, a 审核结果 sheet) of the returns with findings."""
+    from ogi_xlsx.annotate import annotate_all
 
-    annotate = getattr(validate, "annotate_reports", None)
-    if annotate is None:
-        return 0
-    return len(annotate([r for r in reports if not r.valid], outdir) or [])
+    return len(annotate_all([r for r in reports if r.findings], outdir))

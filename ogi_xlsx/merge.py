@@ -594,5 +594,5 @@ def summary_lines(result: MergeResult) -> list[str]:
         lines += [f"      {d}" for d in errors[:3]]
     if result.blank_everywhere:
         lines.append(f"注意：有 {len(result.blank_everywhere)} 个填报项所有已汇总单位均未填写，汇总表按 0 计。")
-    lines.append("汇总完整。" if result.complete else "汇总不完整：上述单位未计入汇总。")
+    lines.append("汇总完整。" if result.complete else "汇总不完整：未报、待补正、冲突或名单外的单位未计入汇总。")
     return lines
