@@ -135,7 +135,7 @@ class RawWorkbook:
 
 # --------------------------------------------------------------------------- messages
 
-_RESAVE = "请在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后重新提交。"
+_RESAVE = "在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后重新提交。"
 
 MESSAGES: dict[str, str] = {
     "file-empty": "文件是空的（0 字节），可能在传送或下载时出错。请从原始位置重新复制或重新导出后提交。",
@@ -147,9 +147,8 @@ MESSAGES: dict[str, str] = {
     ),
     "file-not-xlsx": "文件不是 Excel 工作簿（.xlsx）。请使用下发的模板填报，" + _RESAVE,
     "file-corrupt": "文件已损坏或不完整，无法读取。请在 Excel 或 WPS 中打开检查，重新保存为 .xlsx 后提交；如打不开，请重新传送原文件。",
-    "file-too-large": "文件过大，超出审核程序的处理上限。请删除与报表无关的工作表、图片和多余的行列，" + _RESAVE,
-    "file-unsafe": "文件中含有不安全或异常的内容，已拒绝读取（文件未被打开执行）。请在 Excel 或 WPS 中打开报表，"
-    + _RESAVE,
+    "file-too-large": "文件过大，超出审核程序的处理上限。请删除与报表无关的工作表、图片和多余的行列，再" + _RESAVE,
+    "file-unsafe": "文件中含有不安全或异常的内容，已拒绝读取。请" + _RESAVE,
     "file-unreadable": "无法读取文件（文件不存在、没有读取权限或正被其他程序占用）。请确认文件位置后重试。",
 }
 
@@ -241,11 +240,12 @@ def _sniff_other(head: bytes) -> XlsxError:
 
 # --------------------------------------------------------------------------- part reading
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16
 _DOCTYPE = b"<!DOCTYPE"
 _ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _UTF8_NAMES = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
-_WHOLE = 1 << 20
+_WHOLE = 1 << 20  # parts up to this size are parsed whole (faster); bigger ones incrementally
+_SMALL_MAX = 1 << 20  # rels and docProps are never bigger in real files
 # Elements whose content is read when their parent ends: never cleared early when streaming.
 _KEEP = frozenset({"c", "v", "f", "is", "t", "r", "rPh", "numFmt", "xf", "protection", ""})
 
@@ -289,11 +289,11 @@ class _Package:
         if self.inflated > lim.max_uncompressed_bytes:
             raise _fail("file-too-large", f"解压后超过 {_mb(lim.max_uncompressed_bytes)}")
 
-    def whole(self, info: zipfile.ZipInfo):
-        """Parse a small part (declared <= 1 MB, checked while inflating) into a tree."""
+    def whole(self, info: zipfile.ZipInfo, cap: int = _SMALL_MAX):
+        """Parse a small part (declared <= ``cap``, checked while inflating) into a tree."""
         with self.zf.open(info) as stream:
-            data = stream.read(_WHOLE + 1)
-        if len(data) > _WHOLE:
+            data = stream.read(cap + 1)
+        if len(data) > cap:
             raise _fail("file-unsafe", f"“{info.filename}”的实际大小与声明不符")
         self._account(info, len(data))
         if not data.strip():
@@ -312,7 +312,9 @@ class _Package:
         incrementally, finished elements are cleared and the element count is bounded.
         """
         local = local or _local
-        if info.file_size <= _WHOLE:
+        if small_only and info.file_size > _SMALL_MAX:
+            raise _fail("file-too-large", f"“{info.filename}”过大")
+        if info.file_size <= _WHOLE or small_only:
             root = self.whole(info)
             for child in root:
                 name = local(child.tag)
@@ -323,19 +325,24 @@ class _Package:
                         if local(sub.tag) in wanted:
                             yield sub
             return
-        if small_only:
-            raise _fail("file-too-large", f"“{info.filename}”过大")
         budget = self.limits.max_cells * 12 + 10_000
-        for _event, el in self.events(info):
-            name = local(el.tag)
-            if name in wanted:
-                yield el
-                el.clear()
-            elif name not in _KEEP:
-                el.clear()
+        stack: list = []
+        for event, el in self.events(info, ("start", "end")):
+            if event == "start":
+                stack.append(el)
+                continue
+            stack.pop()
             budget -= 1
             if budget < 0:
                 raise _fail("file-too-large", f"“{info.filename}”中的元素过多")
+            name = local(el.tag)
+            if name in wanted:
+                yield el
+            elif name in _KEEP:
+                continue  # read by its parent (a cell's <v>, a string's <t>, ...)
+            # Detach finished elements so that memory stays flat however long the part is.
+            if stack:
+                stack[-1].remove(el)
 
     def events(self, info: zipfile.ZipInfo, events: tuple[str, ...] = ("end",)):
         """Parse one part incrementally, yielding ElementTree (event, element) pairs."""
@@ -605,7 +612,7 @@ def _read_sheet(
     xfs: list[tuple[bool, bool]],
     budget: list[int],
 ) -> None:
-    """Fill ``sheet`` from a worksheet part; ``budget[0]`` = cells left in the workbook."""
+    """Fill ``sheet`` from a worksheet part; ``budget`` = [cells, rows] left in the workbook."""
     cells = sheet.cells
     n_strings = len(strings)
     xf_default = xfs[0] if xfs else (False, True)
@@ -613,7 +620,7 @@ def _read_sheet(
     xf_by_s = {str(i): xf for i, xf in enumerate(xfs)}
     limit = pkg.limits.max_string_chars
     shared: dict[str, tuple[str, int, int]] = {}
-    cells_left = budget[0]
+    cells_left, rows_left = budget
     prev_row = -1
     c_tags, v_tags, f_tags, is_tags = _C_TAGS, _V_TAGS, _F_TAGS, _IS_TAGS
     for el in pkg.walk(info, _SHEET_WANTED, _SHEET_CONTAINERS):
@@ -642,7 +649,8 @@ def _read_sheet(
             row = prev_row + 1
         col = -1
         cells_left -= len(el)
-        if cells_left < 0:
+        rows_left -= 1
+        if cells_left < 0 or rows_left < 0:
             raise _fail("file-too-large", f"单元格数量超过上限 {pkg.limits.max_cells}（工作表“{sheet.name}”）")
         for c in el:
             if c.tag not in c_tags:
@@ -731,7 +739,7 @@ def _read_sheet(
                 kind = "blank"
             cells[(row, col)] = RawCell(value, kind, formula, formula_shared, is_date, locked, truncated)
         prev_row = row
-    budget[0] = cells_left
+    budget[0], budget[1] = cells_left, rows_left
 
 
 # --------------------------------------------------------------------------- package structure
@@ -768,10 +776,10 @@ def _application(pkg: _Package, info: zipfile.ZipInfo | None) -> str | None:
     xlsxwriter lists every defined name in app.xml (TitlesOfParts), which makes the part as
     big as all the sheets together; one informative string is not worth parsing it.
     """
-    if info is None or info.file_size > _WHOLE:
+    if info is None or info.file_size > _SMALL_MAX:
         return None
     with pkg.zf.open(info) as stream:
-        data = stream.read(_WHOLE + 1)
+        data = stream.read(_SMALL_MAX + 1)
     pkg._account(info, len(data))
     m = _APPLICATION_RE.search(data)
     if m is None:
@@ -792,6 +800,7 @@ def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
         raise _fail("file-corrupt", "压缩结构不完整，可能下载或传送中断") from exc
     with zf:
         pkg = _Package(zf, limits)
+        pkg.check_declared([])
         root_rels = _rels(pkg, "")
         wb_path = None
         app_path = "docProps/app.xml"
@@ -879,7 +888,7 @@ def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
 
         xfs = _read_styles(pkg, styles_info)
         strings, truncated = _read_shared_strings(pkg, shared_info)
-        budget = [limits.max_cells]
+        budget = [limits.max_cells, limits.max_cells]  # cells, rows (empty rows cost time too)
         for sheet, part in zip(sheets, sheet_parts, strict=True):
             if part is not None:
                 _read_sheet(pkg, part, sheet, strings, truncated, xfs, budget)
