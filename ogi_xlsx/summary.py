@@ -37,6 +37,15 @@ FONT = "宋体"
 OK_MARK = "✓"
 BAD_MARK = "✗"
 MAX_MESSAGES = 3  # first error messages shown per invalid unit on 报送情况
+STATUS_WIDTHS = (6, 12, 30, 24, 34, 8, 8, 80)
+LINE_HEIGHT = 14
+
+
+def _lines(text: str, width: float) -> int:
+    """Printed lines of a wrapped text in a column (xlsxwriter cannot autofit row heights)."""
+    from ogi_xlsx.template import text_width
+
+    return sum(max(1, -(-int(text_width(line)) // max(int(width) - 3, 1))) for line in text.split("\n"))
 
 
 def key_figures(spec: FormatSpec) -> list[tuple[str, tuple[str, ...]]]:
@@ -123,6 +132,11 @@ class _Sheets:
         else:
             ws.write_number(row, col, _num(value), self.f["money" if cell_type == "amount" else "num"])
 
+    def fit_row(self, ws: Any, row: int, texts: dict[int, str]) -> None:
+        lines = max(_lines(text, STATUS_WIDTHS[col]) for col, text in texts.items())
+        if lines > 1:
+            ws.set_row(row, LINE_HEIGHT * lines)
+
     def merged(self, ws: Any, row: int, first: int, last: int, value: str, fmt: str) -> None:
         ws.merge_range(row, first, row, last, "", self.f[fmt])
         ws.write_string(row, first, value, self.f[fmt])
@@ -194,6 +208,7 @@ class _Sheets:
             ws.write_number(row, 5, errors, self.f["num"])
             ws.write_number(row, 6, warnings, self.f["num"])
             self.text(ws, row, 7, "\n".join(messages))
+            self.fit_row(ws, row, {2: unit.name, 3: unit.label, 4: files, 7: "\n".join(messages)})
             row += 1
             number += 1
         for entry in r.unidentified:
@@ -206,11 +221,12 @@ class _Sheets:
             ws.write_number(row, 5, entry.errors, self.f["num"])
             ws.write_number(row, 6, entry.warnings, self.f["num"])
             self.text(ws, row, 7, "\n".join(messages))
+            self.fit_row(ws, row, {4: entry.name, 7: "\n".join(messages)})
             row += 1
             number += 1
         ws.autofilter(head_row, 0, max(row - 1, head_row), len(headers) - 1)
         ws.freeze_panes(head_row + 1, 0)
-        for col, width in enumerate((6, 12, 30, 26, 28, 8, 8, 70)):
+        for col, width in enumerate(STATUS_WIDTHS):
             ws.set_column(col, col, width)
         ws.set_landscape()
         ws.set_paper(9)
@@ -299,6 +315,10 @@ class _Sheets:
         ws.set_column(first_col, first_col + len(ids) - 1, 12)
         ws.set_row(2, 90)
         ws.freeze_panes(5, first_col)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.repeat_rows(1, 4)
+        ws.repeat_columns(0, 1)
         self.breakdown_rows = (first_unit, last_unit, sigma, official, check)
 
     # -- 来源文件
@@ -338,6 +358,10 @@ class _Sheets:
         ws.freeze_panes(3, 0)
         for col, width in enumerate((6, 30, 40, 66, 12, 26, 10, 12, 30, 10, 20)):
             ws.set_column(col, col, width)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(2)
 
     # -- 关键指标 + chart
     def chart_sheet(self) -> None:
@@ -368,6 +392,9 @@ class _Sheets:
         ws.set_column(1, 1, 30)
         ws.set_column(2, 1 + max(len(figures), 1), 18)
         ws.set_row(2, 48)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
         if not r.contributions or not figures:
             return
         chart = self.wb.add_chart({"type": "column"})
