@@ -229,3 +229,19 @@ def test_untrusted_names_stay_text(tmp_path):
             for part in z.read(name).decode("utf-8").split("<f>")[1:]
         )
     assert "HYPERLINK" not in formulas and "cmd|" not in formulas
+
+
+def test_one_return_is_reproduced_and_inputs_are_untouched(district, tmp_path):
+    import hashlib
+
+    from ogi_xlsx.validate import check_file
+
+    _, returns, roster = district
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in [*returns.iterdir(), roster]}
+    out = tmp_path / "one.xlsx"
+    result = invoke("merge", returns / "LC002.xlsx", "--unit-code", "LC002", "--unit-name", "海滨", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert check_file(out).document.values == check_file(returns / "LC002.xlsx").document.values
+    invoke("merge", returns, "--roster", roster, "-o", tmp_path / "all.xlsx")
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in [*returns.iterdir(), roster]}
+    assert after == before
