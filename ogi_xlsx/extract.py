@@ -182,15 +182,18 @@ class SheetMap:
     sheet: RawSheet
     shifts: dict[Text, tuple[int, int] | None]
     findings: list[Finding]
+    deleted: set[Text] = field(default_factory=set)
 
-    def cell_shift(self, row: int, col: int) -> tuple[int, int]:
-        """Row shift from the row's label, column shift from the column's header."""
+    def cell_shift(self, row: int, col: int) -> tuple[int, int] | None:
+        """Row shift from the row's label, column shift from the column's header; None when deleted."""
         dr = dc = None
         leaf = None
         for text, _shift in self.shifts.items():
             if text.role == "label" and text.row <= row <= text.last_row and (leaf is None or text.col > leaf.col):
                 leaf = text
         if leaf is not None:
+            if leaf in self.deleted:
+                return None
             dr = self._inherit(leaf, axis=0)
         header = None
         for text in self.shifts:
@@ -202,6 +205,8 @@ class SheetMap:
             ):
                 header = text
         if header is not None:
+            if header in self.deleted:
+                return None
             dc = self._inherit(header, axis=1)
             if dr is None:
                 dr = self._inherit(header, axis=0)
@@ -243,6 +248,7 @@ def map_sheet(spec: FormatSpec, layout: SheetLayout, sheet: RawSheet) -> SheetMa
     for text in layout.labels:
         shifts[text] = _find(index, text)
     smap = SheetMap(layout, sheet, shifts, findings)
+    others = {normalize_text(t.text) for t in layout.labels}
     last_shift = (0, 0)
     for text in sorted(layout.labels, key=lambda t: (t.row, t.col)):
         shift = shifts[text]
@@ -253,6 +259,21 @@ def map_sheet(spec: FormatSpec, layout: SheetLayout, sheet: RawSheet) -> SheetMa
             actual = cell_text(actual_raw).strip()
             address = a1(text.row + dr, text.col + dc)
             nactual, nexpected = normalize_text(actual), normalize_text(text.text)
+            if text.role in ("label", "header") and nactual in others and nactual != nexpected:
+                # another label of the table sits here: this row or column was deleted
+                smap.deleted.add(text)
+                line = "行" if text.role == "label" else "列"
+                findings.append(
+                    Finding(
+                        "layout-shifted",
+                        f"{short} {address}：“{text.text}”这一{line}被删除了，该{line}数据无法读取。"
+                        "请使用原模板，不要插入或删除行列。",
+                        sheet=sheet.name,
+                        cell=address,
+                        args={"deleted": text.text, "expected": where},
+                    )
+                )
+                continue
             noted = bool(nactual) and (nactual.startswith(nexpected) or nexpected in nactual)
             message = (
                 f"{short} {address}：表格文字应为“{text.text}”，实际为“{actual or '空'}”"
@@ -667,8 +688,11 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
             if target is not None and target[0] == sheet.name:
                 pos = target[1]
             else:
-                dr, dc = smap.cell_shift(row, col)
-                pos = (row + dr, col + dc)
+                shift = smap.cell_shift(row, col)
+                if shift is None:
+                    ex.reported_cells.add(cell_id)  # its row or column was deleted (reported once)
+                    continue
+                pos = (row + shift[0], col + shift[1])
             places[cell_id] = (sheet, pos)
             if (sheet.name, pos) != (sl.sheet, (row, col)):
                 ex.moved[(sl.sheet, a1(row, col))] = (sheet.name, a1(*pos))

@@ -311,3 +311,31 @@ def test_extract_reports_moved_cells_on_renamed_sheet():
     ex = extract(wb)
     assert ex.inputs == sample_inputs()
     assert ex.sheet_names[LAYOUT.sheets[1].sheet] == "表3"
+
+
+def test_column_inserted_and_row_deleted():
+    wb = make_raw(identity=False, formulas=False)
+    sl = LAYOUT.sheets[1]
+    sheet = wb.sheet(sl.sheet)
+    insert_col = sl.width - 2  # before the second-to-last column
+    sheet.cells = {(r, (c + 1 if c >= insert_col else c)): v for (r, c), v in sheet.cells.items()}
+    report = check(wb)
+    shifted = [f for f in report.findings if f.code == "layout-shifted"]
+    assert shifted and shifted[0].args["cols"] == 1 and shifted[0].args["rows"] == 0
+    assert report.document.values == {**sample_inputs(), **compute_totals(SPEC, sample_inputs())}
+
+    wb = make_raw(identity=False, formulas=False)
+    sheet = wb.sheet(sl.sheet)
+    gone = sl.data_rows[0] + 1  # delete the second data row
+    sheet.cells = {((r - 1 if r > gone else r), c): v for (r, c), v in sheet.cells.items() if r != gone}
+    report = check(wb)
+    found = {f.code for f in report.findings}
+    assert "layout-shifted" in found
+    deleted = next(f for f in report.findings if f.code == "layout-shifted" and "deleted" in f.args)
+    assert deleted.cell == a1(gone, 0) and "被删除" in deleted.message
+    up = next(f for f in report.findings if f.code == "layout-shifted" and "rows" in f.args)
+    assert up.args["rows"] == -1 and "删除了行" in up.message
+    # the deleted row's cells are not read from the row that moved up
+    label_row = {cid for cid, (r, _) in sl.cells.items() if r == gone}
+    assert all(report.document.values[cid] is None for cid in label_row if not SPEC.cells[cid].computed)
+    assert not any(f.code == "value-blank" and f.cell_ids[0] in label_row for f in report.findings)
