@@ -391,6 +391,32 @@ def _name_target(wb: RawWorkbook, name: str) -> tuple[str, tuple[int, int]] | No
 # --------------------------------------------------------------------------- the whole workbook
 
 
+MAX_OUTSIDE = 10
+
+
+def _outside(sl: SheetLayout, smap: SheetMap) -> list[Finding]:
+    """Values typed to the right of the table (they are not read): information only."""
+    found = [v for v in smap.shifts.values() if v is not None]
+    right_edge = sl.width + max((dc for _, dc in found), default=0)
+    bottom = sl.data_rows[1] + max((dr for dr, _ in found), default=0)
+    cells = sorted(
+        (pos, raw)
+        for pos, raw in smap.sheet.cells.items()
+        if pos[1] >= right_edge and pos[0] <= bottom and cell_text(raw).strip()
+    )
+    return [
+        Finding(
+            "unexpected-value",
+            f"{sl.table.short} {a1(*pos)}：表格以外填写了“{cell_text(raw).strip()[:30]}”，不会被读取；"
+            "如是说明，请写在报告正文中。",
+            severity="info",
+            sheet=smap.sheet.name,
+            cell=a1(*pos),
+        )
+        for pos, raw in cells[:MAX_OUTSIDE]
+    ]
+
+
 def _parse_year(text: str) -> int | None:
     match = re.search(r"(\d{4})", normalize_text(text))
     return int(match.group(1)) if match else None
@@ -673,6 +699,7 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
         maps[sl.sheet] = smap
         labels_gone = sum(1 for v in smap.shifts.values() if v is not None) < MATCH_THRESHOLD * len(smap.shifts)
         findings += smap.findings
+        findings += _outside(sl, smap)
         if from_template and not sheet.protected:
             findings.append(
                 Finding(

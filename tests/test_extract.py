@@ -339,3 +339,12 @@ def test_column_inserted_and_row_deleted():
     label_row = {cid for cid, (r, _) in sl.cells.items() if r == gone}
     assert all(report.document.values[cid] is None for cid in label_row if not SPEC.cells[cid].computed)
     assert not any(f.code == "value-blank" and f.cell_ids[0] in label_row for f in report.findings)
+
+
+def test_value_right_of_the_table_is_information():
+    wb = make_raw()
+    sl = LAYOUT.sheets[1]
+    wb.sheet(sl.sheet).cells[(sl.data_rows[0], sl.width + 1)] = text("备注：含转办 3 件")
+    report = check(wb)
+    assert ("unexpected-value", sl.sheet, a1(sl.data_rows[0], sl.width + 1)) in codes(report)
+    assert report.valid

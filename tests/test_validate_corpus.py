@@ -192,6 +192,7 @@ def stale_cache(cell_id: str, value: int) -> Callable[[str], str]:
 
 # name -> (build(src_dir) -> path, after-round-trip edit or None, expected (code, sheet, cell) list, valid)
 T3 = LAY21.sheets[1].sheet
+T4 = LAY21.sheets[2].sheet
 NEW_NAT = "t3.r_new.c_natural"
 NEW_TOTAL = "t3.r_new.c_total"
 FEE = "t2.r_fees.c_fee_amount"
@@ -226,6 +227,9 @@ def corpus(tmp_path_factory, libreoffice) -> dict[str, FileReport]:
         "protection": (base21, lambda wb: setattr(wb[T3].protection, "sheet", False)),
         "label": (base21, lambda wb: setattr(wb[T3][a1(*_first_row_label())], "value", "随便写的")),
         "row_inserted": (base21, insert_row),
+        "row_deleted": (base21, lambda wb: wb[T3].delete_rows(LAY21.sheets[1].data_rows[0] + 2)),
+        "col_inserted": (base21, lambda wb: wb[T4].insert_cols(3)),
+        "outside": (base21, lambda wb: setattr(wb[T3].cell(6, LAY21.sheets[1].width + 2), "value", "备注")),
         "renamed": (base21, lambda wb: setattr(wb[T3], "title", "表3")),
         "deleted": (base21, lambda wb: wb.remove(wb[LAY21.sheets[2].sheet])),
         "added": (base21, lambda wb: wb.create_sheet("备注")),
@@ -342,6 +346,29 @@ def test_row_inserted(corpus):
     first_moved = LAY21.sheets[1].data_rows[0] + 3  # 0-based row of the first label that moved
     assert shifted[0].cell.endswith(str(first_moved + 2))
     assert report.document.values[NEW_NAT] == H.values[NEW_NAT]
+
+
+def test_row_deleted_and_column_inserted(corpus):
+    sl = LAY21.sheets[1]
+    gone = sl.data_rows[0] + 1  # 0-based row deleted (openpyxl counts from 1)
+    report = corpus["row_deleted"]
+    deleted = [f for f in report.findings if f.code == "layout-shifted" and "deleted" in f.args]
+    assert [(f.sheet, f.cell) for f in deleted] == [(T3, a1(gone, 0))]
+    assert report.document.values["t3.r_carry.c_natural"] is None
+    assert report.document.values[NEW_NAT] == H.values[NEW_NAT]
+    report = corpus["col_inserted"]
+    shifted = [f for f in report.findings if f.code == "layout-shifted"]
+    assert shifted and shifted[0].sheet == T4 and shifted[0].args["cols"] == 1
+    first = min((t for t in LAY21.sheets[2].labels if t.col >= 2), key=lambda t: (t.row, t.col))
+    assert shifted[0].cell == a1(first.row, first.col + 1)  # where the first moved label is now
+    t4 = [cid for cid in S21.input_ids if cid.startswith("t4.")]
+    assert {cid: report.document.values[cid] for cid in t4} == {cid: H.values[cid] for cid in t4}
+
+
+def test_value_outside_the_table(corpus):
+    report = corpus["outside"]
+    assert ("unexpected-value", T3, a1(5, LAY21.sheets[1].width + 1)) in found(report)
+    assert report.valid
 
 
 def test_sheets_renamed_deleted_added(corpus):
