@@ -9,10 +9,13 @@ costs little more than writing the cells themselves.
 
 from __future__ import annotations
 
+import io
 import math
 import os
+import re
 import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -289,6 +292,7 @@ def _plan(spec: FormatSpec) -> tuple[_SheetPlan, ...]:
     return tuple(plans)
 
 
+NOMINAL_NAME_LENGTH = 16  # characters of a unit name the info line leaves room for
 LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
 DATA_WIDTH = 9.0
 LABEL_MAX = 40.0
@@ -594,7 +598,9 @@ class _Writer:
         if last > 0:
             ws.merge_range(1, 0, 1, last, "", self.formats["info"])
             span = sum(plan.col_widths[: last + 1])
-            lines = math.ceil(text_width(shown) / max(span - 1, 1.0))
+            # room for a typical unit name, not this one's: the sheet must not depend on it
+            typical = f"填报单位：{'某' * NOMINAL_NAME_LENGTH}　　报告年度：{self.identity.year}年度"
+            lines = math.ceil(text_width(typical) / max(span - 1, 1.0))
             if lines > 1:
                 ws.set_row(1, lines * LINE_HEIGHT + 3)
         ws.write_formula(1, 0, formula, self.formats["info"], shown)
@@ -683,6 +689,22 @@ def blank_template_year(spec: FormatSpec) -> int:
     return max(spec.first_year, BLANK_TEMPLATE_YEAR)
 
 
+def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
+    """Call ``write(tmp)`` for a temporary file next to ``path``, then move it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:40]}.", suffix=".xlsx.tmp", dir=path.parent or ".")
+    os.close(fd)
+    try:
+        write(tmp)
+        # mkstemp creates the file private (0600); give it the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_workbook(
     target: Path | str | BinaryIO,
     spec: FormatSpec,
@@ -713,22 +735,11 @@ def write_workbook(
         kind=kind,
         tool_version=ogi_xlsx.__version__,
     )
+    args = (spec, identity, cover or {}, values, password, extra_sheets, send_to, lock_structure)
     if isinstance(target, (str, os.PathLike)):
-        path = Path(target)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:40]}.", suffix=".xlsx.tmp", dir=path.parent or ".")
-        os.close(fd)
-        try:
-            _write(tmp, spec, identity, cover or {}, values, password, extra_sheets, send_to, lock_structure)
-            # mkstemp creates the file private (0600); give it the usual permissions.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _atomic_write(Path(target), lambda tmp: _write(tmp, *args))
     else:
-        _write(target, spec, identity, cover or {}, values, password, extra_sheets, send_to, lock_structure)
+        _write(target, *args)
 
 
 def _write(
@@ -763,3 +774,91 @@ def _write(
         extra_sheets(wb, writer.formats)
     writer.identity_parts()
     wb.close()
+
+
+# --------------------------------------------------------------------------- per-unit copies
+
+# Private-use characters: never in a real unit name, passed through untouched by xlsxwriter.
+_NAME_MARK = "\ue000unit-name\ue001"
+_CODE_MARK = "\ue000unit-code\ue001"
+_HEADER = re.compile(r"<oddHeader>.*?</oddHeader>", re.S)
+
+
+def _xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class TemplateStamp:
+    """Per-unit copies of one template, written once with markers and then stamped.
+
+    For a roster of many units only the unit name and code differ between files, so the
+    workbook is rendered once with marker strings and each copy is that XML with the
+    markers replaced, escaped as xlsxwriter escapes them in each place (cell text, page
+    header, defined-name constant). A test proves stamped files byte-identical to
+    :func:`write_workbook`; values that xlsxwriter would store differently (control
+    characters, ``_xHHHH_`` sequences, edge whitespace, a string already in the workbook)
+    fall back to writing the workbook directly.
+    """
+
+    def __init__(
+        self,
+        spec: FormatSpec,
+        *,
+        year: int,
+        password: str = DEFAULT_PASSWORD,
+        kind: str = "template",
+        send_to: str = DEFAULT_SEND_TO,
+    ):
+        self.spec = spec
+        self.options: dict[str, Any] = {"year": year, "password": password, "kind": kind, "send_to": send_to}
+        buffer = io.BytesIO()
+        write_workbook(buffer, spec, unit_code=_CODE_MARK, unit_name=_NAME_MARK, **self.options)
+        with zipfile.ZipFile(buffer) as zf:
+            self.parts = [(info, zf.read(info.filename).decode("utf-8")) for info in zf.infolist()]
+        strings = next(text for info, text in self.parts if info.filename == "xl/sharedStrings.xml")
+        self.strings = set(re.findall(r"<t(?: [^>]*)?>(.*?)</t>", strings, re.S))
+
+    def stampable(self, unit_code: str, unit_name: str) -> bool:
+        """Whether stamping gives exactly what :func:`write_workbook` writes for this unit."""
+        if not unit_code or not unit_name or unit_code == unit_name:
+            return False
+        for value in (unit_code, unit_name):
+            # "!" makes xlsxwriter list the identity name among the named ranges in app.xml
+            if value != value.strip() or "_x" in value or "!" in value or value.startswith("<r>"):
+                return False
+            if any(ord(ch) < 32 or "\ue000" <= ch <= "\uf8ff" for ch in value):
+                return False
+            if _xml_text(value) in self.strings:
+                return False
+        return True
+
+    def _stamp(self, name: str, text: str, unit_code: str, unit_name: str) -> str:
+        if _NAME_MARK not in text and _CODE_MARK not in text:
+            return text
+        if name == "xl/workbook.xml":  # defined names hold "string constants" with doubled quotes
+            return text.replace(_NAME_MARK, _xml_text(unit_name.replace('"', '""'))).replace(
+                _CODE_MARK, _xml_text(unit_code.replace('"', '""'))
+            )
+        if "<oddHeader>" in text:
+            header = _xml_text(_header_text(unit_name))
+            text = _HEADER.sub(lambda m: m.group(0).replace(_NAME_MARK, header), text)
+        return text.replace(_NAME_MARK, _xml_text(unit_name)).replace(_CODE_MARK, _xml_text(unit_code))
+
+    def write(self, target: Path | str | BinaryIO, *, unit_code: str, unit_name: str) -> None:
+        """Write the copy of one unit (atomically when ``target`` is a path)."""
+        if not self.stampable(unit_code, unit_name):
+            write_workbook(target, self.spec, unit_code=unit_code, unit_name=unit_name, **self.options)
+            return
+
+        def write(out: str | BinaryIO) -> None:
+            # the same container xlsxwriter writes: deflated parts dated 1980-01-01, in its order
+            with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                for info, text in self.parts:
+                    entry = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
+                    entry.compress_type = zipfile.ZIP_DEFLATED
+                    zf.writestr(entry, self._stamp(info.filename, text, unit_code, unit_name).encode("utf-8"))
+
+        if isinstance(target, (str, os.PathLike)):
+            _atomic_write(Path(target), write)
+        else:
+            write(target)

@@ -421,3 +421,39 @@ def test_sheets_texts_and_print_setup(format_id):
         assert ws.freeze_panes
         font = ws[sheet.address(spec.input_ids[0] if spec.input_ids[0] in sheet.cells else next(iter(sheet.cells)))]
         assert font.font.name == "宋体"
+
+
+# --------------------------------------------------------------------------- per-unit copies
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("LC001", "海滨街道办事处"),
+        ("LC002", HOSTILE),
+        ("+cmd|' /C calc'!A0", "开元街道"),  # falls back to a direct write ("!")
+        ("<&>\"'", "x&y<z>"),
+        ("A1", "名" * 150),  # longer than the page header keeps
+        ("format", "封面"),  # strings already in the workbook: direct write
+        ("A2", "tab\there_x0041_"),  # control character and an _xHHHH_ look-alike: direct write
+        ("same", "same"),
+    ],
+)
+def test_stamped_copies_equal_direct_writes(tmp_path, code, name):
+    from ogi_xlsx.template import TemplateStamp
+
+    spec = load_format("2021")
+    stamp = TemplateStamp(spec, year=2024, password="pw")
+    stamp.write(tmp_path / "stamped.xlsx", unit_code=code, unit_name=name)
+    write_workbook(tmp_path / "direct.xlsx", spec, year=2024, unit_code=code, unit_name=name, password="pw")
+    assert (tmp_path / "stamped.xlsx").read_bytes() == (tmp_path / "direct.xlsx").read_bytes()
+
+
+def test_stamping_is_used_for_ordinary_names():
+    from ogi_xlsx.template import TemplateStamp
+
+    stamp = TemplateStamp(load_format("2021"), year=2024)
+    assert stamp.stampable("LC001", "海滨街道办事处")
+    assert stamp.stampable("LC002", HOSTILE)
+    assert not stamp.stampable("format", "海滨街道")
+    assert not stamp.stampable("LC001", "")

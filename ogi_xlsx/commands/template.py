@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Annotated
 
@@ -14,13 +15,19 @@ from ogi_xlsx.cli import app, fail
 POOL_THRESHOLD = 40
 
 
+@cache
+def _stamp(format_id: str, year: int, password: str):
+    """One rendered template per process, stamped for each unit (see ``TemplateStamp``)."""
+    from ogi_xlsx.spec import load_format
+    from ogi_xlsx.template import TemplateStamp
+
+    return TemplateStamp(load_format(format_id), year=year, password=password)
+
+
 def _write_one(job: tuple[str, int, str, str, str, str]) -> str:
     """Worker: write one per-unit template (module-level so a process pool can pickle it)."""
-    from ogi_xlsx.spec import load_format
-    from ogi_xlsx.template import write_workbook
-
     path, year, code, name, password, format_id = job
-    write_workbook(Path(path), load_format(format_id), year=year, unit_code=code, unit_name=name, password=password)
+    _stamp(format_id, year, password).write(Path(path), unit_code=code, unit_name=name)
     return path
 
 
