@@ -94,15 +94,23 @@ def with_openpyxl(data: bytes) -> int:
     return len(wb.sheetnames)
 
 
-def time_all(fn, files: list[bytes], repeat: int) -> float:
-    """Median over ``repeat`` runs of the mean time per file, in ms."""
-    runs = []
+def time_all(fns: dict, files: list[bytes], repeat: int) -> dict[str, float]:
+    """Median over ``repeat`` runs of the mean time per file in ms, for each function.
+
+    The functions take turns on every file, so that a busy machine slows them down alike
+    and the ratios stay meaningful.
+    """
+    runs: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
-        start = time.perf_counter()
+        totals = dict.fromkeys(fns, 0.0)
         for data in files:
-            fn(data)
-        runs.append((time.perf_counter() - start) / len(files) * 1000)
-    return statistics.median(runs)
+            for name, fn in fns.items():
+                start = time.perf_counter()
+                fn(data)
+                totals[name] += time.perf_counter() - start
+        for name, total in totals.items():
+            runs[name].append(total / len(files) * 1000)
+    return {name: statistics.median(values) for name, values in runs.items()}
 
 
 def libreoffice_variant(files: list[bytes]) -> list[bytes] | None:
@@ -140,12 +148,14 @@ def main() -> None:
     cells = sum(len(s.cells) for s in read_xlsx(files[0]).sheets)
     print(f"{args.n} workbooks, {len(files[0])} bytes and {cells} cells each; medians of {args.repeat} runs")
     for label, group in variants.items():
-        base = time_all(floor, group, args.repeat)
-        ours = time_all(lean, group, args.repeat)
-        line = f"{label:12s} floor {base:6.2f} ms   read_xlsx {ours:6.2f} ms ({ours / base:4.2f}x)"
+        fns = {"floor": floor, "read_xlsx": lean}
         if not args.no_openpyxl:
-            op = time_all(with_openpyxl, group, max(1, args.repeat // 2))
-            line += f"   openpyxl {op:6.2f} ms ({op / base:4.2f}x)"
+            fns["openpyxl"] = with_openpyxl
+        times = time_all(fns, group, args.repeat)
+        base = times["floor"]
+        line = f"{label:12s} floor {base:6.2f} ms"
+        for name in list(fns)[1:]:
+            line += f"   {name} {times[name]:6.2f} ms ({times[name] / base:4.2f}x)"
         print(line)
 
 

@@ -195,6 +195,17 @@ def _local(tag: str) -> str:
     return name
 
 
+_TAGSETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _tagset(locals_: frozenset[str]) -> frozenset[str]:
+    """Every Clark name (both namespaces, or none) of these local names."""
+    tags = _TAGSETS.get(locals_)
+    if tags is None:
+        tags = _TAGSETS[locals_] = frozenset({*locals_, *(f"{{{ns}}}{name}" for ns in _MAIN_NS for name in locals_)})
+    return tags
+
+
 def _anylocal(tag: str) -> str:
     """Local name whatever the namespace (for rels, docProps)."""
     return tag.rpartition("}")[2]
@@ -296,7 +307,7 @@ class _Package:
         if len(data) > cap:
             raise _fail("file-unsafe", f"“{info.filename}”的实际大小与声明不符")
         self._account(info, len(data))
-        if not data.strip():
+        if not data:
             raise _fail("file-corrupt", f"“{info.filename}”是空的")
         if _DOCTYPE in data:
             raise _fail("file-unsafe", f"“{info.filename}”含有 DTD/实体声明")
@@ -311,11 +322,21 @@ class _Package:
         children (and the children of ``containers``) are looked at; big parts are parsed
         incrementally, finished elements are cleared and the element count is bounded.
         """
-        local = local or _local
         if small_only and info.file_size > _SMALL_MAX:
             raise _fail("file-too-large", f"“{info.filename}”过大")
         if info.file_size <= _WHOLE or small_only:
             root = self.whole(info)
+            if local is None:  # spreadsheetml parts: compare Clark names, no per-element calls
+                tags, ctags = _tagset(wanted), _tagset(containers)
+                for child in root:
+                    tag = child.tag
+                    if tag in tags:
+                        yield child
+                    elif tag in ctags:
+                        for sub in child:
+                            if sub.tag in tags:
+                                yield sub
+                return
             for child in root:
                 name = local(child.tag)
                 if name in wanted:
@@ -325,6 +346,7 @@ class _Package:
                         if local(sub.tag) in wanted:
                             yield sub
             return
+        local = local or _local
         budget = self.limits.max_cells * 12 + 10_000
         stack: list = []
         for event, el in self.events(info, ("start", "end")):
@@ -623,6 +645,7 @@ def _read_sheet(
     cells_left, rows_left = budget
     prev_row = -1
     c_tags, v_tags, f_tags, is_tags = _C_TAGS, _V_TAGS, _F_TAGS, _IS_TAGS
+    ref_get, xf_get = _REF_CACHE.get, xf_by_s.get
     for el in pkg.walk(info, _SHEET_WANTED, _SHEET_CONTAINERS):
         local = _local(el.tag)
         if local == "mergeCell":
@@ -657,7 +680,7 @@ def _read_sheet(
                 continue
             ref = c.get("r")
             if ref is not None:
-                pos = _REF_CACHE.get(ref) or _parse_ref(ref)
+                pos = ref_get(ref) or _parse_ref(ref)
                 if pos is None:
                     raise _fail("file-corrupt", f"工作表“{sheet.name}”的单元格地址“{ref[:20]}”无效")
                 row, col = pos
@@ -665,17 +688,21 @@ def _read_sheet(
                 col += 1
                 if col >= _MAX_COL:
                     raise _fail("file-corrupt", f"工作表“{sheet.name}”第 {row + 1} 行的单元格过多")
-            kind = c.get("t") or "n"
-            v_text = f_el = is_el = None
-            for sub in c:
-                tag = sub.tag
-                if tag in v_tags:
-                    v_text = sub.text  # None for <v/> (openpyxl writes that for formulas)
-                elif tag in f_tags:
-                    f_el = sub
-                elif tag in is_tags:
-                    is_el = sub
-            is_date, locked = xf_by_s.get(c.get("s"), xf_default)
+            kind = c.get("t", "n")
+            f_el = is_el = None
+            if len(c) == 1 and c[0].tag in v_tags:  # the common case: just a value
+                v_text = c[0].text
+            else:
+                v_text = None
+                for sub in c:
+                    tag = sub.tag
+                    if tag in v_tags:
+                        v_text = sub.text  # None for <v/> (openpyxl writes that for formulas)
+                    elif tag in f_tags:
+                        f_el = sub
+                    elif tag in is_tags:
+                        is_el = sub
+            is_date, locked = xf_get(c.get("s"), xf_default)
             truncated = False
             value: str | int | Decimal | bool | None
             if kind == "n":

@@ -15,7 +15,7 @@ import xlsxwriter
 from openpyxl.styles import Protection
 from openpyxl.workbook.protection import WorkbookProtection
 
-from ogi_xlsx.xlsx import RawWorkbook, _is_date_format, _translate, read_xlsx
+from ogi_xlsx.xlsx import Limits, RawWorkbook, XlsxError, _is_date_format, _translate, read_xlsx
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -473,3 +473,42 @@ def test_libreoffice_drops_structure_lock_and_fills_cached_values(lo_books):
     assert cells[(0, 2)].locked is False
     # a typed TRUE comes back as the formula TRUE() with a boolean result
     assert cells[(3, 1)].value is True and cells[(3, 1)].kind == "b"
+
+
+def test_streaming_path_reads_the_same(monkeypatch):
+    """Parts over the whole-parse threshold are parsed incrementally: same result."""
+    import ogi_xlsx.xlsx as xlsx_module
+
+    books = [xlsxwriter_book(), openpyxl_book()]
+    whole = [read_xlsx(book) for book in books]
+    monkeypatch.setattr(xlsx_module, "_WHOLE", 0)
+    monkeypatch.setattr(xlsx_module, "_CHUNK", 512)  # many feeds, elements split across chunks
+    assert [read_xlsx(book) for book in books] == whole
+
+
+def test_big_sheet_streamed_within_limits(monkeypatch):
+    rows = 3000
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("大表")
+    for r in range(rows):
+        ws.write_number(r, 0, r)
+        ws.write_string(r, 1, f"第{r}行")
+        ws.write_formula(r, 2, f"=A{r + 1}*2", None, r * 2)
+    wb.close()
+    data = buf.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.getinfo("xl/worksheets/sheet1.xml").file_size > 100_000
+    import ogi_xlsx.xlsx as xlsx_module
+
+    monkeypatch.setattr(xlsx_module, "_WHOLE", 64 * 1024)  # this sheet is streamed, the rest parsed whole
+    result = read_xlsx(data)
+    cells = result.sheet("大表").cells
+    assert len(cells) == rows * 3
+    assert cells[(rows - 1, 0)].value == rows - 1
+    assert cells[(rows - 1, 1)].value == f"第{rows - 1}行"
+    assert (cells[(rows - 1, 2)].formula, cells[(rows - 1, 2)].value) == (f"A{rows}*2", (rows - 1) * 2)
+    assert result == read_xlsx(data, Limits(max_cells=rows * 3))
+    with pytest.raises(XlsxError) as err:
+        read_xlsx(data, Limits(max_cells=rows * 3 - 1))
+    assert err.value.code == "file-too-large"
