@@ -292,6 +292,7 @@ def _plan(spec: FormatSpec) -> tuple[_SheetPlan, ...]:
     return tuple(plans)
 
 
+COVER_LINE_WIDTH = 92.0  # text width units per printed line of the merged instructions
 NOMINAL_NAME_LENGTH = 16  # characters of a unit name the info line leaves room for
 LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
 DATA_WIDTH = 9.0
@@ -311,8 +312,8 @@ def _geometry(layout: SheetLayout, checks: tuple[_Check, ...]) -> tuple[tuple[fl
             continue
         rows = t.last_row - t.row + 1
         need = text_width(t.text) + 1.5
-        if rows > 1:  # a tall merged label may wrap into narrow columns
-            need = max(text_width(t.text[:2]) + 1.5, need / rows)
+        if rows > 1:  # a tall merged label may wrap, but into no fewer than two lines
+            need = max(need / rows, min(need, need / 2 + 1.5))
         cap = LABEL_MAX if t.col < label_cols else 16.0
         widths[t.col] = max(widths[t.col], min(need, cap))
     for t in layout.texts:
@@ -514,7 +515,7 @@ class _Writer:
             text = f"{i}. {line}"
             ws.merge_range(r, 0, r, 1, "", f["instructions"])
             ws.write_string(r, 0, text, f["instructions"])
-            lines = max(1, math.ceil(text_width(text) / 80))
+            lines = max(1, math.ceil(text_width(text) / COVER_LINE_WIDTH))
             ws.set_row(r, lines * LINE_HEIGHT + 5)
         _page_setup(ws, "封面", self.identity.unit_name, int(self.identity.year), None)
         ws.set_portrait()
@@ -524,7 +525,7 @@ class _Writer:
     def instructions(self) -> list[str]:
         """填报说明, derived from the format."""
         spec = self.spec
-        tables = "；".join(f"“{t.sheet}”工作表是{t.short}“{t.title}”" for t in spec.tables)
+        tables = "；".join(f"“{t.sheet}”工作表（{t.short}，{t.title.split('、', 1)[-1]}）" for t in spec.tables)
         types = {c.type for c in spec.cells.values() if not c.computed}
         number_rules = "件数只填整数"
         if "signed_count" in types:
