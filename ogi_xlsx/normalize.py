@@ -188,8 +188,28 @@ def normalize_input(raw: RawCell | None, where: Where) -> tuple[Number | None, l
             return None, [
                 _finding("value-date", where, f"填写的内容被识别为日期，应填{expected_text(where.cell)}，请更正。")
             ]
+        value = excel_precision(value)
         return _check_number(value, where, format_number(value))
     return parse_text(str(value), where)
+
+
+EXCEL_DIGITS = 15
+
+
+def excel_precision(value: int | Decimal) -> int | Decimal:
+    """A stored number as Excel shows it: at most 15 significant digits.
+
+    Writers store binary floats with 16-17 digits (8.0414 is written ``8.041399999999999``);
+    Excel and WPS display and compute with 15, which is what the clerk typed.
+    """
+    if isinstance(value, int) or len(value.as_tuple().digits) <= EXCEL_DIGITS:
+        return value
+    from decimal import localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = EXCEL_DIGITS
+        rounded = +value
+    return rounded.normalize() if rounded != rounded.to_integral_value() else rounded.quantize(Decimal(1))
 
 
 def cached_number(raw: RawCell | None) -> Number | None:

@@ -48,6 +48,8 @@ def s(text: str) -> RawCell:
         (s("251000元"), MONEY_YUAN, Decimal("251000"), "value-unit-suffix"),
         (s("1.5万元"), MONEY_YUAN, Decimal("15000"), "value-unit-suffix"),
         (RawCell(Decimal("0.1"), "n"), MONEY_WAN, Decimal("0.1"), None),
+        (RawCell(Decimal("8.041399999999999"), "n"), MONEY_WAN, Decimal("8.0414"), None),
+        (RawCell(Decimal("3.0000000000000004"), "n"), COUNT, 3, None),
         (s("/"), COUNT, 0, "value-not-applicable"),
         (s("—"), COUNT, 0, "value-not-applicable"),
         (s("-"), COUNT, 0, "value-not-applicable"),
