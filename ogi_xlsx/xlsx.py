@@ -115,7 +115,8 @@ class RawWorkbook:
     ``defined_names``: workbook-scoped names (name -> reference text such as
     ``'表三'!$D$6``); a sheet-scoped name is added here only when no workbook-scoped name
     has the same name, and all sheet-scoped names are in ``local_names`` keyed by
-    (sheet name, name).
+    (sheet name, name). ``strict``: the file uses the Strict OOXML namespaces. ``date1904``:
+    date serial numbers count from 1904 (old Mac Excel), not 1900.
     """
 
     sheets: list[RawSheet]
@@ -125,6 +126,7 @@ class RawWorkbook:
     application: str | None = None
     local_names: dict[tuple[str, str], str] = field(default_factory=dict)
     strict: bool = False
+    date1904: bool = False
 
     def sheet(self, name: str) -> RawSheet | None:
         for sheet in self.sheets:
@@ -816,7 +818,7 @@ def _application(pkg: _Package, info: zipfile.ZipInfo | None) -> str | None:
 
 
 _PROPERTY = frozenset({"property"})
-_WB_WANTED = frozenset({"sheet", "definedName", "workbookProtection"})
+_WB_WANTED = frozenset({"sheet", "definedName", "workbookProtection", "workbookPr"})
 _WB_CONTAINERS = frozenset({"sheets", "definedNames"})
 
 
@@ -866,6 +868,7 @@ def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
         raw_names: list[tuple[str, str | None, str]] = []
         structure_locked = False
         strict = False
+        date1904 = False
         pkg.check_declared([i for i in (wb_info, styles_info, shared_info) if i is not None])
         for el in pkg.walk(wb_info, _WB_WANTED, _WB_CONTAINERS):
             local = _local(el.tag)
@@ -896,6 +899,8 @@ def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
                     raise _fail("file-too-large", "名称过多")
             elif local == "workbookProtection":
                 structure_locked = _truthy(el.get("lockStructure"))
+            elif local == "workbookPr":
+                date1904 = _truthy(el.get("date1904"))
         pkg.check_declared([p for p in sheet_parts if p is not None])
 
         defined: dict[str, str] = {}
@@ -938,6 +943,7 @@ def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
             application=application,
             local_names=local_names,
             strict=strict,
+            date1904=date1904,
         )
 
 

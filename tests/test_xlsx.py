@@ -194,7 +194,17 @@ def test_defined_names_custom_properties_application(xw):
     assert xw.local_names[("隐藏", "ogi_t3_r_new_c_natural")] == "'隐藏'!$A$1"
     assert xw.custom_properties == {"ogi_format": "2021", "ogi_count": "3", "ogi_flag": "true"}
     assert xw.structure_locked is False
+    assert xw.date1904 is False
     assert xw.application == "Microsoft Excel"  # xlsxwriter claims to be Excel
+
+
+def test_date1904():
+    def edit(name, data):
+        if name == "xl/workbook.xml":
+            return data.replace(b"<workbookPr", b'<workbookPr date1904="1"', 1)
+        return data
+
+    assert read_xlsx(rewrite(xlsxwriter_book(), edit)).date1904 is True
 
 
 def test_path_and_bytes_read_the_same(tmp_path):
