@@ -723,6 +723,15 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
             places[cell_id] = (sheet, pos)
             if (sheet.name, pos) != (sl.sheet, (row, col)):
                 ex.moved[(sl.sheet, a1(row, col))] = (sheet.name, a1(*pos))
+    cover_raw = sheets.get(COVER_SHEET)
+    if from_template and cover_raw is not None and not cover_raw.protected:
+        findings.append(
+            Finding(
+                "protection-removed",
+                "封面：工作表保护被取消，填报单位和报告年度可能被改动，请核对。",
+                sheet=cover_raw.name,
+            )
+        )
     if from_template and not wb.structure_locked:
         findings.append(
             Finding(
@@ -857,7 +866,9 @@ def remap(
     for f in findings:
         if f.sheet is not None and f.cell is not None and (f.sheet, f.cell) in moved:
             sheet, cell = moved[(f.sheet, f.cell)]
-            f = replace(f, sheet=sheet, cell=cell)
+            # the message names the cell first ("表三 D30（…"): name it where it is now
+            message = re.sub(rf"^(\S+ ){f.cell}（", rf"\g<1>{cell}（", f.message, count=1)
+            f = replace(f, sheet=sheet, cell=cell, message=message)
         elif f.sheet is not None and f.sheet in sheet_names and sheet_names[f.sheet] != f.sheet:
             f = replace(f, sheet=sheet_names[f.sheet])
         result.append(f)

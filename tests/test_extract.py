@@ -249,8 +249,11 @@ def test_protection_and_structure():
     wb = make_raw()
     wb.sheet(LAYOUT.sheets[1].sheet).protected = False
     wb.structure_locked = False
+    wb.sheet(COVER_SHEET).protected = False
     found = codes(check(wb))
     assert ("protection-removed", LAYOUT.sheets[1].sheet, None) in found
+    assert ("protection-removed", COVER_SHEET, None) in found
+    assert ("protection-removed", LAYOUT.sheets[0].sheet, None) not in found
     assert ("structure-unlocked", None, None) in found
     assert check(wb).valid  # warning and info only
 
