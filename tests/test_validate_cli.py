@@ -185,3 +185,20 @@ def test_annotate_writes_copies_and_leaves_inputs_alone(returns, tmp_path):
     assert target.fill.fgColor.rgb.endswith("FFC7CE")
     link = next(c for c in wb["审核结果"]["D"] if c.value == first["cell"]).hyperlink
     assert link.location == f"'{first['sheet']}'!{first['cell']}"
+
+
+def test_strict_blanks_and_jobs(tmp_path):
+    doc = loads((EXAMPLES / "haibin-2024.json").read_text("utf-8"))
+    doc["values"]["t3.r_new.c_natural"] = None
+    doc["values"]["t3.r_new.c_total"] = None
+    path = tmp_path / "blank.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False, default=str), encoding="utf-8")
+    workbook = tmp_path / "blank.xlsx"
+    assert invoke("fill", path, "-o", workbook).exit_code in (0, 1)
+    relaxed = invoke("validate", workbook, "--json", "--jobs", "2")
+    codes = {f["code"] for f in json.loads(relaxed.stdout)["files"][0]["findings"]}
+    assert "value-blank" in codes and "value-blank-strict" not in codes
+    strict = invoke("validate", workbook, "--json", "--strict-blanks")
+    assert strict.exit_code == 1
+    codes = {f["code"] for f in json.loads(strict.stdout)["files"][0]["findings"]}
+    assert "value-blank-strict" in codes
