@@ -182,6 +182,20 @@ class UnitStatus:
         out = [finding for f in files for finding in f.findings]
         return tuple(sorted(out, key=lambda f: {"error": 0, "warning": 1}.get(f.severity or "", 2)))
 
+    @property
+    def status_finding(self) -> Finding | None:
+        """The merge's own finding for this unit (stable code), if its status is a problem or a note."""
+        code = {
+            "missing": "merge-missing",
+            "conflict": "merge-conflict",
+            "unexpected": "merge-unexpected",
+            "duplicate": "merge-duplicate-file",
+        }.get(self.status)
+        if code is None:
+            return None
+        message = f"{self.name}（{self.code}）：{self.label}。" + (self.note or "")
+        return Finding(code, message, args={"code": self.code})
+
     def to_dict(self) -> dict[str, Any]:
         """The ``units`` entry of ``merge --json``."""
         shown = self.counted or (self.files[0] if len(self.files) == 1 else None)
@@ -195,6 +209,9 @@ class UnitStatus:
         }
         if self.note:
             entry["note"] = self.note
+        finding = self.status_finding
+        if finding is not None:
+            entry["finding"] = finding.to_dict()
         if len(self.files) > 1 or self.status in ("invalid", "conflict"):
             entry["files"] = [
                 {

@@ -201,6 +201,11 @@ def test_roster_statuses_and_counts():
     assert len(units["A5"]["files"]) == 2
     assert units["A4"]["path"] is None
     assert units[None]["status"] == "unidentified"
+    assert units["A4"]["finding"]["code"] == "merge-missing"
+    assert units["A5"]["finding"]["code"] == "merge-conflict"
+    assert units["X9"]["finding"]["code"] == "merge-unexpected"
+    assert units["A2"]["finding"]["severity"] == "info"
+    assert "finding" not in units["A1"]
 
     newest = merge_returns(inputs, roster=roster, prefer="newest")
     a5 = next(u for u in newest.units if u.code == "A5")
