@@ -8,9 +8,10 @@ from datetime import datetime
 from decimal import Decimal
 
 import openpyxl
-import pytest
 import xlsxwriter
-from test_merge import ERROR, make_doc, make_input, zeros
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_merge import ERROR, input_values, make_doc, make_input, zeros
 
 from ogi_xlsx.layout import workbook_layout
 from ogi_xlsx.merge import merge_returns
@@ -139,6 +140,19 @@ def test_extra_sheets_are_deterministic():
     assert _extra_sheets_only(_result()) == _extra_sheets_only(_result())
 
 
-@pytest.fixture
-def template_writer():
-    return pytest.importorskip("ogi_xlsx.template", reason="the template writer is another helper's work")
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(input_values(), min_size=1, max_size=3))
+def test_breakdown_cached_sigma_equals_summary_for_random_units(values_list):
+    inputs = [make_input(make_doc(f"U{i}", v), f"U{i}.xlsx") for i, v in enumerate(values_list)]
+    result = merge_returns(inputs, unit_code="D", unit_name="区")
+    ws = openpyxl.load_workbook(io.BytesIO(_extra_sheets_only(result)), data_only=True)[BREAKDOWN_SHEET]
+    rows = list(ws.iter_rows(values_only=True))
+    sigma = next(i for i, row in enumerate(rows) if row[0] == "Σ")
+    units = rows[5:sigma]
+    assert [row[0] for row in units] == [c.code for c in result.contributions]
+    for j, cid in enumerate(SPEC.cell_ids):
+        expected = result.document.values[cid]
+        column = [Decimal(str(row[2 + j])) for row in units if row[2 + j] is not None]
+        assert sum(column) == expected, cid
+        assert Decimal(str(rows[sigma][2 + j])) == expected, cid
+        assert rows[sigma + 2][2 + j] == "✓"
