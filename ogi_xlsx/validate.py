@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,24 @@ def _fill_report(report: FileReport, doc: ReturnDocument) -> None:
     report.unit_name = doc.unit_name
 
 
+@cache
+def _validator(format_id: str) -> Any:
+    import jsonschema
+
+    from ogi_xlsx.document import return_schema
+    from ogi_xlsx.spec import load_format
+
+    return jsonschema.Draft202012Validator(return_schema(load_format(format_id)))
+
+
+def _schema_findings(doc: ReturnDocument) -> list[Finding]:
+    """``document.validate_document_json`` with the validator built once per format (saves ~4 ms a file)."""
+    from ogi_xlsx.document import _schema_finding
+
+    errors = sorted(_validator(doc.format).iter_errors(doc.to_json()), key=lambda e: [str(p) for p in e.absolute_path])
+    return [_schema_finding(doc.spec, e) for e in errors]
+
+
 def _document_findings(
     doc: ReturnDocument, expected_year: int | None, roster: Mapping[str, str] | None, strict_blanks: bool
 ) -> list[Finding]:
@@ -168,11 +187,11 @@ def _document_findings(
     Same checks, but a report year outside the format's years is reported once as
     format-year-mismatch (not also as a schema error) and does not stop the other checks.
     """
-    from ogi_xlsx.document import blank_findings, check_cover, check_identity, validate_document_json
+    from ogi_xlsx.document import blank_findings, check_cover, check_identity
     from ogi_xlsx.rules import check_rules
 
     spec = doc.spec
-    findings = [f for f in validate_document_json(doc.to_json()) if f.args.get("path") != ["year"]]
+    findings = [f for f in _schema_findings(doc) if f.args.get("path") != ["year"]]
     findings += check_identity(doc, expected_year, roster)
     findings += check_cover(doc)
     findings += blank_findings(spec, doc.values, strict=strict_blanks)
