@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -63,14 +64,24 @@ def merge_command(
 
     roster_map = _load_roster(roster)
 
-    from ogi_xlsx.validate import check_paths
+    from ogi_xlsx.validate import check_paths, collect_paths
 
-    reports = check_paths(paths, expected_year=year, roster=roster_map)
-    for report in reports:
-        if Path(report.path).resolve() in {o.resolve() for o in outputs}:
-            raise fail(f"输出文件“{report.path}”也在输入中，不能覆盖输入；请换一个输出位置。")
-    if not reports:
+    files = collect_paths(paths)
+    if not files:
         raise fail("在给出的位置没有找到 .xlsx 报表文件。")
+    targets = {o.resolve() for o in outputs}
+    for found in files:
+        if found.resolve() in targets:
+            raise fail(f"输出文件“{found}”也在输入中，不能覆盖输入；请换一个输出位置。")
+    if len(files) > 1 and sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("审核中", total=len(files))
+            reports = check_paths(files, expected_year=year, roster=roster_map, progress=lambda: progress.advance(task))
+    else:
+        reports = check_paths(files, expected_year=year, roster=roster_map)
 
     name = unit_name or DEFAULT_SUMMARY_NAME
     code = unit_code or DEFAULT_SUMMARY_CODE
