@@ -54,6 +54,7 @@ class Limits:
     max_ratio: int = 200
     max_cells: int = 200_000
     max_string_chars: int = 32_767
+    max_parts: int = 10_000
 
 
 class XlsxError(Exception):
@@ -822,7 +823,27 @@ _WB_WANTED = frozenset({"sheet", "definedName", "workbookProtection", "workbookP
 _WB_CONTAINERS = frozenset({"sheets", "definedNames"})
 
 
+def _check_directory(data: bytes, limits: Limits) -> None:
+    """Refuse archives with absurd numbers of entries before zipfile builds a ZipInfo for each.
+
+    zipfile walks the central directory by its byte size, so both the declared entry count
+    and the directory size are checked (from the end-of-central-directory record).
+    """
+    pos = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if pos < 0 or len(data) < pos + 22:
+        return  # zipfile will report the archive as broken
+    entries = int.from_bytes(data[pos + 10 : pos + 12], "little")
+    size = int.from_bytes(data[pos + 12 : pos + 16], "little")
+    z64 = data.rfind(b"PK\x06\x06", max(0, pos - 1024), pos)
+    if z64 >= 0 and len(data) >= z64 + 48:
+        entries = max(entries, int.from_bytes(data[z64 + 32 : z64 + 40], "little"))
+        size = max(size, int.from_bytes(data[z64 + 40 : z64 + 48], "little"))
+    if entries > limits.max_parts or size > limits.max_parts * 300:
+        raise _fail("file-too-large", f"压缩包内文件过多（{entries} 个）")
+
+
 def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
+    _check_directory(data, limits)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:

@@ -529,3 +529,14 @@ def test_fuzz_xml_parts(name, edits):
         for other in _NAMES:
             zf.writestr(other, bytes(part) if other == name else _PARTS[other])
     _check(out.getvalue())
+
+
+def test_too_many_zip_entries(tmp_path):
+    path = tmp_path / "entries.xlsx"
+    with zipfile.ZipFile(io.BytesIO(xlsxwriter_book())) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename))
+        for i in range(12_000):
+            dst.writestr(f"customXml/item{i}.xml", b"")
+    assert "文件过多" in expect(path, "file-too-large")["message"]
+    assert len(read_xlsx(path, Limits(max_parts=20_000)).sheets) == 4
