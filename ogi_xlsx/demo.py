@@ -20,6 +20,12 @@ from pathlib import Path
 MARKER = ".ogi-demo"
 DISTRICT_CODE = "350502"  # 行政区划代码 of 泉州市鲤城区
 DISTRICT_NAME = "泉州市鲤城区"
+DISTRICT_COVER = {
+    "preparer": "鲤城区政务公开办",
+    "phone": "0595-22000000",
+    "reviewer": "区政务公开办负责人",
+    "date": "2025-01-20",
+}
 DUPLICATE_UNIT = "LC004"  # the unit whose return the demo "sends" twice
 TEMPLATES = "templates"
 RETURNS = "returns"
@@ -166,7 +172,9 @@ def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] =
     echo(f"        审核意见（标出问题单元格的批注副本，退回单位修改）→ {outdir / REVIEW}（{annotated} 个文件）")
 
     # 5. the district summary
-    result = merge_returns(reports, roster=mapping, year=year, unit_code=DISTRICT_CODE, unit_name=DISTRICT_NAME)
+    result = merge_returns(
+        reports, roster=mapping, year=year, unit_code=DISTRICT_CODE, unit_name=DISTRICT_NAME, cover=DISTRICT_COVER
+    )
     write_summary(outdir / SUMMARY_XLSX, result)
     write_summary_json(outdir / SUMMARY_JSON, result)
     echo(f"第 5 步  汇总 → {outdir / SUMMARY_XLSX}、{outdir / SUMMARY_JSON}")

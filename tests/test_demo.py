@@ -84,6 +84,7 @@ def test_demo_summary_validates(demo_run):
     _, out, _ = demo_run
     report = check_file(out / "汇总表.xlsx")
     assert report.valid, [f.message for f in report.findings if f.severity == "error"]
+    assert not [f for f in report.findings if f.severity == "warning"]  # the demo district fills its cover
     data = json.loads((out / "汇总表.json").read_text(encoding="utf-8"))
     assert report.document.to_json()["values"] == data["summary"]["values"]
 
@@ -106,6 +107,12 @@ def test_demo_summary_opens_in_libreoffice(demo_run, libreoffice, tmp_path):
     check_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "核对")
     marks = {ws.cell(check_row, c).value for c in range(3, 3 + len(spec.cell_ids))}
     assert marks == {"✓"}
+    # saved by a real client, the summary is still a valid return for the next level up
+    from ogi_xlsx.validate import check_file
+
+    report = check_file(saved)
+    assert report.valid, [f.message for f in report.findings if f.severity == "error"]
+    assert report.document.to_json()["values"] == data["summary"]["values"]
 
 
 def test_demo_data_is_found_from_the_working_folder(tmp_path, monkeypatch):
