@@ -187,23 +187,12 @@ class SheetMap:
     def cell_shift(self, row: int, col: int) -> tuple[int, int] | None:
         """Row shift from the row's label, column shift from the column's header; None when deleted."""
         dr = dc = None
-        leaf = None
-        for text, _shift in self.shifts.items():
-            if text.role == "label" and text.row <= row <= text.last_row and (leaf is None or text.col > leaf.col):
-                leaf = text
+        leaf = self._leaf(row)
         if leaf is not None:
             if leaf in self.deleted:
                 return None
             dr = self._inherit(leaf, axis=0)
-        header = None
-        for text in self.shifts:
-            if (
-                text.role in ("header",)
-                and text.col <= col <= text.last_col
-                and text.last_row < row
-                and (header is None or text.row > header.row)
-            ):
-                header = text
+        header = next((t for t in self._headers(col) if t.last_row < row), None)
         if header is not None:
             if header in self.deleted:
                 return None
@@ -211,6 +200,27 @@ class SheetMap:
             if dr is None:
                 dr = self._inherit(header, axis=0)
         return (dr or 0, dc or 0)
+
+    def _leaf(self, row: int) -> Text | None:
+        """The innermost row label of a row (cached: called for every cell)."""
+        cache = self.__dict__.setdefault("_leaf_cache", {})
+        if row not in cache:
+            leaf = None
+            for text in self.shifts:
+                if text.role == "label" and text.row <= row <= text.last_row and (leaf is None or text.col > leaf.col):
+                    leaf = text
+            cache[row] = leaf
+        return cache[row]
+
+    def _headers(self, col: int) -> list[Text]:
+        """Column headers over a column, lowest first (cached)."""
+        cache = self.__dict__.setdefault("_header_cache", {})
+        if col not in cache:
+            cache[col] = sorted(
+                (t for t in self.shifts if t.role == "header" and t.col <= col <= t.last_col),
+                key=lambda t: -t.row,
+            )
+        return cache[col]
 
     def _inherit(self, text: Text, axis: int) -> int:
         """A label's shift; a label not found takes the shift of the nearest found one before it."""

@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from ogi_xlsx.findings import Finding, format_number
 from ogi_xlsx.rules import Number
@@ -227,6 +228,7 @@ def excel_sum_view(raw: RawCell | None) -> Number:
     return 0 if value is None else value
 
 
+@lru_cache(maxsize=8192)
 def normalize_text(text: str) -> str:
     """Label comparison: half-width punctuation, no whitespace, ``1、`` == ``1.``."""
     folded = unicodedata.normalize("NFKC", text)
