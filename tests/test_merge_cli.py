@@ -239,9 +239,13 @@ def test_one_return_is_reproduced_and_inputs_are_untouched(district, tmp_path):
     _, returns, roster = district
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in [*returns.iterdir(), roster]}
     out = tmp_path / "one.xlsx"
-    result = invoke("merge", returns / "LC002.xlsx", "--unit-code", "LC002", "--unit-name", "海滨", "-o", out)
+    result = invoke("merge", returns / "LC002.xlsx", "--unit-code", "LC002", "--unit-name", "海滨", "-o", out,
+                    "--preparer", "王丽", "--phone", "0595-1", "--reviewer", "陈明", "--date", "2025-01-20")  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert check_file(out).document.values == check_file(returns / "LC002.xlsx").document.values
+    summary = check_file(out)
+    assert summary.document.values == check_file(returns / "LC002.xlsx").document.values
+    assert summary.document.cover == {"preparer": "王丽", "phone": "0595-1", "reviewer": "陈明", "date": "2025-01-20"}
+    assert not [f for f in summary.findings if f.severity != "info"]
     invoke("merge", returns, "--roster", roster, "-o", tmp_path / "all.xlsx")
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in [*returns.iterdir(), roster]}
     assert after == before

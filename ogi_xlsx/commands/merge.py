@@ -32,6 +32,10 @@ def merge_command(
         Path | None, typer.Option("--json", help="另存汇总数据 JSON / also write the summary as JSON")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件 / overwrite outputs")] = False,
+    preparer: Annotated[str, typer.Option("--preparer", help="汇总表封面：填报人 / cover: preparer")] = "",
+    phone: Annotated[str, typer.Option("--phone", help="汇总表封面：联系电话 / cover: phone")] = "",
+    reviewer: Annotated[str, typer.Option("--reviewer", help="汇总表封面：审核人 / cover: reviewer")] = "",
+    date: Annotated[str, typer.Option("--date", help="汇总表封面：填报日期 YYYY-MM-DD / cover: date")] = "",
 ) -> None:
     """汇总各单位报表 / Merge valid returns into one summary.
 
@@ -93,6 +97,7 @@ def merge_command(
             unit_code=code,
             unit_name=name,
             prefer="newest" if prefer == "newest" else None,
+            cover={"preparer": preparer, "phone": phone, "reviewer": reviewer, "date": date},
         )
     except MergeError as error:
         raise fail(str(error)) from None
