@@ -351,3 +351,27 @@ def test_value_right_of_the_table_is_information():
     report = check(wb)
     assert ("unexpected-value", sl.sheet, a1(sl.data_rows[0], sl.width + 1)) in codes(report)
     assert report.valid
+
+
+def test_hand_copy_with_other_sheet_names_and_noted_label():
+    wb = make_raw(identity=False, formulas=False)
+    for i, sheet in enumerate(wb.sheets):
+        sheet.name = f"Sheet{i + 1}"
+    sl = LAYOUT.sheets[0]
+    label = next(t for t in sl.labels if t.role == "label")
+    wb.sheets[1].cells[(label.row, label.col)] = text(label.text + "（设区的市人民政府填报）")
+    report = check(wb)
+    renamed = [f for f in report.findings if f.code == "sheet-renamed"]
+    assert sorted(f.args["expected"] for f in renamed) == sorted([COVER_SHEET, *(s.sheet for s in LAYOUT.sheets)])
+    noted = [f for f in report.findings if f.code == "label-changed"]
+    assert [(f.sheet, f.cell, f.severity) for f in noted] == [("Sheet2", a1(label.row, label.col), "warning")]
+    assert report.document.values == {**sample_inputs(), **compute_totals(SPEC, sample_inputs())}
+    assert report.unit_code == "U01" and report.year == 2024
+
+
+def test_cover_date_stored_as_a_date_number():
+    wb = make_raw()
+    wb.sheet(COVER_SHEET).cells[LAYOUT.cover.fields["date"]] = RawCell(45667, "n", is_date=True)
+    report = check(wb)
+    assert report.document.cover["date"] == "2025-01-10"
+    assert not any(f.code.startswith("cover-") for f in report.findings)
