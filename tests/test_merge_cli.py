@@ -249,3 +249,18 @@ def test_one_return_is_reproduced_and_inputs_are_untouched(district, tmp_path):
     invoke("merge", returns, "--roster", roster, "-o", tmp_path / "all.xlsx")
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in [*returns.iterdir(), roster]}
     assert after == before
+
+
+def test_unreadable_file_is_listed_not_fatal(district, tmp_path):
+    _, returns, _ = district
+    folder = tmp_path / "mixed-bag"
+    folder.mkdir()
+    shutil.copy2(returns / "LC001.xlsx", folder)
+    (folder / "坏文件.xlsx").write_bytes(b"not a zip at all")
+    js = tmp_path / "u.json"
+    result = invoke("merge", folder, "--unit-code", "D", "--unit-name", "区", "-o", tmp_path / "u.xlsx", "--json", js)
+    assert result.exit_code == 1, result.output
+    assert "无法识别单位的文件 1 个" in result.output and "坏文件.xlsx" in result.output
+    units = json.loads(js.read_text(encoding="utf-8"))["units"]
+    assert [u["status"] for u in units] == ["merged", "unidentified"]
+    assert units[1]["files"][0]["findings"][0]["code"].startswith("file-")
