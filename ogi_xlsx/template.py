@@ -342,6 +342,12 @@ def _geometry(layout: SheetLayout, checks: tuple[_Check, ...]) -> tuple[tuple[fl
 # --------------------------------------------------------------------------- writing
 
 
+def workbook_title(identity: Identity) -> str:
+    """The cover title, e.g. ``2024年度政府信息公开工作年度报告统计表``."""
+    title = f"{identity.year}年度政府信息公开工作年度报告统计表"
+    return title + "（汇总）" if identity.kind == "summary" else title
+
+
 class _Workbook(Workbook):
     """xlsxwriter's Workbook plus ``<workbookProtection lockStructure="1">``.
 
@@ -454,7 +460,7 @@ class _Writer:
         ws.set_column(0, 0, 16)
         ws.set_column(1, 1, 66)
         year = int(ident.year)
-        title = f"{year}年度政府信息公开工作年度报告统计表"
+        title = workbook_title(ident)
         ws.merge_range(cover.title_row, 0, cover.title_row, 1, "", f["cover_title"])
         ws.write_string(cover.title_row, 0, title, f["cover_title"])
         ws.set_row(cover.title_row, 30)
@@ -533,6 +539,13 @@ class _Writer:
             number_rules += f"；“{'、'.join(labels)}”可填负数（减少时填负数，如 -3）"
         if "amount" in types:
             number_rules += "；金额只填数字、不带单位（单位见表头），可有小数"
+        if self.identity.kind == "summary":
+            return [
+                f"本工作簿是{self.identity.year}年度各单位报表的汇总，按{spec.notice}《{spec.notice_title}》"
+                f"的表样排列：{tables}。",
+                "各表数字为已通过审核并计入汇总的单位之和；合计、总计为公式，每张表下方有勾稽关系校验。",
+                "哪些单位已报、已汇总、待补正或未报，见“报送情况”等工作表。",
+            ]
         return [
             f"本工作簿按{spec.notice}《{spec.notice_title}》制作，报告{self.identity.year}年度的情况。"
             f"除本封面外共 {len(spec.tables)} 张表：{tables}。",
@@ -758,7 +771,7 @@ def _write(
     wb.structure_password = password if lock_structure else None
     wb.set_properties(
         {
-            "title": f"{identity.year}年度政府信息公开工作年度报告统计表",
+            "title": workbook_title(identity),
             "subject": f"{spec.notice} {spec.id} v{spec.version}",
             "author": identity.unit_name or "ogi-xlsx",
             "company": identity.unit_name,

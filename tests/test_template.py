@@ -457,3 +457,12 @@ def test_stamping_is_used_for_ordinary_names():
     assert stamp.stampable("LC002", HOSTILE)
     assert not stamp.stampable("format", "海滨街道")
     assert not stamp.stampable("LC001", "")
+
+
+def test_summary_cover_says_it_is_a_summary():
+    spec = load_format("2021")
+    cover = workbook_layout(spec).cover
+    ws = load(build("ogi-2021", year=2024, unit_name="鲤城区", kind="summary", values={}))[COVER_SHEET]
+    assert ws.cell(row=cover.title_row + 1, column=1).value == "2024年度政府信息公开工作年度报告统计表（汇总）"
+    texts = " ".join(str(c.value) for row in ws.iter_rows(min_row=cover.instructions_row + 1) for c in row if c.value)
+    assert "汇总" in texts and "浅黄色" not in texts
