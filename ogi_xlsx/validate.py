@@ -201,6 +201,23 @@ def _document_findings(
     return findings + check_rules(spec, numbers)
 
 
+def _unit_finding(spec: Any, f: Finding) -> Finding:
+    """An empty unit code or name on the cover: say which cover cell to fill (not a schema path)."""
+    path = f.args.get("path")
+    if f.code != "schema" or path not in (["unit", "code"], ["unit", "name"]):
+        return f
+    from ogi_xlsx.layout import COVER_SHEET, a1, workbook_layout
+
+    key = "unit_code" if path[1] == "code" else "unit_name"
+    address = a1(*workbook_layout(spec).cover.fields[key])
+    label = next(fld.label for fld in spec.cover if fld.id == key)
+    message = f"封面 {address}：“{label}”未填写，请填写" + (
+        "区信息公开办分配的单位代码。" if key == "unit_code" else "单位全称。"
+    )
+    code = "unit-code-missing" if key == "unit_code" else "cover-missing"
+    return Finding(code, message, severity="error", sheet=COVER_SHEET, cell=address, args={"path": path})
+
+
 def check_workbook(
     raw: Any,
     report: FileReport,
@@ -233,7 +250,7 @@ def check_workbook(
     if ex.year is None:
         # already reported as an empty cover field
         doc_findings = [f for f in doc_findings if f.args.get("path") != ["year"] and f.code != "format-year-mismatch"]
-    doc_findings = remap(doc_findings, ex.moved, ex.sheet_names)
+    doc_findings = remap([_unit_finding(spec, f) for f in doc_findings], ex.moved, ex.sheet_names)
     doc = ReturnDocument(
         format=spec.id,
         format_version=reported_doc.format_version,

@@ -375,3 +375,14 @@ def test_cover_date_stored_as_a_date_number():
     report = check(wb)
     assert report.document.cover["date"] == "2025-01-10"
     assert not any(f.code.startswith("cover-") for f in report.findings)
+
+
+def test_empty_unit_code_and_name_point_to_the_cover():
+    wb = make_raw(identity=False)
+    cover = wb.sheet(COVER_SHEET)
+    cover.cells.pop(LAYOUT.cover.fields["unit_code"])
+    cover.cells[LAYOUT.cover.fields["unit_name"]] = text("  ")
+    found = codes(check(wb))
+    assert ("unit-code-missing", COVER_SHEET, a1(*LAYOUT.cover.fields["unit_code"])) in found
+    assert ("cover-missing", COVER_SHEET, a1(*LAYOUT.cover.fields["unit_name"])) in found
+    assert not any(code == "schema" for code, _, _ in found)
