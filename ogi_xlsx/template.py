@@ -292,7 +292,7 @@ def _plan(spec: FormatSpec) -> tuple[_SheetPlan, ...]:
     return tuple(plans)
 
 
-COVER_LINE_WIDTH = 92.0  # text width units per printed line of the merged instructions
+COVER_LINE_WIDTH = 86.0  # text width units per line of the merged instructions (宋体 10pt in Excel)
 NOMINAL_NAME_LENGTH = 16  # characters of a unit name the info line leaves room for
 LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
 DATA_WIDTH = 9.0
