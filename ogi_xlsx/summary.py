@@ -314,6 +314,7 @@ class _Sheets:
         ws.set_column(1, 1, 28)
         ws.set_column(first_col, first_col + len(ids) - 1, 12)
         ws.set_row(2, 90)
+        ws.set_row(3, 30)
         ws.freeze_panes(5, first_col)
         ws.set_landscape()
         ws.set_paper(9)
