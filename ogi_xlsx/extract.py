@@ -771,6 +771,14 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
     totals = compute_totals(spec, inputs)
     excel_totals = compute_totals(spec, excel_view)
     reported: dict[str, Number | None] = dict(inputs)
+    # Totals are formulas in a template (even when a program dropped its identity); in a copy
+    # typed by hand they are numbers the unit reports, checked by the sum rules.
+    with_formulas = sum(
+        1
+        for cid in spec.computed_ids
+        if cid in places and (raw := places[cid][0].cells.get(places[cid][1])) is not None and raw.formula
+    )
+    formula_totals = from_template or with_formulas * 2 >= len(spec.computed_ids)
     for cell_id in spec.computed_ids:
         reported[cell_id] = totals[cell_id]
         if cell_id not in places:
@@ -785,9 +793,9 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
             constant, cell_findings = normalize_input(raw, w)
             if cell_findings and any(f.severity == "error" for f in cell_findings):
                 findings += cell_findings
-                reported[cell_id] = None if not from_template else totals[cell_id]
+                reported[cell_id] = None if not formula_totals else totals[cell_id]
                 continue
-            if not from_template:
+            if not formula_totals:
                 # typed by hand: the typed total is what the unit reports; the sum rules check it
                 findings += cell_findings
                 reported[cell_id] = constant

@@ -386,3 +386,12 @@ def test_empty_unit_code_and_name_point_to_the_cover():
     assert ("unit-code-missing", COVER_SHEET, a1(*LAYOUT.cover.fields["unit_code"])) in found
     assert ("cover-missing", COVER_SHEET, a1(*LAYOUT.cover.fields["unit_name"])) in found
     assert not any(code == "schema" for code, _, _ in found)
+
+
+def test_overwritten_formula_without_identity_is_still_reported():
+    wb = make_raw(identity=False)  # identity dropped, formulas kept (a program saved it)
+    sheet_name, pos, address = place("t3.r_new.c_total")
+    wb.sheet(sheet_name).cells[pos] = number(5)
+    found = codes(check(wb))
+    assert ("formula-overwritten", sheet_name, address) in found
+    assert ("sum-mismatch", sheet_name, address) in found
