@@ -114,6 +114,12 @@ def test_roster_driven_statuses_exit_codes_and_a_valid_summary(district, tmp_pat
     assert (report.unit_code, report.unit_name) == ("350502", "鲤城区")
     validated = invoke("validate", out)
     assert validated.exit_code == 0, validated.output
+    import openpyxl
+
+    from ogi_xlsx.layout import IDENTITY_SHEET
+
+    identity = {row[0]: row[1] for row in openpyxl.load_workbook(out)[IDENTITY_SHEET].iter_rows(values_only=True)}
+    assert identity["kind"] == "summary" and identity["unit_code"] == "350502"
 
 
 def test_complete_without_roster_exits_0_and_is_deterministic(district, tmp_path):
