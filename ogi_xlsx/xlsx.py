@@ -350,7 +350,7 @@ class _Package:
                             yield sub
             return
         local = local or _local
-        budget = self.limits.max_cells * 12 + 10_000
+        budget = self.limits.max_cells * 4 + 10_000  # a real cell is 2-3 elements (c, v, f)
         stack: list = []
         for event, el in self.events(info, ("start", "end")):
             if event == "start":

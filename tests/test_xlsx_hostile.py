@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import subprocess
 import sys
 import time
@@ -540,3 +541,32 @@ def test_too_many_zip_entries(tmp_path):
             dst.writestr(f"customXml/item{i}.xml", b"")
     assert "文件过多" in expect(path, "file-too-large")["message"]
     assert len(read_xlsx(path, Limits(max_parts=20_000)).sheets) == 4
+
+
+def test_one_huge_text_node(tmp_path):
+    """60 MB of compressible-but-not-bomb text in one cell: read, truncated, memory bounded."""
+    rnd = random.Random(1)
+    words = [bytes(rnd.choice(b"abcdefghijklmnop") for _ in range(8)) + b" " for _ in range(16)]
+
+    def write(stream):
+        stream.write(f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'.encode())
+        for _ in range(60):
+            stream.write(b"".join(rnd.choice(words) for _ in range(116_000)))
+        stream.write(b"</t></is></c></row></sheetData></worksheet>")
+
+    path = write_zip_with(tmp_path / "text.xlsx", {"xl/worksheets/sheet1.xml": write})
+    out = expect(path, None)
+    assert out["truncated"] == [[0, 0]]
+
+
+def test_millions_of_unknown_elements(tmp_path):
+    """Elements that are neither rows nor cells still count: the parse stops early."""
+
+    def write(stream):
+        stream.write(f'<worksheet xmlns="{MAIN}"><sheetData>'.encode())
+        for _ in range(30):
+            stream.write(b"".join(b'<x a="%d"/>' % j for j in range(100_000)))
+        stream.write(b"</sheetData></worksheet>")
+
+    path = write_zip_with(tmp_path / "elements.xlsx", {"xl/worksheets/sheet1.xml": write})
+    assert "元素过多" in expect(path, "file-too-large")["message"]
