@@ -292,6 +292,7 @@ def _plan(spec: FormatSpec) -> tuple[_SheetPlan, ...]:
     return tuple(plans)
 
 
+MAX_CONSTANT = 255  # characters of a string constant in an Excel formula or name
 COVER_LINE_WIDTH = 86.0  # text width units per line of the merged instructions (宋体 10pt in Excel)
 NOMINAL_NAME_LENGTH = 16  # characters of a unit name the info line leaves room for
 LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
@@ -668,8 +669,10 @@ class _Writer:
     def identity_parts(self) -> None:
         data = self.identity.as_dict()
         for key in IDENTITY_KEYS:
-            self.wb.set_custom_property(property_name(key), data[key], "text")
-            self.wb.define_name(defined_name(key), _string_constant(data[key]))
+            # Excel refuses longer property values and string constants; the _ogi sheet keeps any length
+            if len(data[key]) <= MAX_CONSTANT:
+                self.wb.set_custom_property(property_name(key), data[key], "text")
+                self.wb.define_name(defined_name(key), _string_constant(data[key]))
         ws = self.wb.add_worksheet(IDENTITY_SHEET)
         for i, key in enumerate(IDENTITY_KEYS):
             ws.write_string(i, 0, key)
@@ -834,7 +837,7 @@ class TemplateStamp:
 
     def stampable(self, unit_code: str, unit_name: str) -> bool:
         """Whether stamping gives exactly what :func:`write_workbook` writes for this unit."""
-        if not unit_code or not unit_name or unit_code == unit_name:
+        if not unit_code or not unit_name or unit_code == unit_name or len(unit_name) > MAX_CONSTANT:
             return False
         for value in (unit_code, unit_name):
             # "!" makes xlsxwriter list the identity name among the named ranges in app.xml

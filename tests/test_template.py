@@ -466,3 +466,20 @@ def test_summary_cover_says_it_is_a_summary():
     assert ws.cell(row=cover.title_row + 1, column=1).value == "2024年度政府信息公开工作年度报告统计表（汇总）"
     texts = " ".join(str(c.value) for row in ws.iter_rows(min_row=cover.instructions_row + 1) for c in row if c.value)
     assert "汇总" in texts and "浅黄色" not in texts
+
+
+def test_overlong_unit_name_is_kept_on_the_identity_sheet_only(tmp_path):
+    from ogi_xlsx.template import TemplateStamp
+
+    long_name = "很长的单位名称" * 40  # 280 characters: too long for an Excel string constant
+    spec = load_format("2021")
+    data = build("ogi-2021", year=2024, unit_code="X1", unit_name=long_name)
+    wb = load(data)
+    assert defined_name("unit_name") not in wb.defined_names
+    assert wb.defined_names[defined_name("unit_code")].value == '"X1"'
+    assert wb[IDENTITY_SHEET]["B6"].value == long_name
+    props = {p.name: p.value for p in wb.custom_doc_props.props}
+    assert property_name("unit_name") not in props and props[property_name("unit_code")] == "X1"
+    stamp = TemplateStamp(spec, year=2024)
+    stamp.write(tmp_path / "s.xlsx", unit_code="X1", unit_name=long_name)
+    assert (tmp_path / "s.xlsx").read_bytes() == data
