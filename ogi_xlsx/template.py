@@ -393,6 +393,11 @@ def _header_text(text: str) -> str:
     return text.replace("&", "&&")[:80]
 
 
+def _utf16_len(text: str) -> int:
+    """Length as Excel counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
@@ -670,7 +675,7 @@ class _Writer:
         data = self.identity.as_dict()
         for key in IDENTITY_KEYS:
             # Excel refuses longer property values and string constants; the _ogi sheet keeps any length
-            if len(data[key]) <= MAX_CONSTANT:
+            if _utf16_len(data[key]) <= MAX_CONSTANT:
                 self.wb.set_custom_property(property_name(key), data[key], "text")
                 self.wb.define_name(defined_name(key), _string_constant(data[key]))
         ws = self.wb.add_worksheet(IDENTITY_SHEET)
@@ -837,7 +842,7 @@ class TemplateStamp:
 
     def stampable(self, unit_code: str, unit_name: str) -> bool:
         """Whether stamping gives exactly what :func:`write_workbook` writes for this unit."""
-        if not unit_code or not unit_name or unit_code == unit_name or len(unit_name) > MAX_CONSTANT:
+        if not unit_code or not unit_name or unit_code == unit_name or _utf16_len(unit_name) > MAX_CONSTANT:
             return False
         for value in (unit_code, unit_name):
             # "!" makes xlsxwriter list the identity name among the named ranges in app.xml
