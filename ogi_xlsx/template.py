@@ -842,9 +842,11 @@ class TemplateStamp:
 
     def stampable(self, unit_code: str, unit_name: str) -> bool:
         """Whether stamping gives exactly what :func:`write_workbook` writes for this unit."""
-        if not unit_code or not unit_name or unit_code == unit_name or _utf16_len(unit_name) > MAX_CONSTANT:
+        if not unit_code or not unit_name or unit_code == unit_name:
             return False
         for value in (unit_code, unit_name):
+            if _utf16_len(value) > MAX_CONSTANT:  # the identity copies differ (see identity_parts)
+                return False
             # "!" makes xlsxwriter list the identity name among the named ranges in app.xml
             if value != value.strip() or "_x" in value or "!" in value or value.startswith("<r>"):
                 return False
