@@ -12,6 +12,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.utils import range_boundaries
 
 import ogi_xlsx
@@ -483,3 +485,41 @@ def test_overlong_unit_name_is_kept_on_the_identity_sheet_only(tmp_path):
     stamp = TemplateStamp(spec, year=2024)
     stamp.write(tmp_path / "s.xlsx", unit_code="X1", unit_name=long_name)
     assert (tmp_path / "s.xlsx").read_bytes() == data
+
+
+def _random_inputs(spec, draw_value):
+    return {cid: draw_value(spec.cells[cid]) for cid in spec.input_ids}
+
+
+@pytest.mark.parametrize("format_id", FORMATS)
+@settings(max_examples=8, deadline=None)
+@given(data=st.data())
+def test_cached_totals_and_marks_match_python_for_random_inputs(format_id, data):
+    spec = load_format(format_id)
+
+    def draw(cell):
+        if cell.type == "amount":
+            return data.draw(st.none() | st.decimals(min_value=0, max_value=10**6, places=2))
+        low = -50 if cell.type == "signed_count" else 0
+        return data.draw(st.none() | st.integers(low, 50))
+
+    values = _random_inputs(spec, draw)
+    written = build(format_id, values=values, kind="return")
+    cached, formulas = load(written, data_only=True), load(written)
+    layout = workbook_layout(spec)
+    all_values = {**values, **compute_totals(spec, values)}
+    for cid, total in compute_totals(spec, values).items():
+        sheet, address = layout.locate(cid)
+        assert cached[sheet][address].value == total
+    for sheet in layout.sheets:
+        by_address = {sheet.address(cid): cid for cid in sheet.cells}
+        for row in formulas[sheet.sheet].iter_rows(min_row=sheet.check_row + 1):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("=IF("):
+                    pairs = re.findall(r"SUM\(([^)]*)\)-SUM\(([^)]*)\)", cell.value)
+                    ok = all(
+                        sum(all_values.get(by_address[a]) or 0 for a in expand(lhs))
+                        == sum(all_values.get(by_address[a]) or 0 for a in expand(rhs))
+                        for lhs, rhs in pairs
+                    )
+                    assert cached[sheet.sheet][cell.coordinate].value == ("✓" if ok else "✗")
