@@ -452,9 +452,12 @@ def merge_returns(
     files: list[FileEntry] = list(unidentified)
     for code in codes:
         unit_items = by_unit.get(code, [])
-        on_roster = roster is None or code in roster
+        # A file carrying the summary's own code is an earlier summary lying among the returns:
+        # summing it would count every unit twice.
+        is_self = bool(unit_code.strip()) and code == unit_code.strip() and (roster is None or code not in roster)
+        on_roster = (roster is None or code in roster) and not is_self
         name = (roster or {}).get(code) or _unit_name(unit_items)
-        status, unit_files, counted, note = _unit_status(unit_items, on_roster, prefer)
+        status, unit_files, counted, note = _unit_status(unit_items, on_roster, prefer, is_self=is_self)
         files.extend(unit_files)
         units.append(
             UnitStatus(
@@ -508,7 +511,7 @@ def _number(value: Any) -> Number | None:
 
 
 def _unit_status(
-    items: list[MergeInput], on_roster: bool, prefer: str | None
+    items: list[MergeInput], on_roster: bool, prefer: str | None, *, is_self: bool = False
 ) -> tuple[Status, list[FileEntry], FileEntry | None, str]:
     """Status, file entries (in a fixed order), the counted file and a note for one unit."""
     if not items:
@@ -521,6 +524,13 @@ def _unit_status(
 
     if not on_roster:
         entries = [_entry(i, "not-counted") for g in groups for i in g]
+        if is_self:
+            return (
+                "unexpected",
+                entries,
+                None,
+                "单位代码与本次汇总单位相同，应是以前生成的汇总表，未计入（以免重复计算）。",
+            )
         return "unexpected", entries, None, "单位代码不在报送名单中，未计入汇总。"
 
     chosen_group: list[MergeInput] | None

@@ -111,7 +111,7 @@ def test_merge_is_independent_of_input_order(values_list, rnd):
 @given(input_values())
 def test_merging_one_return_reproduces_it(values):
     doc = make_doc("U01", values)
-    result = merge_returns([make_input(doc, "U01.xlsx")], unit_code="U01", unit_name=doc.unit_name)
+    result = merge_returns([make_input(doc, "U01.xlsx")], unit_code="D01", unit_name="区")
     # Blank inputs become 0 in the summary; everything else is reproduced exactly, types included.
     expected = with_totals(SPEC, {cid: zeros()[cid] if v is None else v for cid, v in values.items()})
     assert result.document.values == expected
@@ -284,3 +284,16 @@ def test_unexpected_unit_even_when_valid_is_not_summed():
     assert {u.code: u.status for u in result.units} == {"A1": "missing", "Z1": "unexpected"}
     assert result.document.values["t3.r_new.c_natural"] == 0
     assert result.counts.expected == 1
+
+
+def test_an_earlier_summary_among_the_returns_is_not_counted():
+    a = make_doc("A1", {**zeros(), "t3.r_new.c_natural": 5})
+    first = merge_returns([make_input(a, "A1.xlsx")], unit_code="D", unit_name="区")
+    again = merge_returns(
+        [make_input(a, "A1.xlsx"), make_input(first.document, "汇总表.xlsx")], unit_code="D", unit_name="区"
+    )
+    assert again.document.values == first.document.values
+    assert {u.code: u.status for u in again.units} == {"A1": "merged", "D": "unexpected"}
+    assert "以前生成的汇总表" in next(u for u in again.units if u.code == "D").note
+    assert not again.complete
+    assert again.counts.expected == 1

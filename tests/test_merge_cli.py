@@ -245,7 +245,7 @@ def test_one_return_is_reproduced_and_inputs_are_untouched(district, tmp_path):
     _, returns, roster = district
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in [*returns.iterdir(), roster]}
     out = tmp_path / "one.xlsx"
-    result = invoke("merge", returns / "LC002.xlsx", "--unit-code", "LC002", "--unit-name", "海滨", "-o", out,
+    result = invoke("merge", returns / "LC002.xlsx", "--unit-code", "D", "--unit-name", "区", "-o", out,
                     "--preparer", "王丽", "--phone", "0595-1", "--reviewer", "陈明", "--date", "2025-01-20")  # fmt: skip
     assert result.exit_code == 0, result.output
     summary = check_file(out)
