@@ -428,8 +428,9 @@ def _page_setup(ws: Any, title: str, unit_name: str, year: int, repeat_to: int |
     if repeat_to is not None and repeat_to >= 0:
         ws.repeat_rows(0, repeat_to)
     unit = _header_text(unit_name) if unit_name else "________"
-    ws.set_header(f'&L&"{FONT}"&9填报单位：{unit}&R&"{FONT}"&9报告年度：{year}年度')
-    ws.set_footer(f'&L&"{FONT}"&9{_header_text(title)}&R&"{FONT}"&9第 &P 页，共 &N 页')
+    # no font codes: Excel localises their style names; the default font shows Chinese anyway
+    ws.set_header(f"&L&9填报单位：{unit}&R&9报告年度：{year}年度")
+    ws.set_footer(f"&L&9{_header_text(title)}&R&9第 &P 页，共 &N 页")
 
 
 class _Writer:
