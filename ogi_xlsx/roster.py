@@ -16,6 +16,7 @@ from pathlib import Path
 
 CODE_HEADERS = ("code", "单位代码", "代码")
 NAME_HEADERS = ("name", "单位名称", "名称")
+HEADER_SEARCH_ROWS = 5  # look this far for the column-name line
 MAX_FILENAME = 120  # characters; leaves room for the folder in Windows' 260-character paths
 
 
@@ -111,10 +112,19 @@ def load_roster(path: Path) -> Roster:
         raise RosterError(f"报送名单“{path.name}”是 {suffix} 格式：请在 Excel 或 WPS 中另存为 .xlsx 或 .csv 后重试。")
     else:
         raise RosterError(f"报送名单“{path.name}”应为 .csv 或 .xlsx 文件。")
-    rows = [row for row in rows if any(cell for cell in row)]
-    if not rows:
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(cell for cell in row)]
+    if not numbered:
         raise RosterError(f"报送名单“{path.name}”是空的：第一行应为列名“单位代码,单位名称”，其后每行一个单位。")
-    header = rows[0]
+    # the column names may sit under a title line or two, as in many office spreadsheets
+    header_at = next(
+        (
+            i
+            for i, (_, row) in enumerate(numbered[:HEADER_SEARCH_ROWS])
+            if _find_header(row, CODE_HEADERS) is not None and _find_header(row, NAME_HEADERS) is not None
+        ),
+        0,
+    )
+    header = numbered[header_at][1]
     code_col = _find_header(header, CODE_HEADERS)
     name_col = _find_header(header, NAME_HEADERS)
     missing = [label for label, col in (("单位代码", code_col), ("单位名称", name_col)) if col is None]
@@ -128,7 +138,7 @@ def load_roster(path: Path) -> Roster:
     units: list[RosterUnit] = []
     seen: dict[str, int] = {}
     problems: list[str] = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in numbered[header_at + 1 :]:
         code = row[code_col] if code_col < len(row) else ""
         name = row[name_col] if name_col < len(row) else ""
         if not code:

@@ -119,3 +119,12 @@ def test_safe_filename_is_one_valid_windows_name(code, name):
 
 def test_safe_filename_keeps_ordinary_names():
     assert safe_filename("LC001", "海滨街道办事处") == "LC001_海滨街道办事处.xlsx"
+
+
+def test_title_line_above_the_column_names_and_true_line_numbers(tmp_path):
+    path = tmp_path / "r.csv"
+    write_csv(path, "2025年度报送名单,\n\n单位代码,单位名称\nLC001,海滨街道\n\nLC001,开元街道\n", "gbk")
+    with pytest.raises(RosterError, match="第 6 行的单位代码“LC001”与第 4 行重复"):
+        load_roster(path)
+    write_csv(path, "2025年度报送名单,\n单位代码,单位名称\nLC001,海滨街道\n", "gbk")
+    assert load_roster(path).units == [RosterUnit("LC001", "海滨街道")]
