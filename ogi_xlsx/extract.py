@@ -670,6 +670,8 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
     for key in ("unit_code", "unit_name"):
         text, address = cover.get(key, ("", a1(*layout.cover.fields[key])))
         from_id = getattr(identity, key, "") if identity else ""
+        if key == "unit_code" and from_id and text.isdigit() and from_id.isdigit() and int(text) == int(from_id):
+            text = from_id  # retyped as a number, the code lost its leading zeros ("001" -> 1)
         if text:
             setattr(ex, key, text)
             if from_id and normalize_text(from_id) != normalize_text(text):

@@ -395,3 +395,11 @@ def test_overwritten_formula_without_identity_is_still_reported():
     found = codes(check(wb))
     assert ("formula-overwritten", sheet_name, address) in found
     assert ("sum-mismatch", sheet_name, address) in found
+
+
+def test_unit_code_retyped_as_number_keeps_leading_zeros():
+    wb = make_raw(unit_code="007")
+    wb.sheet(COVER_SHEET).cells[LAYOUT.cover.fields["unit_code"]] = number(7)
+    report = check(wb)
+    assert report.unit_code == "007"
+    assert not any(f.code == "unit-mismatch" for f in report.findings)

@@ -202,3 +202,11 @@ def test_strict_blanks_and_jobs(tmp_path):
     assert strict.exit_code == 1
     codes = {f["code"] for f in json.loads(strict.stdout)["files"][0]["findings"]}
     assert "value-blank-strict" in codes
+
+
+def test_export_of_an_unreadable_file(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 truncated")
+    result = invoke("export", path)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "Traceback" not in result.output
