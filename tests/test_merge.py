@@ -297,3 +297,17 @@ def test_an_earlier_summary_among_the_returns_is_not_counted():
     assert "以前生成的汇总表" in next(u for u in again.units if u.code == "D").note
     assert not again.complete
     assert again.counts.expected == 1
+
+
+def test_prefer_newest_takes_the_latest_submission_even_when_it_is_invalid():
+    good = make_doc("A1", {**zeros(), "t3.r_new.c_natural": 1})
+    bad = make_doc("A1", {**zeros(), "t3.r_new.c_natural": 2})
+    inputs = [
+        make_input(good, "old.xlsx", mtime=1_000.0),
+        make_input(bad, "new.xlsx", mtime=2_000.0, valid=False, findings=(ERROR,)),
+    ]
+    result = merge_returns(inputs, prefer="newest")
+    unit = result.units[0]
+    assert unit.status == "invalid" and unit.counted is None
+    assert "new.xlsx" in unit.note
+    assert result.document.values["t3.r_new.c_natural"] == 0
