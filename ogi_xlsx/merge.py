@@ -179,7 +179,12 @@ class UnitStatus:
     def findings(self) -> tuple[Finding, ...]:
         """Findings of the unit's files (the counted one first), errors first."""
         files = ([self.counted] if self.counted else []) + [f for f in self.files if f is not self.counted]
-        out = [finding for f in files for finding in f.findings]
+        seen: set[str] = set()
+        out = []
+        for f in files:
+            if f.sha256 not in seen:  # a byte-identical copy has the same findings: count them once
+                seen.add(f.sha256)
+                out += f.findings
         return tuple(sorted(out, key=lambda f: {"error": 0, "warning": 1}.get(f.severity or "", 2)))
 
     @property

@@ -175,7 +175,7 @@ class _Sheets:
         done = (
             "汇总完整：应报单位全部通过审核并已汇总。"
             if r.complete
-            else "汇总不完整：以下单位未计入汇总，请督促补报或补正后重新汇总。"
+            else "汇总不完整：未报送、待补正、冲突或名单外的单位未计入汇总，请督促补报或补正后重新汇总。"
         )
         self.merged(ws, row, 0, len(headers) - 1, done, "good" if r.complete else "bad")
         row += 1

@@ -83,6 +83,7 @@ def zeros(spec=SPEC) -> dict:
     return {cid: Decimal(0) if spec.cells[cid].type == "amount" else 0 for cid in spec.input_ids}
 
 
+WARN = Finding("value-blank", "表三 F6：未填写，已按 0 计算", sheet="三、依申请公开", cell="F6")
 ERROR = Finding("sum-mismatch", "表三 I12：一+二=15，三+四=14，相差 1", sheet="三、依申请公开", cell="I12")
 
 
@@ -167,8 +168,8 @@ def test_roster_statuses_and_counts():
     x9 = make_doc("X9", {**zeros(), "t3.r_new.c_natural": 1000})
     inputs = [
         make_input(a1, "A1.xlsx"),
-        make_input(a2, "A2.xlsx"),
-        make_input(a2, "A2 (1).xlsx"),  # the same file again
+        make_input(a2, "A2.xlsx", findings=(WARN,)),
+        make_input(a2, "A2 (1).xlsx", findings=(WARN,)),  # the same file again
         make_input(a3, "A3.xlsx", valid=False, findings=(ERROR,)),
         make_input(a5_one, "A5.xlsx", mtime=1_000.0),
         make_input(a5_two, "A5-改.xlsx", mtime=2_000.0),
@@ -192,6 +193,7 @@ def test_roster_statuses_and_counts():
     assert (c.unexpected, c.duplicates, c.unidentified) == (1, 1, 1)
     assert not result.complete
     assert {u.code for u in result.problems} == {"A3", "A4", "A5", "X9"}
+    assert next(u for u in result.units if u.code == "A2").findings == (WARN,)  # a copy is not counted twice
     a3_unit = next(u for u in result.units if u.code == "A3")
     assert a3_unit.findings == (ERROR,)
     assert result.document.unit_code == "LC" and result.document.unit_name == "鲤城区"
