@@ -385,6 +385,25 @@ def formula_cells(formula: str, sheet_name: str) -> Counter[tuple[int, int]] | N
     return cells
 
 
+def _ranges(cells: list[tuple[int, int]]) -> str:
+    """``[(5,3),(5,4),(5,5),(9,3)]`` -> ``D6:F6,D10``: runs of neighbouring cells as ranges."""
+    parts: list[str] = []
+    run: list[tuple[int, int]] = []
+    for cell in cells:
+        if run and (
+            (cell[0] == run[-1][0] and cell[1] == run[-1][1] + 1 and run[0][0] == run[-1][0])
+            or (cell[1] == run[-1][1] and cell[0] == run[-1][0] + 1 and run[0][1] == run[-1][1])
+        ):
+            run.append(cell)
+            continue
+        if run:
+            parts.append(a1(*run[0]) + (f":{a1(*run[-1])}" if len(run) > 1 else ""))
+        run = [cell]
+    if run:
+        parts.append(a1(*run[0]) + (f":{a1(*run[-1])}" if len(run) > 1 else ""))
+    return ",".join(parts)
+
+
 def _name_target(wb: RawWorkbook, name: str) -> tuple[str, tuple[int, int]] | None:
     value = wb.defined_names.get(name)
     if value is None:
@@ -829,7 +848,7 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
         expected = Counter(places[ref][1] for ref in rule.rhs if ref in places and places[ref][0] is sheet)
         got = formula_cells(raw.formula, sheet.name)
         if got is None or got != expected:
-            expected_text = "SUM(" + ",".join(a1(*places[ref][1]) for ref in rule.rhs if ref in places) + ")"
+            expected_text = "SUM(" + _ranges([places[ref][1] for ref in rule.rhs if ref in places]) + ")"
             findings.append(
                 Finding(
                     "formula-changed",

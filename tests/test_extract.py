@@ -160,6 +160,9 @@ def test_formula_changed_and_cached_stale():
     found = codes(report)
     assert ("formula-changed", sheet_name, address) in found
     assert ("cached-stale", sheet_name2, address2) in found
+    changed = next(f for f in report.findings if f.code == "formula-changed")
+    row = address[1:]
+    assert changed.args["expected"] == f"SUM(D{row}:I{row})" and "=SUM(D6:H6)" in changed.message
 
 
 def test_libreoffice_range_form_is_accepted():
