@@ -380,11 +380,20 @@ def check_paths(
             if progress is not None:
                 progress()
         return reports
-    with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
-        reports = []
-        chunk = max(1, min(32, len(files) // (workers * 4)))
-        for report in pool.map(_check_one, [(p, options) for p in files], chunksize=chunk):
-            reports.append(report)
+    from concurrent.futures.process import BrokenProcessPool
+
+    reports = []
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
+            chunk = max(1, min(32, len(files) // (workers * 4)))
+            for report in pool.map(_check_one, [(p, options) for p in files], chunksize=chunk):
+                reports.append(report)
+                if progress is not None:
+                    progress()
+    except BrokenProcessPool:
+        # a worker died (out of memory, killed): finish the batch in this process
+        for path in files[len(reports) :]:
+            reports.append(check_file(path, **options))
             if progress is not None:
                 progress()
     return reports
