@@ -2,21 +2,23 @@
 
     python tools/regenerate.py
 
-Writes ``schemas/<format>.schema.json`` (JSON Schema of a return) and
-``templates/<format>-blank.xlsx`` (the blank templates anyone can download). Tests fail when
+Writes ``schemas/<format>.schema.json`` (JSON Schema of a return),
+``templates/<format>-blank.xlsx`` (the blank templates anyone can download) and the golden
+filled return ``tests/golden/haibin-2024-return.xlsx``. Tests fail when
 the committed files drift from what the code produces, so run this after changing a format,
 the layout or the template writer, and commit the result.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ogi_xlsx.document import schema_text  # noqa: E402
+from ogi_xlsx.document import document_from_json, schema_text  # noqa: E402
 from ogi_xlsx.spec import all_formats  # noqa: E402
 from ogi_xlsx.template import blank_template_year, write_workbook  # noqa: E402
 
@@ -29,6 +31,21 @@ def main() -> None:
         template = ROOT / "templates" / f"{spec.id}-blank.xlsx"
         write_workbook(template, spec, year=blank_template_year(spec))
         print(f"wrote {template.relative_to(ROOT)}")
+    # the golden filled return (tests/test_template.py::test_golden_filled_return builds the same)
+    doc = document_from_json(json.loads((ROOT / "examples" / "haibin-2024.json").read_text(encoding="utf-8")))
+    golden = ROOT / "tests" / "golden" / "haibin-2024-return.xlsx"
+    golden.parent.mkdir(exist_ok=True)
+    write_workbook(
+        golden,
+        doc.spec,
+        year=doc.year,
+        unit_code=doc.unit_code,
+        unit_name=doc.unit_name,
+        cover=dict(doc.cover),
+        values=doc.values,
+        kind="return",
+    )
+    print(f"wrote {golden.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
