@@ -15,7 +15,9 @@ Safety model (issue 6):
 - The file is sniffed before unzipping (empty, OLE2 containers: .xls / .et / encrypted).
 - Declared sizes and compression ratios are checked before anything is inflated, and the
   limits are enforced again while inflating (parts are read in chunks; declared sizes lie).
-- Every part is parsed incrementally; cell and element counts are enforced while parsing.
+- Parts up to 1 MB (every part of a normal return) are parsed whole with the C parser;
+  bigger ones incrementally, with cell, row and element counts enforced while parsing and
+  finished elements emptied, so memory and time stay bounded whatever the part declares.
 - XML: OPC forbids DTDs in package parts, so any part containing ``<!DOCTYPE`` is rejected
   (``file-unsafe``) before expat sees it. That removes entity expansion ("billion laughs")
   and external entities (XXE) for UTF-8 parts, which lets the fast C parser do the work;
@@ -303,8 +305,9 @@ class _Package:
         if self.inflated > lim.max_uncompressed_bytes:
             raise _fail("file-too-large", f"解压后超过 {_mb(lim.max_uncompressed_bytes)}")
 
-    def whole(self, info: zipfile.ZipInfo, cap: int = _SMALL_MAX):
-        """Parse a small part (declared <= ``cap``, checked while inflating) into a tree."""
+    def whole(self, info: zipfile.ZipInfo):
+        """Parse a small part (declared <= 1 MB, checked while inflating) into a tree."""
+        cap = max(_WHOLE, _SMALL_MAX)
         with self.zf.open(info) as stream:
             data = stream.read(cap + 1)
         if len(data) > cap:
@@ -351,23 +354,19 @@ class _Package:
             return
         local = local or _local
         budget = self.limits.max_cells * 4 + 10_000  # a real cell is 2-3 elements (c, v, f)
-        stack: list = []
-        for event, el in self.events(info, ("start", "end")):
-            if event == "start":
-                stack.append(el)
-                continue
-            stack.pop()
+        for _event, el in self.events(info):
             budget -= 1
             if budget < 0:
                 raise _fail("file-too-large", f"“{info.filename}”中的元素过多")
             name = local(el.tag)
             if name in wanted:
                 yield el
-            elif name in _KEEP:
-                continue  # read by its parent (a cell's <v>, a string's <t>, ...)
-            # Detach finished elements so that memory stays flat however long the part is.
-            if stack:
-                stack[-1].remove(el)
+                el.clear()
+            elif name not in _KEEP:
+                el.clear()
+            # Finished elements stay attached to their parent, emptied: a few dozen bytes each,
+            # and the budget bounds their number. (Detaching them with parent.remove() would
+            # scan the siblings: quadratic on a hostile row with many children.)
 
     def events(self, info: zipfile.ZipInfo, events: tuple[str, ...] = ("end",)):
         """Parse one part incrementally, yielding ElementTree (event, element) pairs."""
@@ -587,6 +586,9 @@ _FORMULA_TOKEN_RE = re.compile(
 )
 
 
+_TRANSLATE_BUDGET = 2_000_000  # characters of shared-formula text translated per sheet
+
+
 def _translate(formula: str, drow: int, dcol: int) -> str:
     """Shift the relative A1 references of a shared formula's master text to another cell."""
     if drow == 0 and dcol == 0:
@@ -645,6 +647,7 @@ def _read_sheet(
     xf_by_s = {str(i): xf for i, xf in enumerate(xfs)}
     limit = pkg.limits.max_string_chars
     shared: dict[str, tuple[str, int, int]] = {}
+    translate_left = _TRANSLATE_BUDGET
     cells_left, rows_left = budget
     prev_row = -1
     c_tags, v_tags, f_tags, is_tags = _C_TAGS, _V_TAGS, _F_TAGS, _IS_TAGS
@@ -764,7 +767,11 @@ def _read_sheet(
                         # A dependent of a shared formula: the master (earlier in the sheet) has the text.
                         formula_shared = True
                         master = shared.get(si) if si is not None else None
-                        formula = _translate(master[0], row - master[1], col - master[2]) if master else None
+                        formula = None
+                        if master is not None and translate_left > 0:
+                            # bounded: a hostile long master with many dependents must not cost minutes
+                            translate_left -= len(master[0])
+                            formula = _translate(master[0], row - master[1], col - master[2])
             elif value is None:
                 kind = "blank"
             cells[(row, col)] = RawCell(value, kind, formula, formula_shared, is_date, locked, truncated)

@@ -7,6 +7,7 @@ its own; big inputs are written streamed, never held in memory.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -570,3 +571,41 @@ def test_millions_of_unknown_elements(tmp_path):
 
     path = write_zip_with(tmp_path / "elements.xlsx", {"xl/worksheets/sheet1.xml": write})
     assert "元素过多" in expect(path, "file-too-large")["message"]
+
+
+def _in_time(fn, seconds: float = MAX_SECONDS):
+    start = time.perf_counter()
+    with contextlib.suppress(XlsxError):
+        fn()
+    assert time.perf_counter() - start < seconds
+
+
+def test_row_with_many_children_is_linear(tmp_path):
+    """A huge row of cells followed by junk elements: no quadratic clean-up."""
+
+    def write(stream):
+        stream.write(f'<worksheet xmlns="{MAIN}"><sheetData><row r="1">'.encode())
+        stream.write(b"".join(b'<c r="A%d"><v>1</v></c>' % (j % 1000 + 1) for j in range(150_000)))
+        stream.write(b"<x/>" * 150_000)
+        stream.write(b"</row></sheetData></worksheet>")
+
+    path = write_zip_with(tmp_path / "row.xlsx", {"xl/worksheets/sheet1.xml": write})
+    _in_time(lambda: read_xlsx(path, Limits(max_ratio=1_000_000)))
+
+
+def test_long_shared_formula_with_many_dependents(tmp_path):
+    master = "+".join(f"A{i}" for i in range(1, 1500))  # ~9 KB of references
+
+    def write(stream):
+        stream.write(f'<worksheet xmlns="{MAIN}"><sheetData>'.encode())
+        stream.write(f'<row r="1"><c r="B1"><f t="shared" ref="B1:B60000" si="0">{master}</f></c></row>'.encode())
+        stream.write(
+            b"".join(b'<row r="%d"><c r="B%d"><f t="shared" si="0"/></c></row>' % (i, i) for i in range(2, 60_001))
+        )
+        stream.write(b"</sheetData></worksheet>")
+
+    path = write_zip_with(tmp_path / "shared.xlsx", {"xl/worksheets/sheet1.xml": write})
+    _in_time(lambda: read_xlsx(path, Limits(max_ratio=1_000_000)))
+    cells = read_xlsx(path, Limits(max_ratio=1_000_000)).sheet("表三").cells
+    assert cells[(1, 1)].formula.startswith("A2+A3") and cells[(1, 1)].formula_shared
+    assert cells[(59_999, 1)].formula is None and cells[(59_999, 1)].formula_shared  # over the budget
