@@ -508,7 +508,7 @@ _DATE_TOKEN_RE = re.compile(r"[ydhs年月日时分秒]|\[[hms]+\]|am/pm|a/p|上�
 
 def _is_date_format(code: str) -> bool:
     """True when an Excel number format code shows a date or time."""
-    section = code.split(";", 1)[0]
+    section = code[:1024].split(";", 1)[0]  # Excel's own limit is 255 characters
     stripped = _FMT_STRIP_RE.sub("", section)
     if stripped.strip().lower() == "general":
         return False
@@ -580,18 +580,21 @@ _SI = frozenset({"si"})
 # --------------------------------------------------------------------------- formulas
 
 _FORMULA_TOKEN_RE = re.compile(
-    r"""("(?:[^"]|"")*")"""  # string literal
-    r"""|('(?:[^']|'')*'!)"""  # quoted sheet name
+    # Quoted tokens never fail to match (an unterminated one runs to the end), so the scan is
+    # linear whatever the text: no backtracking over hostile runs of quotes.
+    r"""("(?:[^"]|"")*+"?)"""  # string literal
+    r"""|('(?:[^']|'')*+'?)"""  # quoted sheet name
     r"""|(?<![A-Za-z0-9_.\\])(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})(?![A-Za-z0-9_(])"""
 )
 
 
 _TRANSLATE_BUDGET = 2_000_000  # characters of shared-formula text translated per sheet
+_MAX_FORMULA = 8192  # Excel's limit; longer master texts are kept untranslated
 
 
 def _translate(formula: str, drow: int, dcol: int) -> str:
     """Shift the relative A1 references of a shared formula's master text to another cell."""
-    if drow == 0 and dcol == 0:
+    if (drow == 0 and dcol == 0) or len(formula) > _MAX_FORMULA:
         return formula
 
     def shift(m: re.Match[str]) -> str:

@@ -522,3 +522,13 @@ def test_big_sheet_streamed_within_limits(monkeypatch):
     with pytest.raises(XlsxError) as err:
         read_xlsx(data, Limits(max_cells=rows * 3 - 1))
     assert err.value.code == "file-too-large"
+
+
+def test_translate_is_linear_on_hostile_quotes():
+    import time
+
+    start = time.perf_counter()
+    for text in ["'" * 8000, '"' * 8000, "'a" * 4000, "A1" + "'" * 8000]:
+        _translate(text, 1, 1)
+    assert time.perf_counter() - start < 1
+    assert _translate("SUM('S A1'!A1,\"A1\",'it''s'!B2)+C3", 1, 1) == "SUM('S A1'!B2,\"A1\",'it''s'!C3)+D4"
