@@ -200,14 +200,19 @@ def meta_schema() -> dict[str, Any]:
     return _read_json("meta-schema.json")
 
 
-def definition_files() -> list[str]:
-    """Names of the shipped definition files, oldest format first."""
+@cache
+def _definition_files() -> tuple[str, ...]:
     names = [
         entry.name
         for entry in resources.files("ogi_xlsx.formats").iterdir()
         if re.fullmatch(r"ogi-\d{4}\.json", entry.name)
     ]
-    return sorted(names)
+    return tuple(sorted(names))
+
+
+def definition_files() -> list[str]:
+    """Names of the shipped definition files, oldest format first."""
+    return list(_definition_files())
 
 
 def _build_cells(table: dict[str, Any]) -> list[Cell]:
@@ -366,12 +371,16 @@ def build_spec(raw: dict[str, Any]) -> FormatSpec:
     return spec
 
 
-@cache
-def load_format(format_id: str) -> FormatSpec:
-    """Load one shipped format by id (``ogi-2021``), alias (``2021``) or year-format number."""
+def load_format(format_id: str | int) -> FormatSpec:
+    """Load one shipped format by id (``ogi-2021``) or alias (``2021``); one object per format."""
     name = normalise_format_id(format_id)
     if f"{name}.json" not in definition_files():
-        raise UnknownFormatError(format_id)
+        raise UnknownFormatError(str(format_id))
+    return _load(name)
+
+
+@cache
+def _load(name: str) -> FormatSpec:
     return build_spec(_read_json(f"{name}.json"))
 
 

@@ -56,4 +56,4 @@ def convert(paths: list[Path], outdir: Path, target: str = "xlsx", timeout: int 
 
 def roundtrip(paths: list[Path], outdir: Path) -> list[Path]:
     """Open in LibreOffice, recalculate, save as .xlsx (Excel 2007-365 filter)."""
-    return convert(paths, outdir, 'xlsx:"Calc MS Excel 2007 XML"')
+    return convert(paths, outdir, "xlsx:Calc MS Excel 2007 XML")
