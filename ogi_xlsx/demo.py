@@ -39,15 +39,13 @@ class DemoError(Exception):
 
 
 def demo_data_dir() -> Path:
-    """``examples/demo`` of the source tree, or of the current folder (after ``pip install .``)."""
-    candidates = [
-        Path(__file__).resolve().parent.parent / "examples" / "demo",
-        Path.cwd() / "examples" / "demo",
-    ]
+    """``examples/demo`` of the source tree, or the copy installed with the package."""
+    here = Path(__file__).resolve().parent
+    candidates = [here.parent / "examples" / "demo", here / "_examples" / "demo"]
     for candidate in candidates:
         if (candidate / "roster.csv").is_file():
             return candidate
-    raise DemoError("找不到演示数据 examples/demo/roster.csv；请在 ogi-xlsx 源代码目录中运行 ogi-xlsx demo。")
+    raise DemoError("找不到演示数据 examples/demo/roster.csv；安装不完整，请重新安装 ogi-xlsx（pip install .）。")
 
 
 def _prepare(outdir: Path, force: bool) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any, Literal
@@ -121,7 +121,7 @@ def _mtime(value: Any) -> tuple[str, float]:
     if value is None or value == "":
         return "", 0.0
     if isinstance(value, (int, float)):
-        moment = datetime.fromtimestamp(value, tz=timezone.utc).astimezone()
+        moment = datetime.fromtimestamp(value, tz=UTC).astimezone()
     elif isinstance(value, datetime):
         moment = value if value.tzinfo else value.astimezone()
     else:

@@ -122,16 +122,33 @@ def test_demo_summary_opens_in_libreoffice(demo_run, libreoffice, tmp_path):
     assert report.document.to_json()["values"] == data["summary"]["values"]
 
 
-def test_demo_data_is_found_from_the_working_folder(tmp_path, monkeypatch):
-    """After a non-editable ``pip install .`` the package is elsewhere: the clone's folder is used."""
+def test_demo_data_is_found_in_an_installed_package(tmp_path, monkeypatch):
+    """After a non-editable ``pip install .``, examples/ is shipped as ``ogi_xlsx/_examples``."""
+    import shutil
+
     import ogi_xlsx.demo as demo
 
-    monkeypatch.setattr(demo, "__file__", str(tmp_path / "site-packages" / "ogi_xlsx" / "demo.py"))
-    monkeypatch.chdir(ROOT)
-    assert demo.demo_data_dir() == ROOT / "examples" / "demo"
-    monkeypatch.chdir(tmp_path)
+    package = tmp_path / "site-packages" / "ogi_xlsx"
+    monkeypatch.setattr(demo, "__file__", str(package / "demo.py"))
     with pytest.raises(demo.DemoError, match="examples/demo"):
         demo.demo_data_dir()
+    shutil.copytree(ROOT / "examples", package / "_examples")
+    assert demo.demo_data_dir() == package / "_examples" / "demo"
+
+
+def test_every_example_file_is_shipped_with_the_package():
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert config["package-dir"]["ogi_xlsx._examples"] == "examples"
+    patterns = config["package-data"]["ogi_xlsx._examples"]
+    files = [p.relative_to(ROOT / "examples").as_posix() for p in (ROOT / "examples").rglob("*") if p.is_file()]
+    assert files
+    unshipped = [
+        f for f in files if not any(fnmatch.fnmatch(f, pat) and f.count("/") == pat.count("/") for pat in patterns)
+    ]
+    assert unshipped == []
 
 
 def test_demo_data_is_one_year_and_marked_invented():
