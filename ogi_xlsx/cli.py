@@ -105,4 +105,7 @@ for _module in ("merge", "validate", "template"):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # run as ``python -m ogi_xlsx.cli``: the commands registered on the imported module's app
+    from ogi_xlsx.cli import main as _main
+
+    _main()
