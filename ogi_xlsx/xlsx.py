@@ -484,15 +484,24 @@ def _truthy(value: str | None) -> bool:
 
 
 def _rich_text(el) -> str:
-    """Text of an ``si`` / ``is`` element: ``t`` plus every run's ``t``; phonetic runs skipped."""
+    """Text of an ``si`` / ``is`` element: ``t`` plus every run's ``t``; phonetic runs skipped.
+
+    LibreOffice stores a label that mixes Chinese and Latin characters as runs (one font per
+    script), so a plain label is often rich text.
+    """
+    t_tags, r_tags = _T_TAGS, _R_TAGS
+    if len(el) == 1:
+        child = el[0]
+        if child.tag in t_tags:
+            return child.text or ""
     parts = []
     for child in el:
-        local = _local(child.tag)
-        if local == "t":
+        tag = child.tag
+        if tag in t_tags:
             parts.append(child.text or "")
-        elif local == "r":
+        elif tag in r_tags:
             for sub in child:
-                if _local(sub.tag) == "t":
+                if sub.tag in t_tags:
                     parts.append(sub.text or "")
     return "".join(parts)
 
@@ -626,6 +635,8 @@ def _tags(local: str) -> frozenset[str]:
 
 
 _C_TAGS = _tags("c")
+_T_TAGS = _tags("t")
+_R_TAGS = _tags("r")
 _V_TAGS = _tags("v")
 _F_TAGS = _tags("f")
 _IS_TAGS = _tags("is")
