@@ -345,9 +345,18 @@ def collect_paths(paths: Sequence[Path]) -> list[Path]:
     return sorted(found.values(), key=lambda p: str(p))
 
 
-def _check_one(args: tuple[Path, dict[str, Any]]) -> FileReport:
-    path, options = args
-    return check_file(path, **options)
+def _check_one(args: tuple[Path, dict[str, Any], Any]) -> FileReport:
+    path, options, store = args
+    report = check_file(path, **options)
+    if store is not None:
+        store.store(report)
+    return report
+
+
+def _cached(store: Any, path: Path, limits: Limits | None) -> FileReport | None:
+    """The cached report of ``path`` (hashed again every time), or None."""
+    ok, report = _stat(path, limits or Limits())
+    return report if ok and store.load(report) else None
 
 
 def check_paths(
@@ -359,11 +368,13 @@ def check_paths(
     limits: Limits | None = None,
     jobs: int | None = None,
     progress: Any = None,
+    cache: bool = False,
 ) -> list[FileReport]:
     """Validate files and folders; results in sorted path order.
 
     ``jobs``: worker processes (default: all cores when there are many files; 1 = serial).
     ``progress``: optional callable invoked once per finished file.
+    ``cache``: reuse and store results in the user's cache (see :mod:`ogi_xlsx.cache`).
     """
     files = collect_paths(paths)
     options = {
@@ -372,31 +383,42 @@ def check_paths(
         "strict_blanks": strict_blanks,
         "limits": limits,
     }
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
-        reports = []
-        for path in files:
-            reports.append(check_file(path, **options))
-            if progress is not None:
-                progress()
-        return reports
-    from concurrent.futures.process import BrokenProcessPool
+    store = None
+    if cache:
+        from ogi_xlsx.cache import ResultCache, options_salt
 
-    reports = []
-    try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
-            chunk = max(1, min(32, len(files) // (workers * 4)))
-            for report in pool.map(_check_one, [(p, options) for p in files], chunksize=chunk):
-                reports.append(report)
-                if progress is not None:
-                    progress()
-    except BrokenProcessPool:
-        # a worker died (out of memory, killed): finish the batch in this process
-        for path in files[len(reports) :]:
-            reports.append(check_file(path, **options))
-            if progress is not None:
-                progress()
-    return reports
+        store = ResultCache(options_salt(**options))
+    results: list[FileReport | None] = [None] * len(files)
+    todo: list[int] = []
+    for index, path in enumerate(files):
+        hit = _cached(store, path, limits) if store is not None else None
+        if hit is None:
+            todo.append(index)
+            continue
+        results[index] = hit
+        if progress is not None:
+            progress()
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    done = 0
+    if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+                chunk = max(1, min(32, len(todo) // (workers * 4)))
+                work = [(files[i], options, store) for i in todo]
+                for report in pool.map(_check_one, work, chunksize=chunk):
+                    results[todo[done]] = report
+                    done += 1
+                    if progress is not None:
+                        progress()
+        except BrokenProcessPool:
+            pass  # a worker died (out of memory, killed): finish the batch in this process
+    for index in todo[done:]:
+        results[index] = _check_one((files[index], options, store))
+        if progress is not None:
+            progress()
+    return [r for r in results if r is not None]
 
 
 def document_values_equal(a: ReturnDocument, b: ReturnDocument) -> bool:

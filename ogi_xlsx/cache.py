@@ -1,0 +1,247 @@
+"""Cache of validation results, so that re-validating a folder where nothing changed is cheap.
+
+One small JSON file per entry in the user's cache folder (``$OGI_XLSX_CACHE_DIR``, else
+``$XDG_CACHE_HOME/ogi-xlsx``, else ``~/.cache/ogi-xlsx``; on Windows ``%LOCALAPPDATA%\\ogi-xlsx``).
+The key is content-based: the file's sha256 and name (messages quote the name), and a salt made
+of the tool version, a hash of the package's code and format definitions, and every option
+that changes a result (expected year, roster content, strict blanks, reader limits). Files are
+always re-hashed; nothing is trusted from size or modification time.
+
+Entries are written to a temporary file and moved into place (``os.replace``), so concurrent
+runs never see half an entry; an entry that cannot be read or decoded (truncated, corrupted,
+another version) is ignored and rewritten. Failing to write (read-only folder, full disk) only
+loses the speed-up. Entries are JSON, not pickle: a cache folder shared with others cannot run
+code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+ENTRY_VERSION = 1
+ENV_DIR = "OGI_XLSX_CACHE_DIR"
+# Outcomes that may change without the file changing (permissions, a bug fixed by reinstalling).
+_UNCACHED_CODES = frozenset({"file-unreadable"})
+
+
+def default_cache_dir() -> Path:
+    """Where entries live: ``$OGI_XLSX_CACHE_DIR``, else the platform's user cache folder."""
+    explicit = os.environ.get(ENV_DIR)
+    if explicit:
+        return Path(explicit)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA")
+        if base:
+            return Path(base) / "ogi-xlsx" / "Cache"
+    elif sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "ogi-xlsx"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "ogi-xlsx"
+
+
+@cache
+def code_fingerprint() -> str:
+    """Tool version plus a hash of every module and format file of the package (~1 ms)."""
+    import ogi_xlsx
+
+    package = Path(ogi_xlsx.__file__).parent
+    digest = hashlib.sha256(ogi_xlsx.__version__.encode())
+    for path in sorted([*package.rglob("*.py"), *package.glob("formats/*.json")]):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return f"{ogi_xlsx.__version__}-{digest.hexdigest()[:16]}"
+
+
+def options_salt(
+    *,
+    expected_year: int | None,
+    roster: Mapping[str, str] | None,
+    strict_blanks: bool,
+    limits: Any = None,
+) -> str:
+    """Everything besides the file that decides its report."""
+    from ogi_xlsx.xlsx import Limits
+
+    payload = {
+        "entry": ENTRY_VERSION,
+        "code": code_fingerprint(),
+        "year": expected_year,
+        "roster": sorted(roster.items()) if roster is not None else None,
+        "strict_blanks": strict_blanks,
+        "limits": asdict(limits or Limits()),
+    }
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's content (streamed)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- exact JSON form
+
+# Values keep their Python type: Decimal and tuple are tagged, so a cached report equals a fresh one.
+
+
+def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise TypeError("non-finite float")
+        return value
+    if isinstance(value, Decimal):
+        return {"$d": str(value)}
+    if isinstance(value, tuple):
+        return {"$t": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("$") for k in value):
+            return {k: _encode(v) for k, v in value.items()}
+        return {"$m": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if isinstance(value, dict):
+        if len(value) == 1:
+            tag, inner = next(iter(value.items()))
+            if tag == "$d":
+                return Decimal(inner)
+            if tag == "$t":
+                return tuple(_decode(v) for v in inner)
+            if tag == "$m":
+                return {_decode(k): _decode(v) for k, v in inner}
+        return {k: _decode(v) for k, v in value.items()}
+    return value
+
+
+def report_to_json(report: Any) -> dict[str, Any]:
+    """The cacheable part of a ``FileReport`` (not its path, size or time: those come from the file)."""
+    doc = report.document
+    return {
+        "format": report.format,
+        "format_version": report.format_version,
+        "year": report.year,
+        "unit_code": report.unit_code,
+        "unit_name": report.unit_name,
+        "by_labels": report.by_labels,
+        "document": None
+        if doc is None
+        else {
+            "format": doc.format,
+            "year": doc.year,
+            "unit_code": doc.unit_code,
+            "unit_name": doc.unit_name,
+            "values": _encode(doc.values),
+            "cover": _encode(doc.cover),
+            "format_version": doc.format_version,
+        },
+        "findings": [
+            [f.code, f.message, f.severity, f.sheet, f.cell, list(f.cell_ids), f.rule, _encode(f.args)]
+            for f in report.findings
+        ],
+    }
+
+
+def report_from_json(data: Mapping[str, Any], report: Any) -> Any:
+    """Fill ``report`` (path, sha256, size and time already set) from :func:`report_to_json`."""
+    from ogi_xlsx.document import ReturnDocument
+    from ogi_xlsx.findings import Finding
+
+    doc = data["document"]
+    report.format = data["format"]
+    report.format_version = data["format_version"]
+    report.year = data["year"]
+    report.unit_code = data["unit_code"]
+    report.unit_name = data["unit_name"]
+    report.by_labels = bool(data["by_labels"])
+    report.document = (
+        None
+        if doc is None
+        else ReturnDocument(
+            format=doc["format"],
+            year=doc["year"],
+            unit_code=doc["unit_code"],
+            unit_name=doc["unit_name"],
+            values=_decode(doc["values"]),
+            cover=_decode(doc["cover"]),
+            format_version=doc["format_version"],
+        )
+    )
+    report.findings = [
+        Finding(code, message, severity, sheet, cell, tuple(cell_ids), rule, _decode(args))
+        for code, message, severity, sheet, cell, cell_ids, rule, args in data["findings"]
+    ]
+    return report
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class ResultCache:
+    """Validation results by (file sha256, file name, options); picklable for worker processes."""
+
+    def __init__(self, salt: str, root: Path | None = None) -> None:
+        self.salt = salt
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    def key(self, sha256: str, name: str) -> str:
+        return hashlib.sha256(f"{self.salt}\0{sha256}\0{name}".encode()).hexdigest()
+
+    def _entry(self, key: str) -> Path:
+        return self.root / f"v{ENTRY_VERSION}" / key[:2] / f"{key}.json"
+
+    def load(self, report: Any) -> bool:
+        """Fill ``report`` (with its sha256 set) from the cache; False when there is no usable entry."""
+        key = self.key(report.sha256, report.path.name)
+        try:
+            with open(self._entry(key), "rb") as fh:
+                data = json.loads(fh.read())
+            if data.get("key") != key:
+                return False
+            report_from_json(data["report"], report)
+        except Exception:  # missing, truncated, corrupted or foreign: recompute (and rewrite)
+            return False
+        return True
+
+    def store(self, report: Any) -> bool:
+        """Write the entry of ``report`` atomically; False when it is not cacheable or cannot be written."""
+        if not report.sha256 or any(f.code in _UNCACHED_CODES for f in report.findings):
+            return False
+        key = self.key(report.sha256, report.path.name)
+        try:
+            text = json.dumps({"key": key, "report": report_to_json(report)}, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return False
+        target = self._entry(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=target.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return False
+        return True
