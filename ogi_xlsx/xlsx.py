@@ -1041,7 +1041,7 @@ def read_xlsx(source: Path | str | bytes, limits: Limits = Limits()) -> RawWorkb
         raise _fail("file-empty")
     if len(data) > limits.max_file_bytes:
         raise _fail("file-too-large", f"文件 {_mb(len(data))}，上限 {_mb(limits.max_file_bytes)}")
-    if data.startswith(_OLE_MAGIC):
+    if data[:4] == _OLE_MAGIC[:4]:  # D0 CF 11 E0: an OLE2 compound file (old Office, encrypted)
         raise _sniff_ole(data, suffix)
     if not data.startswith(b"PK"):
         raise _sniff_other(data[:4096])
