@@ -183,6 +183,27 @@ def return_schema(spec: FormatSpec) -> dict[str, Any]:
                     if key in cover_labels
                 },
             },
+            "units": {
+                "type": "array",
+                "title": "汇总所含单位（仅汇总表）",
+                "description": "merge --json：每个应报或收到的单位一条，含状态与来源文件。",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "name", "status"],
+                    "properties": {
+                        "code": {"type": ["string", "null"]},
+                        "name": {"type": ["string", "null"]},
+                        "status": {"type": "string"},
+                        "path": {"type": ["string", "null"]},
+                        "sha256": {"type": ["string", "null"]},
+                    },
+                },
+            },
+            "consolidation": {
+                "type": "object",
+                "title": "汇总情况（仅汇总表）",
+                "description": "merge --json：应报/已报/通过/待补正/未报等计数，是否完整。",
+            },
             "values": {
                 "type": "object",
                 "title": "各表数据",

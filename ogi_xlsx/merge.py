@@ -320,11 +320,20 @@ class MergeResult:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        """``merge --json``: the summary return document, the unit list and the counts."""
+        """``merge --json``: the summary return document plus ``units`` and ``consolidation``.
+
+        The whole object is valid against ``ogi-xlsx schema`` (both keys are optional there),
+        so the JSON summary can itself be validated and merged one level up.
+        """
+        return {
+            **self.document.to_json(),
+            "units": self.units_json(),
+            "consolidation": self._consolidation_json(),
+        }
+
+    def _consolidation_json(self) -> dict[str, Any]:
         c = self.counts
         return {
-            "summary": self.document.to_json(),
-            "units": self.units_json(),
             "counts": {
                 "expected": c.expected,
                 "submitted": c.submitted,

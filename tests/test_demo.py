@@ -83,7 +83,7 @@ def test_demo_runs_from_a_clean_clone(demo_run):
     status = {u["code"]: u["status"] for u in data["units"]}
     assert status["LC003"] == "invalid" and status["LC007"] == "missing" and status["LC004"] == "duplicate"
     assert sum(1 for s in status.values() if s == "merged") == 5
-    assert data["complete"] is False
+    assert data["consolidation"]["complete"] is False
 
 
 def test_demo_rerun_and_refusal(demo_run, tmp_path):
@@ -108,14 +108,14 @@ def test_demo_summary_validates(demo_run):
     assert report.valid, [f.message for f in report.findings if f.severity == "error"]
     assert not [f for f in report.findings if f.severity == "warning"]  # the demo district fills its cover
     data = json.loads((out / "汇总表.json").read_text(encoding="utf-8"))
-    assert report.document.to_json()["values"] == data["summary"]["values"]
+    assert report.document.to_json()["values"] == data["values"]
 
 
 @pytest.mark.libreoffice
 def test_demo_summary_opens_in_libreoffice(demo_run, libreoffice, tmp_path):
     _, out, _ = demo_run
     data = json.loads((out / "汇总表.json").read_text(encoding="utf-8"))
-    spec = load_format(data["summary"]["format"])
+    spec = load_format(data["format"])
     layout = workbook_layout(spec)
     # lo.roundtrip quotes the filter name, which this soffice rejects (nothing saved): convert directly.
     (saved,) = libreoffice.convert([out / "汇总表.xlsx"], tmp_path, "xlsx:Calc MS Excel 2007 XML")
@@ -123,7 +123,7 @@ def test_demo_summary_opens_in_libreoffice(demo_run, libreoffice, tmp_path):
     # LibreOffice recalculated every total: they equal ours
     for cid in spec.computed_ids:
         sheet, address = layout.locate(cid)
-        assert Decimal(str(wb[sheet][address].value)) == Decimal(str(data["summary"]["values"][cid])), cid
+        assert Decimal(str(wb[sheet][address].value)) == Decimal(str(data["values"][cid])), cid
     # and its own reconciliation row says Σ equals the summary everywhere
     ws = wb[BREAKDOWN_SHEET]
     check_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "核对")
@@ -134,7 +134,7 @@ def test_demo_summary_opens_in_libreoffice(demo_run, libreoffice, tmp_path):
 
     report = check_file(saved)
     assert report.valid, [f.message for f in report.findings if f.severity == "error"]
-    assert report.document.to_json()["values"] == data["summary"]["values"]
+    assert report.document.to_json()["values"] == data["values"]
 
 
 def test_demo_data_is_found_in_an_installed_package(tmp_path, monkeypatch):

@@ -100,8 +100,8 @@ def test_roster_driven_statuses_exit_codes_and_a_valid_summary(district, tmp_pat
     lc004 = next(u for u in data["units"] if u["code"] == "LC004")
     assert len(lc004["files"]) == 2 and lc004["sha256"] == lc004["files"][0]["sha256"] == lc004["files"][1]["sha256"]
     # the JSON summary is a return document valid against `ogi-xlsx schema`
-    assert validate_document_json(loads(json.dumps(data["summary"]))) == []
-    summary = document_from_json(loads(json.dumps(data["summary"])))
+    assert validate_document_json(loads(json.dumps(data))) == []
+    summary = document_from_json(loads(json.dumps(data)))
     assert summary.values == expected_sum([demo_doc(c) for c in ("LC001", "LC002", "LC004", "LC005")])
     assert (summary.unit_code, summary.unit_name, summary.year) == ("350502", "鲤城区", 2024)
 
@@ -163,7 +163,7 @@ def test_conflict_and_prefer_newest(district, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(js2.read_text(encoding="utf-8"))
     assert data["units"][0]["path"].endswith("LC001-新.xlsx")
-    assert data["summary"]["values"]["t2.r_license.c_decisions"] == new.values["t2.r_license.c_decisions"]
+    assert data["values"]["t2.r_license.c_decisions"] == new.values["t2.r_license.c_decisions"]
 
 
 def test_usage_errors_exit_2(district, tmp_path):
@@ -212,7 +212,7 @@ def test_two_levels_city_equals_all_units(tmp_path):
                   "--json", city_json)  # fmt: skip
     assert city.exit_code == 0, city.output
     direct = merge_returns(check_paths([all_dir]), unit_code="C", unit_name="市")
-    assert json.loads(city_json.read_text(encoding="utf-8"))["summary"]["values"] == direct.document.to_json()["values"]
+    assert json.loads(city_json.read_text(encoding="utf-8"))["values"] == direct.document.to_json()["values"]
     assert direct.document.values == expected_sum([demo_doc(c) for codes in units.values() for c in codes])
 
 
