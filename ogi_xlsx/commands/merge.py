@@ -36,6 +36,9 @@ def merge_command(
     phone: Annotated[str, typer.Option("--phone", help="汇总表封面：联系电话 / cover: phone")] = "",
     reviewer: Annotated[str, typer.Option("--reviewer", help="汇总表封面：审核人 / cover: reviewer")] = "",
     date: Annotated[str, typer.Option("--date", help="汇总表封面：填报日期 YYYY-MM-DD / cover: date")] = "",
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="不使用也不写入审核缓存 / neither use nor fill the result cache")
+    ] = False,
 ) -> None:
     """汇总各单位报表 / Merge valid returns into one summary.
 
@@ -83,9 +86,15 @@ def merge_command(
 
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("审核中", total=len(files))
-            reports = check_paths(files, expected_year=year, roster=roster_map, progress=lambda: progress.advance(task))
+            reports = check_paths(
+                files,
+                expected_year=year,
+                roster=roster_map,
+                cache=not no_cache,
+                progress=lambda: progress.advance(task),
+            )
     else:
-        reports = check_paths(files, expected_year=year, roster=roster_map)
+        reports = check_paths(files, expected_year=year, roster=roster_map, cache=not no_cache)
 
     name = unit_name or DEFAULT_SUMMARY_NAME
     code = unit_code or DEFAULT_SUMMARY_CODE

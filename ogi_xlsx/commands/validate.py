@@ -63,6 +63,9 @@ def validate_command(
         bool, typer.Option("--strict-blanks", help="空白单元格按错误处理 / blank inputs are errors")
     ] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数 / worker processes")] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="不使用也不写入审核缓存 / neither use nor fill the result cache")
+    ] = False,
 ) -> None:
     """审核报表 / Validate returned workbooks.
 
@@ -85,7 +88,13 @@ def validate_command(
     from rich.console import Console
 
     err = Console(stderr=True)
-    options = {"expected_year": year, "roster": roster_map, "strict_blanks": strict_blanks, "jobs": jobs}
+    options = {
+        "expected_year": year,
+        "roster": roster_map,
+        "strict_blanks": strict_blanks,
+        "jobs": jobs,
+        "cache": not no_cache,
+    }
     if len(files) > 1 and sys.stderr.isatty():
         from rich.progress import Progress
 
