@@ -40,32 +40,63 @@ def file_title(report: FileReport) -> str:
     return f"{report.path}  {who} {what}  【{status}】 {tally}".replace("  ", " ").strip()
 
 
+def _fold(text: str, width: int) -> list[str]:
+    """Split ``text`` into pieces of at most ``width`` terminal cells (CJK has no spaces to break at)."""
+    from rich.cells import cell_len, get_character_cell_size
+
+    if cell_len(text) <= width:
+        return [text]
+    lines, line, used = [], [], 0
+    for char in text:
+        size = get_character_cell_size(char)
+        if used + size > width and line:
+            lines.append("".join(line))
+            line, used = [], 0
+        line.append(char)
+        used += size
+    lines.append("".join(line))
+    return lines
+
+
+def _pad(text: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    return text + " " * (width - cell_len(text))
+
+
 def render(reports: Sequence[FileReport], console: Any, *, show_info: bool = True) -> None:
-    """Print one table per file and the summary line on a rich console."""
-    from rich.table import Table
+    """Print the findings of each file as aligned columns, then the summary line, on a rich console.
+
+    One styled text per file with the long messages folded here: a rich ``Table`` per file
+    cost more than validating the file (~8 ms a file with a dozen findings).
+    """
+    from rich.cells import cell_len
     from rich.text import Text
 
+    width = max(console.width, 60)
     for report in reports:
-        style = "green" if report.valid else "red"
-        console.print(Text(file_title(report), style=f"bold {style}"))
+        out = Text()
+        out.append(file_title(report), style="bold " + ("green" if report.valid else "red"))
+        out.append("\n")
         findings = [f for f in report.findings if show_info or f.severity != "info"]
         if not findings:
-            console.print("  未发现问题。")
-            console.print()
+            out.append("  未发现问题。\n")
+            console.print(out, soft_wrap=True)
             continue
-        table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
-        table.add_column("级别", no_wrap=True)
-        table.add_column("工作表", no_wrap=True)
-        table.add_column("单元格", no_wrap=True)
-        table.add_column("问题")
-        for f in findings:
-            sev = f.severity or "error"
-            table.add_row(
-                Text(SEVERITY_LABELS[sev], style=SEVERITY_STYLES[sev]),
-                Text(f.sheet or "—"),
-                Text(f.cell or "—"),
-                Text(f.message),
-            )
-        console.print(table)
-        console.print()
+        header = ("级别", "工作表", "单元格")
+        rows = [(f.severity or "error", f.sheet or "—", f.cell or "—", f.message) for f in findings]
+        widths = [
+            max(cell_len(header[0]), *(cell_len(SEVERITY_LABELS[r[0]]) for r in rows)),
+            max(cell_len(header[1]), *(cell_len(r[1]) for r in rows)),
+            max(cell_len(header[2]), *(cell_len(r[2]) for r in rows)),
+        ]
+        indent = 2 + sum(widths) + 2 * len(widths)
+        room = max(width - indent - 1, 20)
+        out.append("  " + "  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)) + "  问题\n", style="bold")
+        for severity, sheet, cell, message in rows:
+            out.append("  ")
+            out.append(_pad(SEVERITY_LABELS[severity], widths[0]), style=SEVERITY_STYLES[severity])
+            out.append(f"  {_pad(sheet, widths[1])}  {_pad(cell, widths[2])}  ")
+            out.append(("\n" + " " * indent).join(_fold(message, room)) + "\n")
+        console.print(out, soft_wrap=True)
     console.print(Text(summary_line(reports), style="bold"))
