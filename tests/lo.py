@@ -16,6 +16,19 @@ from pathlib import Path
 
 CHUNK = 200
 
+# LibreOffice keeps the cached value of a formula from an .xlsx by default ("never recalculate"
+# for files it did not write). The tests want a real recalculation, so the private profile
+# says "always recalculate" (OOXMLRecalcMode 0).
+_RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
 
 def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
@@ -32,6 +45,9 @@ def convert(paths: list[Path], outdir: Path, target: str = "xlsx", timeout: int 
     for start in range(0, len(paths), CHUNK):
         chunk = paths[start : start + CHUNK]
         with tempfile.TemporaryDirectory(prefix="ogi-lo-profile-") as profile:
+            user = Path(profile) / "user"
+            user.mkdir()
+            (user / "registrymodifications.xcu").write_text(_RECALC_ALWAYS, encoding="utf-8")
             cmd = [
                 soffice,
                 f"-env:UserInstallation=file://{profile}",
