@@ -95,6 +95,12 @@ def schema_command(
 
 def main() -> None:
     """Console-script entry point."""
+    for stream in (sys.stdout, sys.stderr):
+        # a file name that is not valid in the file-system encoding reaches us as lone
+        # surrogates: print its original bytes (or "?"), never die with UnicodeEncodeError
+        utf8 = (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8"
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape" if utf8 else "replace")
     app()
 
 

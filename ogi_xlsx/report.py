@@ -23,7 +23,10 @@ def to_json(reports: Sequence[FileReport]) -> dict[str, Any]:
 
 
 def dumps(reports: Sequence[FileReport]) -> str:
-    return json.dumps(to_json(reports), ensure_ascii=False, indent=2) + "\n"
+    """``validate --json`` text; always valid UTF-8 (a file name that is not shows U+FFFD)."""
+    text = json.dumps(to_json(reports), ensure_ascii=False, indent=2) + "\n"
+    # names not in UTF-8 arrive as lone surrogates (os.fsdecode): never write them as raw bytes
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def summary_line(reports: Sequence[FileReport]) -> str:
