@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ogi_xlsx.findings import SEVERITY_LABELS, SEVERITY_ORDER, Finding
@@ -20,8 +20,19 @@ RESULT_HEADERS = ("序号", "级别", "工作表", "单元格", "代码", "问�
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 
 
-def annotated_name(path: Path) -> str:
-    return f"{path.stem}{ANNOTATED_SUFFIX}.xlsx"
+# File names are limited to 255 bytes on Linux/macOS (and 255 UTF-16 units on Windows):
+# a long original name is shortened so that the copy can be written.
+MAX_NAME_BYTES = 255
+
+
+def annotated_name(path: Path, n: int = 1) -> str:
+    """``<stem>_审核结果.xlsx`` (``…_2.xlsx`` for ``n`` = 2), the stem shortened to fit a file name."""
+    tail = f"{ANNOTATED_SUFFIX}{'' if n == 1 else f'_{n}'}.xlsx"
+    room = MAX_NAME_BYTES - len(os.fsencode(tail))
+    stem = path.stem
+    while len(os.fsencode(stem)) > room:
+        stem = stem[:-1]
+    return stem + tail
 
 
 def can_annotate(report: FileReport) -> bool:
@@ -113,8 +124,16 @@ def annotate(report: FileReport, target: Path) -> Path:
     return target
 
 
-def annotate_all(reports: Sequence[FileReport], outdir: Path) -> dict[Path, Path]:
-    """Annotated copies of every readable return in ``outdir``; names made unique; input path -> copy."""
+def annotate_all(
+    reports: Sequence[FileReport],
+    outdir: Path,
+    on_error: Callable[[Path, Exception], None] | None = None,
+) -> dict[Path, Path]:
+    """Annotated copies of every readable return in ``outdir``; names made unique; input path -> copy.
+
+    ``on_error(input, exception)``: called when one copy cannot be written (the others still
+    are); without it the exception propagates.
+    """
     outdir.mkdir(parents=True, exist_ok=True)
     inputs = {Path(r.path).resolve() for r in reports}
     written: dict[Path, Path] = {}
@@ -125,8 +144,13 @@ def annotate_all(reports: Sequence[FileReport], outdir: Path) -> dict[Path, Path
         name = annotated_name(Path(report.path))
         n = 2
         while name in used or (outdir / name).resolve() in inputs:
-            name = f"{Path(report.path).stem}{ANNOTATED_SUFFIX}_{n}.xlsx"
+            name = annotated_name(Path(report.path), n)
             n += 1
         used.add(name)
-        written[Path(report.path)] = annotate(report, outdir / name)
+        try:
+            written[Path(report.path)] = annotate(report, outdir / name)
+        except Exception as exc:
+            if on_error is None:
+                raise
+            on_error(Path(report.path), exc)
     return written

@@ -66,15 +66,27 @@ def validate_command(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="不使用也不写入审核缓存 / neither use nor fill the result cache")
     ] = False,
+    limits: Annotated[
+        str | None,
+        typer.Option(
+            "--limits",
+            help="每个文件的处理上限，如 max_file_mb=50,max_cells=500000（见 README；也可用环境变量 OGI_XLSX_LIMITS）"
+            " / per-file limits",
+        ),
+    ] = None,
 ) -> None:
     """审核报表 / Validate returned workbooks.
 
     退出码：0 全部通过（可有警告）；1 有报表需修改（含无法读取的文件）；2 用法错误。
     """
-    from ogi_xlsx.validate import check_paths, collect_paths
+    from ogi_xlsx.validate import check_paths, collect_paths, limits_from_env
 
     if not paths:
         raise fail("请给出要审核的报表文件或文件夹。")
+    try:
+        file_limits = limits_from_env(limits)
+    except ValueError as error:
+        raise fail(f"--limits / OGI_XLSX_LIMITS：{error}") from None
     for path in paths:
         if not path.exists():
             raise fail(f"找不到“{path}”。")
@@ -94,6 +106,7 @@ def validate_command(
         "strict_blanks": strict_blanks,
         "jobs": jobs,
         "cache": not no_cache,
+        "limits": file_limits,
     }
     if len(files) > 1 and sys.stderr.isatty():
         from rich.progress import Progress
@@ -113,9 +126,17 @@ def validate_command(
     if annotate is not None:
         from ogi_xlsx.annotate import annotate_all
 
-        written = annotate_all(reports, annotate)
+        failed: list[Path] = []
+
+        def annotate_failed(source: Path, exc: Exception) -> None:
+            failed.append(source)
+            err.print(f"错误：未能生成“{source}”的标注副本（{type(exc).__name__}: {exc}）。", highlight=False)
+
+        written = annotate_all(reports, annotate, on_error=annotate_failed)
         for copy in written.values():
             err.print(f"已生成标注副本：{copy}", highlight=False)
+        if failed:
+            raise typer.Exit(EXIT_FINDINGS)
     raise typer.Exit(EXIT_OK if all(r.valid for r in reports) else EXIT_FINDINGS)
 
 
