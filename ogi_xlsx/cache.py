@@ -204,7 +204,7 @@ class ResultCache:
         self.root = Path(root) if root is not None else default_cache_dir()
 
     def key(self, sha256: str, name: str) -> str:
-        return hashlib.sha256(f"{self.salt}\0{sha256}\0{name}".encode()).hexdigest()
+        return hashlib.sha256(f"{self.salt}\0{sha256}\0{name}".encode("utf-8", "surrogateescape")).hexdigest()
 
     def _entry(self, key: str) -> Path:
         return self.root / f"v{ENTRY_VERSION}" / key[:2] / f"{key}.json"
