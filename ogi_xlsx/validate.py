@@ -428,3 +428,49 @@ def document_values_equal(a: ReturnDocument, b: ReturnDocument) -> bool:
         return Decimal(v) if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else v
 
     return {k: norm(v) for k, v in a.values.items()} == {k: norm(v) for k, v in b.values.items()}
+
+
+LIMITS_ENV = "OGI_XLSX_LIMITS"
+# Names accepted by --limits / OGI_XLSX_LIMITS: the Limits fields, and *_mb for the byte sizes.
+_MB_LIMITS = {
+    "max_file_mb": "max_file_bytes",
+    "max_uncompressed_mb": "max_uncompressed_bytes",
+    "max_part_mb": "max_part_bytes",
+}
+
+
+def parse_limits(text: str | None, base: Limits | None = None) -> Limits:
+    """``"max_file_mb=50, max_cells=500000"`` -> :class:`Limits` (unnamed fields from ``base``).
+
+    Raises ValueError with a Chinese message for an unknown name or a value that is not a
+    positive number.
+    """
+    from dataclasses import fields, replace
+
+    base = base or Limits()
+    names = {f.name for f in fields(Limits)}
+    changes: dict[str, int] = {}
+    for item in (text or "").replace("，", ",").split(","):
+        if not item.strip():
+            continue
+        name, sep, value = item.partition("=")
+        name = name.strip().lower().replace("-", "_")
+        try:
+            number = Decimal(value.strip()) if sep else Decimal(-1)
+        except ArithmeticError:
+            number = Decimal(-1)
+        if name not in names and name not in _MB_LIMITS:
+            known = "、".join(sorted(names | set(_MB_LIMITS)))
+            raise ValueError(f"未知的限制“{name}”，可用：{known}。")
+        if not number.is_finite() or number <= 0:
+            raise ValueError(f"限制“{item.strip()}”的值应为正数。")
+        if name in _MB_LIMITS:
+            changes[_MB_LIMITS[name]] = int(number * 1024 * 1024)
+        else:
+            changes[name] = int(number)
+    return replace(base, **changes)
+
+
+def limits_from_env(option: str | None = None) -> Limits:
+    """Limits from the ``OGI_XLSX_LIMITS`` environment variable, then ``option`` (the CLI's --limits)."""
+    return parse_limits(option, parse_limits(os.environ.get(LIMITS_ENV)))

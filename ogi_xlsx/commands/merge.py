@@ -39,6 +39,14 @@ def merge_command(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="不使用也不写入审核缓存 / neither use nor fill the result cache")
     ] = False,
+    limits: Annotated[
+        str | None,
+        typer.Option(
+            "--limits",
+            help="每个文件的处理上限，如 max_file_mb=50,max_cells=500000（见 README；也可用环境变量 OGI_XLSX_LIMITS）"
+            " / per-file limits",
+        ),
+    ] = None,
 ) -> None:
     """汇总各单位报表 / Merge valid returns into one summary.
 
@@ -49,6 +57,12 @@ def merge_command(
 
     if not paths:
         raise fail("请给出要汇总的报表文件或文件夹。")
+    from ogi_xlsx.validate import limits_from_env
+
+    try:
+        file_limits = limits_from_env(limits)
+    except ValueError as error:
+        raise fail(f"--limits / OGI_XLSX_LIMITS：{error}") from None
     if prefer not in (None, "newest"):
         raise fail(f"--prefer 只能是 newest，实际为“{prefer}”。")
     for path in paths:
@@ -91,10 +105,11 @@ def merge_command(
                 expected_year=year,
                 roster=roster_map,
                 cache=not no_cache,
+                limits=file_limits,
                 progress=lambda: progress.advance(task),
             )
     else:
-        reports = check_paths(files, expected_year=year, roster=roster_map, cache=not no_cache)
+        reports = check_paths(files, expected_year=year, roster=roster_map, cache=not no_cache, limits=file_limits)
 
     name = unit_name or DEFAULT_SUMMARY_NAME
     code = unit_code or DEFAULT_SUMMARY_CODE
