@@ -396,7 +396,19 @@ def validate_return(
 
 
 def blank_findings(spec: FormatSpec, values: Mapping[str, Any], strict: bool = False) -> list[Finding]:
-    """One finding per blank input cell (blank counts as 0 unless ``strict``)."""
+    """One finding per blank input cell (blank counts as 0 unless ``strict``).
+
+    A return with every input blank is the unfilled template sent back: one error, not
+    a warning per cell (a unit with nothing to report types 0s).
+    """
+    if all(values.get(cell_id) is None for cell_id in spec.input_ids):
+        return [
+            Finding(
+                "return-empty",
+                f"报表的 {len(spec.input_ids)} 个填报格全部为空，像是把空白模板直接交回了。"
+                "请填写各表数据（没有发生的填 0）后重新报送。",
+            )
+        ]
     layout = workbook_layout(spec)
     findings = []
     for cell_id in spec.input_ids:

@@ -21,6 +21,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "sum-mismatch": ("error", "勾稽关系不平衡"),
     "sum-blank": ("warning", "合计项未填写"),
     # values
+    "return-empty": ("error", "报表未填写"),
     "value-blank": ("warning", "单元格未填写（按 0 计算）"),
     "value-blank-strict": ("error", "单元格未填写"),
     "value-not-applicable": ("warning", "填写了“/”“—”等符号（按 0 计算）"),

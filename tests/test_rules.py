@@ -135,3 +135,17 @@ def test_changing_one_cell_fires_exactly_the_rules_involving_it(spec, data):
     values[cell_id] = values[cell_id] + delta
     fired = {f.args["rule_key"] for f in check_rules(spec, values)}
     assert fired == {rule.key for rule in spec.rules_involving(cell_id)}
+
+
+def test_an_unfilled_return_is_one_error_not_a_warning_per_cell():
+    spec = load_format("2021")
+    doc = example("haibin-2024.json")
+    doc.values = with_totals(spec, dict.fromkeys(spec.input_ids))
+    findings = validate_return(doc)
+    assert [(f.code, f.severity) for f in findings] == [("return-empty", "error")]
+    # One filled cell is enough for per-cell blank warnings instead.
+    doc.values = with_totals(
+        spec, {**dict.fromkeys(spec.input_ids), "t3.r_new.c_natural": 0, "t3.r_done_total.c_natural": 0}
+    )
+    codes = {f.code for f in validate_return(doc)}
+    assert "return-empty" not in codes and "value-blank" in codes
