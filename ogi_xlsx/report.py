@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import Any
+from unicodedata import east_asian_width
 
 from ogi_xlsx.findings import SEVERITY_LABELS
 from ogi_xlsx.validate import FileReport
@@ -43,21 +44,22 @@ def file_title(report: FileReport) -> str:
     return f"{report.path}  {who} {what}  【{status}】 {tally}".replace("  ", " ").strip()
 
 
+def _cells(char: str) -> int:
+    return 2 if east_asian_width(char) in "WF" else 1
+
+
 def _fold(text: str, width: int) -> list[str]:
     """Split ``text`` into pieces of at most ``width`` terminal cells (CJK has no spaces to break at)."""
-    from rich.cells import cell_len, get_character_cell_size
-
-    if cell_len(text) <= width:
+    if len(text) * 2 <= width:
         return [text]
-    lines, line, used = [], [], 0
-    for char in text:
-        size = get_character_cell_size(char)
-        if used + size > width and line:
-            lines.append("".join(line))
-            line, used = [], 0
-        line.append(char)
+    lines, start, used = [], 0, 0
+    for index, char in enumerate(text):
+        size = _cells(char)
+        if used + size > width and index > start:
+            lines.append(text[start:index])
+            start, used = index, 0
         used += size
-    lines.append("".join(line))
+    lines.append(text[start:])
     return lines
 
 
@@ -67,39 +69,59 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - cell_len(text))
 
 
+# Control characters from file or sheet names never reach the terminal (a file could carry ESC sequences).
+_CONTROL = {c: "\ufffd" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A)}
+
+
 def render(reports: Sequence[FileReport], console: Any, *, show_info: bool = True) -> None:
     """Print the findings of each file as aligned columns, then the summary line, on a rich console.
 
-    One styled text per file with the long messages folded here: a rich ``Table`` per file
-    cost more than validating the file (~8 ms a file with a dozen findings).
+    Aligned text with the long messages folded here, written as plain text when the console
+    is not a terminal: a rich ``Table`` per file cost more than validating the file
+    (~8 ms a file with a dozen findings).
     """
     from rich.cells import cell_len
     from rich.text import Text
 
     width = max(console.width, 60)
+    plain = not console.is_terminal
     for report in reports:
-        out = Text()
-        out.append(file_title(report), style="bold " + ("green" if report.valid else "red"))
-        out.append("\n")
+        title = file_title(report)
         findings = [f for f in report.findings if show_info or f.severity != "info"]
+        lines: list[tuple[str, str | None]] = []  # (text, style of the severity column)
         if not findings:
-            out.append("  未发现问题。\n")
-            console.print(out, soft_wrap=True)
+            lines.append(("  未发现问题。", None))
+        else:
+            header = ("级别", "工作表", "单元格")
+            rows = [(f.severity or "error", f.sheet or "—", f.cell or "—", f.message) for f in findings]
+            widths = [
+                max(cell_len(header[0]), *(cell_len(SEVERITY_LABELS[r[0]]) for r in rows)),
+                max(cell_len(header[1]), *(cell_len(r[1]) for r in rows)),
+                max(cell_len(header[2]), *(cell_len(r[2]) for r in rows)),
+            ]
+            indent = 2 + sum(widths) + 2 * len(widths)
+            room = max(width - indent - 1, 20)
+            lines.append(("  " + "  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)) + "  问题", "bold"))
+            for severity, sheet, cell, message in rows:
+                text = (
+                    f"  {_pad(SEVERITY_LABELS[severity], widths[0])}  {_pad(sheet, widths[1])}  {_pad(cell, widths[2])}  "
+                    + ("\n" + " " * indent).join(_fold(message, room))
+                )
+                lines.append((text, severity))
+        if plain:
+            body = "\n".join([title, *(line for line, _ in lines)]) + "\n\n"
+            console.file.write(body.translate(_CONTROL).replace("\t", " "))
             continue
-        header = ("级别", "工作表", "单元格")
-        rows = [(f.severity or "error", f.sheet or "—", f.cell or "—", f.message) for f in findings]
-        widths = [
-            max(cell_len(header[0]), *(cell_len(SEVERITY_LABELS[r[0]]) for r in rows)),
-            max(cell_len(header[1]), *(cell_len(r[1]) for r in rows)),
-            max(cell_len(header[2]), *(cell_len(r[2]) for r in rows)),
-        ]
-        indent = 2 + sum(widths) + 2 * len(widths)
-        room = max(width - indent - 1, 20)
-        out.append("  " + "  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)) + "  问题\n", style="bold")
-        for severity, sheet, cell, message in rows:
-            out.append("  ")
-            out.append(_pad(SEVERITY_LABELS[severity], widths[0]), style=SEVERITY_STYLES[severity])
-            out.append(f"  {_pad(sheet, widths[1])}  {_pad(cell, widths[2])}  ")
-            out.append(("\n" + " " * indent).join(_fold(message, room)) + "\n")
+        out = Text()
+        out.append(title.translate(_CONTROL), style="bold " + ("green" if report.valid else "red"))
+        for line, style in lines:
+            out.append("\n")
+            if style in SEVERITY_STYLES:
+                label_end = 2 + len(SEVERITY_LABELS[style])
+                out.append(line[:label_end], style=SEVERITY_STYLES[style])
+                out.append(line[label_end:].translate(_CONTROL))
+            else:
+                out.append(line.translate(_CONTROL), style=style)
+        out.append("\n")
         console.print(out, soft_wrap=True)
     console.print(Text(summary_line(reports), style="bold"))
