@@ -217,46 +217,30 @@ def definition_files() -> list[str]:
 
 def _build_cells(table: dict[str, Any]) -> list[Cell]:
     tid = table["id"]
-    cells: list[Cell] = []
     if table["layout"] == "blocks":
-        for block in table["blocks"]:
-            for row in block["rows"]:
-                for col in block["columns"]:
-                    cells.append(
-                        Cell(
-                            id=f"{tid}.{row['id']}.{col['id']}",
-                            table=tid,
-                            row=row["id"],
-                            column=col["id"],
-                            row_label=row["label"],
-                            column_label=col["label"],
-                            row_groups=(block["label"],),
-                            column_groups=(),
-                            type=col["type"],
-                            unit=col.get("unit"),
-                            computed=bool(row.get("computed") or col.get("computed")),
-                            block=block["id"],
-                        )
-                    )
-        return cells
-    for row in table["rows"]:
-        for col in table["columns"]:
-            cells.append(
-                Cell(
-                    id=f"{tid}.{row['id']}.{col['id']}",
-                    table=tid,
-                    row=row["id"],
-                    column=col["id"],
-                    row_label=row["label"],
-                    column_label=col["label"],
-                    row_groups=tuple(row.get("groups", ())),
-                    column_groups=tuple(col.get("groups", ())),
-                    type=col.get("type", table["type"]),
-                    unit=col.get("unit"),
-                    computed=bool(row.get("computed") or col.get("computed")),
-                )
-            )
-    return cells
+        # Each block of table 二 is a small grid of its own, labelled by its 第二十条 item.
+        grids = [(block["rows"], block["columns"], (block["label"],), block["id"]) for block in table["blocks"]]
+    else:
+        grids = [(table["rows"], table["columns"], None, None)]
+    return [
+        Cell(
+            id=f"{tid}.{row['id']}.{col['id']}",
+            table=tid,
+            row=row["id"],
+            column=col["id"],
+            row_label=row["label"],
+            column_label=col["label"],
+            row_groups=row_groups if row_groups is not None else tuple(row.get("groups", ())),
+            column_groups=tuple(col.get("groups", ())),
+            type=col.get("type") or table["type"],
+            unit=col.get("unit"),
+            computed=bool(row.get("computed") or col.get("computed")),
+            block=block,
+        )
+        for rows, cols, row_groups, block in grids
+        for row in rows
+        for col in cols
+    ]
 
 
 def _expand_rules(raw: dict[str, Any]) -> list[Rule]:
