@@ -24,3 +24,15 @@ def libreoffice():
             pytest.fail("LibreOffice is required in CI (.ci/run installs libreoffice-calc)")
         pytest.skip("LibreOffice not installed (runs in CI)")
     return lo
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_result_cache(tmp_path_factory):
+    """validate/merge keep results in the user's cache folder: the tests use a private one."""
+    old = os.environ.get("OGI_XLSX_CACHE_DIR")
+    os.environ["OGI_XLSX_CACHE_DIR"] = str(tmp_path_factory.mktemp("ogi-cache"))
+    yield
+    if old is None:
+        os.environ.pop("OGI_XLSX_CACHE_DIR", None)
+    else:
+        os.environ["OGI_XLSX_CACHE_DIR"] = old
