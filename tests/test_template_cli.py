@@ -126,3 +126,35 @@ def test_bad_roster_is_a_chinese_usage_error(tmp_path):
     roster.write_text("code,name\nA,x\n", encoding="utf-8")
     result = run("--roster", str(roster), "--unit-name", "x", "-o", str(tmp_path / "out"))
     assert result.exit_code == 2
+
+
+def test_send_to_is_printed_in_the_instructions(tmp_path):
+    def cover_text(path):
+        sheet = openpyxl.load_workbook(path)[COVER_SHEET]
+        return "".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+
+    single = tmp_path / "a.xlsx"
+    result = runner.invoke(
+        app,
+        ["template", "--year", "2025", "--send-to", "鲤城区信息公开办（邮箱 lcxxgk@example.cn）", "-o", str(single)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "鲤城区信息公开办（邮箱 lcxxgk@example.cn）" in cover_text(single)
+    roster = tmp_path / "r.csv"
+    roster.write_text("单位代码,单位名称\nA1,甲街道\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "template",
+            "--year",
+            "2025",
+            "--roster",
+            str(roster),
+            "--send-to",
+            "区政务公开办",
+            "-o",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "区政务公开办" in cover_text(tmp_path / "out" / "A1_甲街道.xlsx")

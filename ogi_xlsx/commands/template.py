@@ -16,18 +16,18 @@ POOL_THRESHOLD = 40
 
 
 @cache
-def _stamp(format_id: str, year: int, password: str):
+def _stamp(format_id: str, year: int, password: str, send_to: str):
     """One rendered template per process, stamped for each unit (see ``TemplateStamp``)."""
     from ogi_xlsx.spec import load_format
     from ogi_xlsx.template import TemplateStamp
 
-    return TemplateStamp(load_format(format_id), year=year, password=password)
+    return TemplateStamp(load_format(format_id), year=year, password=password, send_to=send_to)
 
 
-def _write_one(job: tuple[str, int, str, str, str, str]) -> str:
+def _write_one(job: tuple[str, int, str, str, str, str, str]) -> str:
     """Worker: write one per-unit template (module-level so a process pool can pickle it)."""
-    path, year, code, name, password, format_id = job
-    _stamp(format_id, year, password).write(Path(path), unit_code=code, unit_name=name)
+    path, year, code, name, password, format_id, send_to = job
+    _stamp(format_id, year, password, send_to).write(Path(path), unit_code=code, unit_name=name)
     return path
 
 
@@ -50,12 +50,16 @@ def template_command(
     password: Annotated[
         str | None, typer.Option("--password", help="工作表保护密码（默认见 README）/ sheet protection password")
     ] = None,
+    send_to: Annotated[
+        str | None,
+        typer.Option("--send-to", help="填报说明中的报送对象，如“区信息公开办（邮箱 …）”/ whom to send the return to"),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件 / overwrite existing files")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="并行进程数（0 = 按 CPU 核数）/ worker processes")] = 0,
 ) -> None:
     """生成带保护、公式和校验的空白报表模板 / Write locked Excel templates."""
     from ogi_xlsx.spec import UnknownFormatError, all_formats, format_for_year, load_format
-    from ogi_xlsx.template import DEFAULT_PASSWORD, write_workbook
+    from ogi_xlsx.template import DEFAULT_PASSWORD, DEFAULT_SEND_TO, write_workbook
 
     if year is None:
         year = date.today().year - 1
@@ -78,6 +82,7 @@ def template_command(
                 f"请去掉 --format（自动选择）或改正 --year。"
             )
     password = DEFAULT_PASSWORD if password is None else password
+    send_to = (send_to or "").strip() or DEFAULT_SEND_TO
 
     if roster is None:
         if output.exists() and output.is_dir():
@@ -88,7 +93,9 @@ def template_command(
             raise fail(f"文件“{output}”已存在；如需覆盖请加 --force。")
         if not output.parent.exists():
             raise fail(f"文件夹“{output.parent}”不存在。")
-        write_workbook(output, spec, year=year, unit_code=unit_code, unit_name=unit_name, password=password)
+        write_workbook(
+            output, spec, year=year, unit_code=unit_code, unit_name=unit_name, password=password, send_to=send_to
+        )
         typer.echo(f"已生成 {output}（{spec.id}，{year} 年度）")
         return
 
@@ -112,12 +119,12 @@ def template_command(
         shown = "、".join(t.name for t in existing[:5]) + ("等" if len(existing) > 5 else "")
         raise fail(f"{len(existing)} 个文件已存在（{shown}）；如需覆盖请加 --force。")
     output.mkdir(parents=True, exist_ok=True)
-    work = [(str(t), year, u.code, u.name, password, spec.id) for t, u in zip(targets, units, strict=True)]
+    work = [(str(t), year, u.code, u.name, password, spec.id, send_to) for t, u in zip(targets, units, strict=True)]
     _run(work, jobs)
     typer.echo(f"已在 {output} 生成 {len(work)} 个模板（{spec.id}，{year} 年度）")
 
 
-def _run(work: list[tuple[str, int, str, str, str, str]], jobs: int) -> None:
+def _run(work: list[tuple[str, int, str, str, str, str, str]], jobs: int) -> None:
     """Write every file; a process pool for big rosters (each file is independent and deterministic)."""
     import os
 
