@@ -18,6 +18,7 @@ CODE_HEADERS = ("code", "单位代码", "代码")
 NAME_HEADERS = ("name", "单位名称", "名称")
 HEADER_SEARCH_ROWS = 5  # look this far for the column-name line
 MAX_FILENAME = 120  # characters; leaves room for the folder in Windows' 260-character paths
+MAX_FILENAME_BYTES = 200  # bytes in UTF-8; leaves room for the suffix under the usual 255-byte limit
 
 
 class RosterError(Exception):
@@ -174,6 +175,9 @@ def safe_filename(code: str, name: str, suffix: str = ".xlsx") -> str:
     stem = stem.strip(" .")
     if len(stem) > MAX_FILENAME:
         stem = stem[:MAX_FILENAME].rstrip(" .")
+    # Linux and macOS count a name's bytes (255): 120 Chinese characters are 360 bytes in UTF-8
+    while len(stem.encode("utf-8", "surrogateescape")) > MAX_FILENAME_BYTES:
+        stem = stem[:-1].rstrip(" .")
     if not stem or stem.split(".")[0].upper() in _RESERVED:
         stem = f"_{stem}"
     return stem + suffix
