@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -106,6 +107,22 @@ def _stat(path: Path, limits: Limits) -> tuple[bool, FileReport]:
     return True, FileReport(path=path, sha256=digest.hexdigest(), size=stat.st_size, mtime=stat.st_mtime)
 
 
+# A quoted value longer than this is shortened in messages (a 32,767-character unit name
+# must not turn one finding into pages of text); the full value stays in the document.
+MAX_QUOTED = 80
+_QUOTED = re.compile("“([^”]{" + str(MAX_QUOTED + 1) + ",})”")
+
+
+def shorten_quotes(findings: list[Finding]) -> list[Finding]:
+    """Findings whose quoted values (“…”) are cut to ``MAX_QUOTED`` characters, saying how long they were."""
+
+    def cut(m: re.Match) -> str:
+        text = m.group(1)
+        return f"“{text[:MAX_QUOTED]}…”（共 {len(text)} 字）"
+
+    return [replace(f, message=_QUOTED.sub(cut, f.message)) if _QUOTED.search(f.message) else f for f in findings]
+
+
 def _finish(
     report: FileReport,
     doc_findings: list[Finding],
@@ -115,7 +132,7 @@ def _finish(
     kept = [
         f for f in doc_findings if not (f.code in _REPEATED and len(f.cell_ids) == 1 and f.cell_ids[0] in skip_cells)
     ]
-    report.findings = sort_findings(pre + kept)
+    report.findings = sort_findings(shorten_quotes(pre + kept))
 
 
 def check_document_json(
@@ -145,6 +162,7 @@ def check_document_json(
         return report
     doc = document_from_json(parsed)
     findings = validate_return(doc, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks)
+    findings = shorten_quotes(findings)
     spec = doc.spec
     doc.values = with_totals(spec, {k: doc.values.get(k) for k in spec.input_ids})
     _fill_report(report, doc)
@@ -445,7 +463,7 @@ def parse_limits(text: str | None, base: Limits | None = None) -> Limits:
     Raises ValueError with a Chinese message for an unknown name or a value that is not a
     positive number.
     """
-    from dataclasses import fields, replace
+    from dataclasses import fields
 
     base = base or Limits()
     names = {f.name for f in fields(Limits)}

@@ -422,3 +422,25 @@ def test_each_worst_case_within_10_s_and_500_mb(batch, tmp_path, name):
     assert out["seconds"] < 10, out
     assert out["rss_mb"] < 500, out
     assert out["codes"], out
+
+
+def test_very_long_unit_names_in_a_roster_and_returns(tmp_path):
+    name = "名" * 40_000
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"单位代码,单位名称\nU1,{name}\nU2,乙\n", "utf-8")
+    proc = run("template", "--roster", roster, "-o", tmp_path / "t", "--year", "2024")
+    assert proc.returncode == 0, proc.stderr.decode()
+    made = sorted((tmp_path / "t").iterdir())
+    assert len(made) == 2 and all(len(os.fsencode(p.name)) <= 255 for p in made)
+    src = tmp_path / "u1.json"
+    src.write_text(H.example_doc("U1", name).dumps(), "utf-8")
+    assert run("fill", src, "-o", tmp_path / "u1.xlsx").returncode == 0
+    proc = run("validate", tmp_path / "u1.xlsx", "--roster", roster, "--json")
+    assert proc.returncode in (0, 1)
+    for f in json.loads(proc.stdout)["files"][0]["findings"]:
+        assert len(f["message"]) < 2000, (f["code"], len(f["message"]))  # a long name is quoted shortened
+    js = tmp_path / "s.json"
+    assert (
+        run("merge", tmp_path / "u1.xlsx", "--roster", roster, "-o", tmp_path / "s.xlsx", "--json", js).returncode == 1
+    )
+    assert {u["code"]: u["status"] for u in json.loads(js.read_text("utf-8"))["units"]}["U1"] == "merged"
