@@ -245,8 +245,12 @@ def measure(n: int, runs: int, jobs: int, libreoffice: bool, workdir: Path) -> d
     lo_count = generate(returns, n, jobs, libreoffice)
     generated = time.perf_counter() - t0
     files = sorted(str(p) for p in returns.glob("*.xlsx"))
+    # A snapshot of the package: edits to the working tree during the run must not change the
+    # code fingerprint of the cache key (nor the code measured).
+    src = workdir / "src"
+    shutil.copytree(ROOT / "ogi_xlsx", src / "ogi_xlsx", ignore=shutil.ignore_patterns("__pycache__"))
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(src) + os.pathsep + env.get("PYTHONPATH", "")
     env["OGI_XLSX_CACHE_DIR"] = str(workdir / "cache")
     env.pop("COLUMNS", None)
     roster = workdir / "roster.csv"
