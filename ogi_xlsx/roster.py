@@ -79,6 +79,12 @@ def _rows_from_xlsx(path: Path) -> list[list[str]]:
 
     from openpyxl import load_workbook
 
+    from ogi_xlsx.xlsx import XlsxError, read_xlsx
+
+    try:  # the safe reader first: openpyxl would inflate a zip bomb or expand entities without limit
+        read_xlsx(path)
+    except XlsxError as exc:
+        raise RosterError(f"报送名单“{path.name}”不是有效的 .xlsx 文件，无法读取：{exc.message}") from None
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:

@@ -444,3 +444,23 @@ def test_very_long_unit_names_in_a_roster_and_returns(tmp_path):
         run("merge", tmp_path / "u1.xlsx", "--roster", roster, "-o", tmp_path / "s.xlsx", "--json", js).returncode == 1
     )
     assert {u["code"]: u["status"] for u in json.loads(js.read_text("utf-8"))["units"]}["U1"] == "merged"
+
+
+@pytest.mark.parametrize("case", ["zip-bomb.xlsx", "laughs-sharedStrings.xlsx", "million-rows.xlsx", "empty.xlsx"])
+def test_a_hostile_roster_is_a_usage_error(batch, tmp_path, case):
+    import time
+
+    roster = tmp_path / f"roster-{case}"
+    roster.write_bytes((batch / case).read_bytes())
+    good = H.write_return(tmp_path / "a.xlsx")
+    for args in (
+        ("template", "--roster", roster, "-o", tmp_path / "t", "--year", "2024"),
+        ("validate", good, "--roster", roster),
+        ("merge", good, "--roster", roster, "-o", tmp_path / "s.xlsx"),
+    ):
+        start = time.perf_counter()
+        proc = run(*args)
+        assert time.perf_counter() - start < 15, args
+        assert proc.returncode == 2, args
+        assert "报送名单" in proc.stderr.decode("utf-8")
+    assert not (tmp_path / "s.xlsx").exists() and not (tmp_path / "t").exists()
