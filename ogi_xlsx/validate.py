@@ -150,7 +150,7 @@ def check_document_json(
 
     try:
         parsed = loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[…]]]] nested too deep
         report.findings = [_file_finding("file-unreadable", f"“{path.name}”不是有效的 JSON 文件：{exc}。")]
         return report
     schema_findings = validate_document_json(parsed)

@@ -464,3 +464,29 @@ def test_a_hostile_roster_is_a_usage_error(batch, tmp_path, case):
         assert proc.returncode == 2, args
         assert "报送名单" in proc.stderr.decode("utf-8")
     assert not (tmp_path / "s.xlsx").exists() and not (tmp_path / "t").exists()
+
+
+def test_hostile_json_documents(tmp_path):
+    good = H.example_doc().dumps()
+    cases = {
+        "deep.json": "[" * 100_000 + "]" * 100_000,
+        "bigint.json": good.replace('"t3.r_new.c_natural": 5', '"t3.r_new.c_natural": ' + "9" * 5000),
+        "nan.json": good.replace('"t3.r_new.c_natural": 5', '"t3.r_new.c_natural": NaN'),
+        "money.json": good.replace('"0.452"', '"1e99999"'),
+        "empty.json": "",
+    }
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    (tmp_path / "gbk.json").write_bytes(good.encode("gbk"))
+    (tmp_path / "binary.json").write_bytes(b"\x00\xff" * 100)
+    assert '"t3.r_new.c_natural": 5' in good
+    files = sorted(tmp_path.glob("*.json"))
+    proc = run("validate", *files, "--json")
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert data["summary"] == {"files": len(files), "valid": 0, "invalid": len(files)}
+    assert all(f["findings"] and chinese(f["findings"][0]["message"]) for f in data["files"])
+    for path in files:
+        proc = run("fill", path, "-o", tmp_path / f"{path.stem}.xlsx")
+        assert proc.returncode in (1, 2) and chinese(proc.stderr.decode("utf-8"))
+        assert not (tmp_path / f"{path.stem}.xlsx").exists()

@@ -190,7 +190,7 @@ def fill_command(
     _check_output(output, force, [source])
     try:
         data = loads(source.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[…]]]] nested too deep
         raise fail(f"“{source}”不是有效的 JSON 文件（{exc}）。") from None
     problems = validate_document_json(data)
     if problems:
