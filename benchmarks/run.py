@@ -18,7 +18,8 @@ valid) and measures, as medians of ``--runs`` runs:
   every 50 ms from /proc).
 
 Ratios are to the single-process floor (the issue's definition); the ratio to the 2-process
-floor is printed too. ``--libreoffice`` re-saves a share of the returns through LibreOffice.
+floor is printed too, and the CPU time (user + system of all processes) with its ratio to the
+floor's CPU time: on a machine shared with other work the CPU figures move less than wall time. ``--libreoffice`` re-saves a share of the returns through LibreOffice.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -165,19 +167,24 @@ def _floor_chunk(paths: list[str]) -> int:
     return sum(floor_one(p) for p in paths)
 
 
-def floor_serial(files: list[str]) -> float:
-    start = time.perf_counter()
+def _cpu() -> float:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def floor_serial(files: list[str]) -> dict:
+    start, cpu = time.perf_counter(), _cpu()
     for path in files:
         floor_one(path)
-    return time.perf_counter() - start
+    return {"seconds": time.perf_counter() - start, "cpu_seconds": _cpu() - cpu}
 
 
-def floor_parallel(files: list[str], jobs: int) -> float:
-    start = time.perf_counter()
+def floor_parallel(files: list[str], jobs: int) -> dict:
+    start, cpu = time.perf_counter(), _cpu()
     chunks = [files[i::jobs] for i in range(jobs)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(_floor_chunk, chunks))
-    return time.perf_counter() - start
+    return {"seconds": time.perf_counter() - start, "cpu_seconds": _cpu() - cpu}
 
 
 # --------------------------------------------------------------------------- commands
@@ -226,6 +233,7 @@ def run_command(args: list[str], env: dict[str, str], cwd: Path) -> dict:
         raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}): {stderr[-2000:]}")
     return {
         "seconds": seconds,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,  # the command and its (joined) workers
         "exit": proc.returncode,
         "max_process_mb": usage.ru_maxrss / 1024,  # KB on Linux
         "tree_peak_mb": peak[0] / 2**20,
@@ -235,7 +243,8 @@ def run_command(args: list[str], env: dict[str, str], cwd: Path) -> dict:
 def median_runs(runs: int, fn) -> dict:
     results = [fn() for _ in range(runs)]
     out = {key: statistics.median(r[key] for r in results) for key in results[0] if key != "exit"}
-    out["exit"] = results[-1].get("exit")
+    if "exit" in results[-1]:
+        out["exit"] = results[-1]["exit"]
     return out
 
 
@@ -262,8 +271,8 @@ def measure(n: int, runs: int, jobs: int, libreoffice: bool, workdir: Path) -> d
 
     results: dict = {}
     floor_one(files[0])  # warm the imports and the page cache
-    results["floor"] = {"seconds": statistics.median(floor_serial(files) for _ in range(runs))}
-    results["floor_2proc"] = {"seconds": statistics.median(floor_parallel(files, jobs) for _ in range(runs))}
+    results["floor"] = median_runs(runs, lambda: floor_serial(files))
+    results["floor_2proc"] = median_runs(runs, lambda: floor_parallel(files, jobs))
 
     counter = iter(range(10**6))
 
@@ -291,6 +300,7 @@ def measure(n: int, runs: int, jobs: int, libreoffice: bool, workdir: Path) -> d
     for result in results.values():
         result["ratio"] = result["seconds"] / floor
         result["ratio_2proc"] = result["seconds"] / floor2
+        result["cpu_ratio"] = result["cpu_seconds"] / results["floor"]["cpu_seconds"]
     results["template"]["per_unit_ms"] = results["template"]["seconds"] / n * 1000
     return {
         "n": n,
@@ -323,16 +333,23 @@ def print_table(data: dict) -> None:
         f"{n} returns ({data['libreoffice_files']} saved by LibreOffice), median file {data['file_bytes_median'] / 1024:.0f} KB;"
         f" {data['cpus']} CPUs, --jobs {data['jobs']}; medians of {data['runs']} runs; Python {data['python']}; {data['date']}"
     )
-    print(f"{'':42s} {'seconds':>8s} {'ms/file':>8s} {'x floor':>8s} {'x floor2':>8s} {'max proc':>9s} {'tree':>8s}")
+    print(
+        f"{'':42s} {'seconds':>8s} {'ms/file':>8s} {'x floor':>8s} {'x floor2':>8s}"
+        f" {'CPU s':>7s} {'CPU x':>6s} {'max proc':>9s} {'tree':>8s}"
+    )
     for key, label in LABELS.items():
         r = data["results"][key]
         per = "" if key == "help" else f"{r['seconds'] / n * 1000:8.2f}"
         mem = f"{r['max_process_mb']:7.0f}MB {r['tree_peak_mb']:6.0f}MB" if "max_process_mb" in r else ""
-        print(f"{label:42s} {r['seconds']:8.3f} {per:>8s} {r['ratio']:8.2f} {r['ratio_2proc']:8.2f} {mem}")
+        print(
+            f"{label:42s} {r['seconds']:8.3f} {per:>8s} {r['ratio']:8.2f} {r['ratio_2proc']:8.2f}"
+            f" {r['cpu_seconds']:7.2f} {r['cpu_ratio']:6.2f} {mem}"
+        )
     res = data["results"]
     print(
         f"re-validate / validate = {res['revalidate']['seconds'] / res['validate']['seconds']:.3f};"
         " 'x floor' = ratio to the 1-process floor (the issue's definition), 'x floor2' = to the 2-process floor;"
+        " 'CPU' = user+system time of all processes (less disturbed by other load), ratio to the floor's;"
         " 'max proc' = largest single process RSS, 'tree' = peak summed RSS of the command and its workers."
     )
 

@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-ENTRY_VERSION = 1
+ENTRY_VERSION = 2
 ENV_DIR = "OGI_XLSX_CACHE_DIR"
 # Outcomes that may change without the file changing (permissions, a bug fixed by reinstalling).
 _UNCACHED_CODES = frozenset({"file-unreadable"})
@@ -133,6 +133,30 @@ def _decode(value: Any) -> Any:
     return value
 
 
+def _encode_values(format_id: str, values: dict[str, Any]) -> Any:
+    """Values as a list when their keys are the format's cells in order (halves the entry)."""
+    from ogi_xlsx.spec import UnknownFormatError, load_format
+
+    try:
+        cell_ids = load_format(format_id).cell_ids
+    except UnknownFormatError:
+        cell_ids = ()
+    if tuple(values) == tuple(cell_ids):
+        return {"$cells": [_encode(v) for v in values.values()]}
+    return _encode(values)
+
+
+def _decode_values(format_id: str, data: Any) -> dict[str, Any]:
+    if isinstance(data, dict) and set(data) == {"$cells"}:
+        from ogi_xlsx.spec import load_format
+
+        cell_ids = load_format(format_id).cell_ids
+        if len(cell_ids) != len(data["$cells"]):
+            raise ValueError("cache entry does not fit the format")
+        return {k: _decode(v) for k, v in zip(cell_ids, data["$cells"], strict=True)}
+    return _decode(data)
+
+
 def report_to_json(report: Any) -> dict[str, Any]:
     """The cacheable part of a ``FileReport`` (not its path, size or time: those come from the file)."""
     doc = report.document
@@ -150,7 +174,7 @@ def report_to_json(report: Any) -> dict[str, Any]:
             "year": doc.year,
             "unit_code": doc.unit_code,
             "unit_name": doc.unit_name,
-            "values": _encode(doc.values),
+            "values": _encode_values(doc.format, doc.values),
             "cover": _encode(doc.cover),
             "format_version": doc.format_version,
         },
@@ -181,7 +205,7 @@ def report_from_json(data: Mapping[str, Any], report: Any) -> Any:
             year=doc["year"],
             unit_code=doc["unit_code"],
             unit_name=doc["unit_name"],
-            values=_decode(doc["values"]),
+            values=_decode_values(doc["format"], doc["values"]),
             cover=_decode(doc["cover"]),
             format_version=doc["format_version"],
         )
