@@ -8,6 +8,7 @@ tests check that the copy still opens in LibreOffice with protection and unlocke
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -48,6 +49,39 @@ def _set_text(cell, value: str | int | None) -> None:
         cell.data_type = "s"  # a message or sheet name is text, never a formula
 
 
+# openpyxl makes one object per cell of every merged or hyperlinked range when it loads a
+# sheet: a hostile "A1:XFD1048576" would take minutes and gigabytes. Refuse such copies.
+MAX_RANGE_CELLS = 1_000_000
+_RANGE = re.compile(
+    rb"<(?:\w+:)?(?:mergeCell|hyperlink)\b[^>]*?\bref=\"\$?([A-Za-z]{1,3})\$?(\d{1,7}):\$?([A-Za-z]{1,3})\$?(\d{1,7})\""
+)
+
+
+def _column(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def check_ranges(source: Path, limit: int = MAX_RANGE_CELLS) -> None:
+    """Raise ValueError (Chinese message) when merged/hyperlinked ranges cover more than ``limit`` cells."""
+    import zipfile
+
+    total = 0
+    with zipfile.ZipFile(source) as zf:
+        for name in zf.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            # part sizes were checked by the reader before (no file-* finding for this report)
+            for m in _RANGE.finditer(zf.read(name)):
+                c1, r1, c2, r2 = _column(m[1]), int(m[2]), _column(m[3]), int(m[4])
+                total += (abs(c2 - c1) + 1) * (abs(r2 - r1) + 1)
+                if total > limit:
+                    ref = f"{m[1].decode()}{m[2].decode()}:{m[3].decode()}{m[4].decode()}"
+                    raise ValueError(f"文件中的合并单元格或超链接范围过大（如 {ref}），无法生成标注副本")
+
+
 def annotate(report: FileReport, target: Path) -> Path:
     """Write the annotated copy of ``report.path`` to ``target`` atomically; returns ``target``."""
     from openpyxl import load_workbook
@@ -59,6 +93,7 @@ def annotate(report: FileReport, target: Path) -> Path:
     source = Path(report.path)
     if target.resolve() == source.resolve():
         raise ValueError(f"refusing to overwrite the input {source}")
+    check_ranges(source)
     wb = load_workbook(source)
     by_cell: dict[tuple[str, str], list[Finding]] = {}
     for f in report.findings:

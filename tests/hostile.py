@@ -286,3 +286,17 @@ def formulas_in(data: bytes) -> list[str]:
             if name.endswith(".xml"):
                 found += re.findall(r"<f(?:\s[^>]*)?>(.*?)</f>", zf.read(name).decode("utf-8", "replace"), re.S)
     return found
+
+
+def huge_range(path: Path, kind: str = "merge") -> Path:
+    """The valid return with one merged (or hyperlinked) range covering most of a sheet (A200:XFD1048576)."""
+    name = sheet_part(t3_sheet())
+    xml = parts()[name].decode()
+    if kind == "merge":
+        m = re.search(r'<mergeCells count="(\d+)">', xml)
+        xml = xml.replace(m.group(0), f'<mergeCells count="{int(m.group(1)) + 1}"><mergeCell ref="A200:XFD1048576"/>')
+    else:
+        link = '<hyperlinks><hyperlink ref="A200:XFD1048576" location="A1" display="x"/></hyperlinks>'
+        at = next(xml.find(tag) for tag in ("<printOptions", "<pageMargins") if tag in xml)
+        xml = xml[:at] + link + xml[at:]
+    return rezip(path, {name: xml.encode()})

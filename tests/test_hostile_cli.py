@@ -490,3 +490,20 @@ def test_hostile_json_documents(tmp_path):
         proc = run("fill", path, "-o", tmp_path / f"{path.stem}.xlsx")
         assert proc.returncode in (1, 2) and chinese(proc.stderr.decode("utf-8"))
         assert not (tmp_path / f"{path.stem}.xlsx").exists()
+
+
+def test_huge_merged_or_hyperlinked_ranges_do_not_hang_annotate(tmp_path):
+    import time
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    H.huge_range(folder / "merge.xlsx", "merge")
+    H.huge_range(folder / "link.xlsx", "hyperlink")
+    H.write_return(folder / "good.xlsx")
+    start = time.perf_counter()
+    proc = run("validate", folder, "--annotate", tmp_path / "out", "--json")
+    assert time.perf_counter() - start < 30
+    assert proc.returncode == 1  # two copies could not be written
+    err = proc.stderr.decode("utf-8")
+    assert err.count("无法生成标注副本") == 2, err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good_审核结果.xlsx"]
