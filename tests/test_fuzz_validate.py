@@ -181,3 +181,46 @@ def test_mutated_xml_parts(tmp_path_factory, data):
         drop = data.draw(st.sampled_from(sorted(parts)))
         parts.pop(drop)
     _check(tmp_path_factory.mktemp("x"), _rezip(parts))
+
+
+# --------------------------------------------------------------------------- the outputs of a mutated return
+
+PIPELINE = settings(FUZZ, max_examples=max(10, EXAMPLES // 5))
+TEXT_MUTATIONS = [_replace_numbers, _duplicate_element, _drop_attribute, _odd_attribute]
+
+
+@PIPELINE
+@given(data=st.data())
+def test_annotated_copy_and_summary_of_a_mutated_return(tmp_path_factory, data):
+    """Whatever check_file accepted: the annotated copy is written or reported, the summary is written."""
+    import io
+
+    from ogi_xlsx.annotate import annotate_all
+    from ogi_xlsx.merge import MergeError, merge_returns
+    from ogi_xlsx.summary import write_summary, write_summary_json
+
+    parts = dict(PARTS)
+    for _ in range(data.draw(st.integers(1, 3))):
+        name = data.draw(st.sampled_from(XML_PARTS))
+        parts[name] = data.draw(st.sampled_from(TEXT_MUTATIONS))(parts[name].decode("utf-8"), data).encode("utf-8")
+    tmp = tmp_path_factory.mktemp("p")
+    report = _check(tmp, _rezip(parts), "r.xlsx")
+    failed = []
+    start = time.perf_counter()
+    written = annotate_all([report], tmp / "out", on_error=lambda p, e: failed.append((p, e)))
+    assert time.perf_counter() - start < MAX_SECONDS
+    assert len(written) + len(failed) == (1 if _annotatable(report) else 0)
+    for copy in written.values():
+        assert _check(tmp, copy.read_bytes(), "copy.xlsx") is not None  # the copy is itself readable
+    try:
+        result = merge_returns([report], unit_code="D1", unit_name="区", year=2024)
+    except MergeError:
+        return
+    write_summary(io.BytesIO(), result)
+    write_summary_json(tmp / "s.json", result)
+
+
+def _annotatable(report: FileReport) -> bool:
+    from ogi_xlsx.annotate import can_annotate
+
+    return can_annotate(report)
