@@ -163,6 +163,28 @@ def floor_one(path: str) -> int:
     return n
 
 
+def _burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def parallel_speedup(jobs: int) -> float:
+    """How much faster ``jobs`` processes run pure CPU work than one: below ``jobs`` when the machine is busy."""
+    work = [3_000_000] * (2 * jobs)
+    start = time.perf_counter()
+    for n in work:
+        _burn(n)
+    serial = time.perf_counter() - start
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(_burn, [1] * jobs))  # start the workers first
+        start = time.perf_counter()
+        list(pool.map(_burn, work))
+        parallel = time.perf_counter() - start
+    return serial / parallel
+
+
 def _floor_chunk(paths: list[str]) -> int:
     return sum(floor_one(p) for p in paths)
 
@@ -309,6 +331,7 @@ def measure(n: int, runs: int, jobs: int, libreoffice: bool, workdir: Path) -> d
         "cpus": os.cpu_count(),
         "libreoffice_files": lo_count,
         "generation_seconds": generated,
+        "parallel_speedup": parallel_speedup(jobs),
         "file_bytes_median": statistics.median(os.path.getsize(f) for f in files),
         "python": platform.python_version(),
         "date": time.strftime("%Y-%m-%d"),
@@ -332,6 +355,10 @@ def print_table(data: dict) -> None:
     print(
         f"{n} returns ({data['libreoffice_files']} saved by LibreOffice), median file {data['file_bytes_median'] / 1024:.0f} KB;"
         f" {data['cpus']} CPUs, --jobs {data['jobs']}; medians of {data['runs']} runs; Python {data['python']}; {data['date']}"
+    )
+    print(
+        f"a CPU-bound {data['jobs']}-process pool ran {data['parallel_speedup']:.2f}x as fast as 1 process"
+        " on this machine during the run (other load on the cores lowers it)"
     )
     print(
         f"{'':42s} {'seconds':>8s} {'ms/file':>8s} {'x floor':>8s} {'x floor2':>8s}"
