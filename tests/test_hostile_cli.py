@@ -507,3 +507,41 @@ def test_huge_merged_or_hyperlinked_ranges_do_not_hang_annotate(tmp_path):
     err = proc.stderr.decode("utf-8")
     assert err.count("无法生成标注副本") == 2, err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good_审核结果.xlsx"]
+
+
+@pytest.mark.parametrize("interrupt", [RuntimeError("disk gone"), KeyboardInterrupt()])
+@pytest.mark.parametrize("command", ["fill", "merge", "annotate"])
+def test_a_writer_failing_mid_write_leaves_nothing(tmp_path, monkeypatch, command, interrupt):
+    """The workbook writer dies after writing part of the file: no output, no temporary file."""
+    import ogi_xlsx.template as template
+
+    (tmp_path / "in").mkdir()
+    good = H.write_return(tmp_path / "in" / "a.xlsx")
+    src = tmp_path / "in" / "a.json"
+    src.write_text(H.example_doc().dumps(), "utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    before = snapshot(tmp_path / "in")
+
+    def half_then_die(target, *args, **kwargs):
+        Path(target).write_bytes(b"PK\x03\x04 half a workbook")
+        raise interrupt
+
+    monkeypatch.setattr(template, "_write", half_then_die)
+    if command == "annotate":
+        import openpyxl.workbook.workbook as wbmod
+
+        def save_half(self, filename):
+            Path(filename).write_bytes(b"PK\x03\x04 half a workbook")
+            raise interrupt
+
+        monkeypatch.setattr(wbmod.Workbook, "save", save_half)
+    args = {
+        "fill": ("fill", src, "-o", out / "r.xlsx"),
+        "merge": ("merge", good, "-o", out / "s.xlsx", "--json", out / "s.json"),
+        "annotate": ("validate", good, "--annotate", out),
+    }[command]
+    result = _invoke(*args)
+    assert result.exit_code != 0
+    assert sorted(p.name for p in out.iterdir()) == []
+    assert snapshot(tmp_path / "in") == before
