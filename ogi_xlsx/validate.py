@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from ogi_xlsx.document import ReturnDocument
@@ -96,6 +97,11 @@ def _stat(path: Path, limits: Limits) -> tuple[bool, FileReport]:
     """Size, modification time and sha256 (streamed); False when the file cannot be read."""
     try:
         stat = path.stat()
+        if not S_ISREG(stat.st_mode):  # a FIFO or device named *.xlsx would block open() forever
+            report = FileReport(path=path, sha256="", size=0, mtime=0.0)
+            message = f"“{path.name}”不是普通文件（可能是管道、设备或文件夹的链接），无法作为报表读取。"
+            report.findings.append(_file_finding("file-unreadable", message))
+            return False, report
         digest = hashlib.sha256()
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):

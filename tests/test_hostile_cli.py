@@ -545,3 +545,16 @@ def test_a_writer_failing_mid_write_leaves_nothing(tmp_path, monkeypatch, comman
     assert result.exit_code != 0
     assert sorted(p.name for p in out.iterdir()) == []
     assert snapshot(tmp_path / "in") == before
+
+
+def test_a_fifo_named_xlsx_does_not_block_the_batch(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.xlsx")  # open() on it would wait for a writer forever
+    H.write_return(folder / "good.xlsx")
+    proc = run("validate", folder, "--json")
+    assert proc.returncode == 1
+    entries = {Path(f["path"]).name: f for f in json.loads(proc.stdout)["files"]}
+    assert entries["good.xlsx"]["valid"]
+    assert entries["pipe.xlsx"]["findings"][0]["code"] == "file-unreadable"
+    assert run("merge", folder, "-o", tmp_path / "s.xlsx").returncode == 1
