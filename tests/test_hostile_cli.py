@@ -558,3 +558,19 @@ def test_a_fifo_named_xlsx_does_not_block_the_batch(tmp_path):
     assert entries["good.xlsx"]["valid"]
     assert entries["pipe.xlsx"]["findings"][0]["code"] == "file-unreadable"
     assert run("merge", folder, "-o", tmp_path / "s.xlsx").returncode == 1
+
+
+def test_template_never_overwrites_its_roster(tmp_path):
+    from openpyxl import Workbook
+
+    from ogi_xlsx.roster import safe_filename
+
+    roster = tmp_path / safe_filename("U1", "甲")
+    wb = Workbook()
+    wb.active.append(["单位代码", "单位名称"])
+    wb.active.append(["U1", "甲"])
+    wb.save(roster)
+    before = snapshot(tmp_path)
+    proc = run("template", "--roster", roster, "-o", tmp_path, "--year", "2024", "--force")
+    assert proc.returncode == 2 and "名单" in proc.stderr.decode("utf-8")
+    assert snapshot(tmp_path) == before

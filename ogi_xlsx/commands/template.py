@@ -114,6 +114,8 @@ def template_command(
     if clashes:
         raise fail(f"名单中有单位生成的文件名相同：{'、'.join(sorted(clashes))}；请检查单位代码和名称。")
     targets = [output / n for n in names]
+    if any(t.resolve() == roster.resolve() for t in targets):
+        raise fail(f"报送名单“{roster}”与要生成的模板同名，不能覆盖名单；请换一个输出文件夹（-o）。")
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         shown = "、".join(t.name for t in existing[:5]) + ("等" if len(existing) > 5 else "")
