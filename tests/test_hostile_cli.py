@@ -292,11 +292,15 @@ def test_an_output_never_overwrites_an_input(tmp_path):
     good = H.write_return(tmp_path / "a.xlsx", H.example_doc("U01", "甲街道"))
     src = tmp_path / "a.json"
     src.write_text(H.example_doc("U01", "甲街道").dumps(), "utf-8")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("单位代码,单位名称\nU01,甲街道\n", "utf-8")
     before = snapshot(tmp_path)
     for args in (
         ("merge", good, "-o", good),
         ("merge", good, "-o", good, "--force"),
         ("merge", good, src, "-o", tmp_path / "s.xlsx", "--json", src, "--force"),
+        ("merge", good, "--roster", roster, "-o", roster, "--force"),
+        ("merge", good, "--roster", roster, "-o", tmp_path / "s.xlsx", "--json", roster, "--force"),
         ("merge", good, "-o", tmp_path / "s.xlsx", "--json", tmp_path / "s.xlsx"),
         ("fill", src, "-o", src),
         ("fill", src, "-o", src, "--force"),

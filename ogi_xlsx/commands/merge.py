@@ -78,7 +78,7 @@ def merge_command(
             raise fail(f"输出文件夹“{out.parent}”不存在。")
     if json_path is not None and json_path.resolve() == output.resolve():
         raise fail("--json 与 -o 不能是同一个文件。")
-    resolved_inputs = {p.resolve() for p in paths if p.is_file()}
+    resolved_inputs = {p.resolve() for p in [*paths, *([roster] if roster else [])] if p.is_file()}
     for out in outputs:
         if out.resolve() in resolved_inputs:
             raise fail(f"输出文件“{out}”也是输入文件，不能覆盖输入。")
