@@ -163,14 +163,16 @@ def annotate_all(
     reports: Sequence[FileReport],
     outdir: Path,
     on_error: Callable[[Path, Exception], None] | None = None,
+    keep: Sequence[Path] = (),
 ) -> dict[Path, Path]:
     """Annotated copies of every readable return in ``outdir``; names made unique; input path -> copy.
 
     ``on_error(input, exception)``: called when one copy cannot be written (the others still
-    are); without it the exception propagates.
+    are); without it the exception propagates. ``keep``: other inputs (the roster) a copy
+    must not replace, like the returns themselves.
     """
     outdir.mkdir(parents=True, exist_ok=True)
-    inputs = {Path(r.path).resolve() for r in reports}
+    inputs = {Path(r.path).resolve() for r in reports} | {Path(p).resolve() for p in keep}
     written: dict[Path, Path] = {}
     used: set[str] = set()
     for report in reports:

@@ -320,6 +320,22 @@ def test_an_output_never_overwrites_an_input(tmp_path):
     after = snapshot(tmp_path)
     assert {k: v for k, v in after.items() if k in before} == before
     assert len(after) == len(before) + 2
+    # a roster named like the copy of a return
+    (tmp_path / "b").mkdir()
+    other = H.write_return(tmp_path / "b" / "r.xlsx", H.example_doc("U01", "甲街道"))
+    named_xlsx = tmp_path / "b" / "r_审核结果.xlsx"
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["单位代码", "单位名称"])
+    wb.active.append(["U01", "甲街道"])
+    wb.save(named_xlsx)
+    before = snapshot(tmp_path / "b")
+    proc = run("validate", other, "--roster", named_xlsx, "--annotate", tmp_path / "b")
+    assert proc.returncode == 0, proc.stderr.decode()
+    after = snapshot(tmp_path / "b")
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert len(after) == len(before) + 1
 
 
 # --------------------------------------------------------------------------- limits

@@ -132,7 +132,7 @@ def validate_command(
             failed.append(source)
             err.print(f"错误：未能生成“{source}”的标注副本（{type(exc).__name__}: {exc}）。", highlight=False)
 
-        written = annotate_all(reports, annotate, on_error=annotate_failed)
+        written = annotate_all(reports, annotate, on_error=annotate_failed, keep=[roster] if roster else [])
         for copy in written.values():
             err.print(f"已生成标注副本：{copy}", highlight=False)
         if failed:
