@@ -96,6 +96,11 @@ def _num(value: Any) -> float | int:
     return value
 
 
+def _display(text: str) -> str:
+    """Text that can be written as UTF-8: a file name that is not (lone surrogates) shows U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 class _Sheets:
     """Writes the extra sheets of one summary into an xlsxwriter workbook."""
 
@@ -124,7 +129,7 @@ class _Sheets:
 
     # -- helpers
     def text(self, ws: Any, row: int, col: int, value: Any, fmt: str = "text") -> None:
-        ws.write_string(row, col, "" if value is None else str(value), self.f[fmt])
+        ws.write_string(row, col, "" if value is None else _display(str(value)), self.f[fmt])
 
     def number(self, ws: Any, row: int, col: int, value: Any, cell_type: str = "count") -> None:
         if value is None:
@@ -139,7 +144,7 @@ class _Sheets:
 
     def merged(self, ws: Any, row: int, first: int, last: int, value: str, fmt: str) -> None:
         ws.merge_range(row, first, row, last, "", self.f[fmt])
-        ws.write_string(row, first, value, self.f[fmt])
+        ws.write_string(row, first, _display(value), self.f[fmt])
 
     def title(self, ws: Any, text: str, width: int) -> None:
         doc = self.result.document
@@ -451,7 +456,7 @@ def summary_json_text(result: MergeResult) -> str:
     """``merge --json``: canonical JSON text (UTF-8, Chinese readable, trailing newline)."""
     import json
 
-    return json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+    return _display(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
 
 
 def write_summary_json(path: str | Path, result: MergeResult) -> None:

@@ -142,6 +142,11 @@ def test_odd_file_names(tmp_path):
     copies = list((tmp_path / "out").iterdir())
     assert len(copies) == count
     assert all(len(os.fsencode(p.name)) <= 255 for p in copies)
+    # the summary lists every file, whatever its name (the workbook and the JSON are UTF-8)
+    js = tmp_path / "s.json"
+    assert run("merge", folder, "-o", tmp_path / "s.xlsx", "--json", js).returncode in (0, 1)
+    assert len(json.loads(js.read_text("utf-8"))["units"][0]["files"]) == count
+    assert run("validate", tmp_path / "s.xlsx").returncode == 0
     # terminal output with a strict UTF-8 stdout: no UnicodeEncodeError
     assert run("validate", gbk, env={"PYTHONIOENCODING": "utf-8"}).returncode == 0
     # a leading dash is an option unless after "--"
