@@ -259,3 +259,14 @@ def test_pool_results_in_stable_order(folder, cache_dir, tmp_path):
         check_paths([path], cache=True, jobs=1)
     mixed = check_paths([work], jobs=2, cache=True)
     assert [exact(r) for r in mixed] == [exact(r) for r in serial]
+
+
+def test_every_report_field_is_cached(folder, cache_dir):
+    """A field added to FileReport must be added to the cache entry too (or this list)."""
+    from dataclasses import fields
+
+    from ogi_xlsx.cache import report_to_json
+
+    from_the_file = {"path", "sha256", "size", "mtime"}
+    report = check_paths([folder / "haibin.xlsx"], jobs=1)[0]
+    assert {f.name for f in fields(report)} - from_the_file == set(report_to_json(report))
