@@ -64,17 +64,30 @@ def _column(letters: bytes) -> int:
     return n
 
 
-def check_ranges(source: Path, limit: int = MAX_RANGE_CELLS) -> None:
-    """Raise ValueError (Chinese message) when merged/hyperlinked ranges cover more than ``limit`` cells."""
+# openpyxl needs ~40 µs a cell to load and save: a return has under a thousand cells, so a copy
+# of a workbook with far more (within the reader's limits) would take most of the 10 s budget.
+MAX_COPY_CELLS = 50_000
+_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+
+
+def check_ranges(source: Path, limit: int = MAX_RANGE_CELLS, max_cells: int = MAX_COPY_CELLS) -> None:
+    """Raise ValueError (Chinese message) when merged/hyperlinked ranges cover more than ``limit``
+    cells, or the sheets hold more than ``max_cells`` cells: openpyxl could not copy it in time."""
     import zipfile
 
-    total = 0
+    total = cells = 0
     with zipfile.ZipFile(source) as zf:
         for name in zf.namelist():
             if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
                 continue
             # part sizes were checked by the reader before (no file-* finding for this report)
-            for m in _RANGE.finditer(zf.read(name)):
+            xml = zf.read(name)
+            cells += len(_CELL.findall(xml))
+            if cells > max_cells:
+                raise ValueError(
+                    f"文件中有超过 {max_cells} 个单元格，远多于报表所需，无法生成标注副本；请删除与报表无关的内容"
+                )
+            for m in _RANGE.finditer(xml):
                 c1, r1, c2, r2 = _column(m[1]), int(m[2]), _column(m[3]), int(m[4])
                 total += (abs(c2 - c1) + 1) * (abs(r2 - r1) + 1)
                 if total > limit:

@@ -300,3 +300,15 @@ def huge_range(path: Path, kind: str = "merge") -> Path:
         at = next(xml.find(tag) for tag in ("<printOptions", "<pageMargins") if tag in xml)
         xml = xml[:at] + link + xml[at:]
     return rezip(path, {name: xml.encode()})
+
+
+def many_cells(path: Path, rows: int = 19_000, cols: int = 10) -> Path:
+    """The valid return with ``rows`` x ``cols`` numbers far below table 三 (within the reader's cell limit)."""
+    name = sheet_part(t3_sheet())
+    xml = parts()[name].decode()
+    letters = [chr(65 + i) for i in range(cols)]
+    extra = "".join(
+        f'<row r="{r}">' + "".join(f'<c r="{c}{r}"><v>{r}</v></c>' for c in letters) + "</row>"
+        for r in range(200, 200 + rows)
+    )
+    return rezip(path, {name: xml.replace("</sheetData>", extra + "</sheetData>").encode()})
