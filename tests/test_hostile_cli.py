@@ -431,7 +431,16 @@ print(json.dumps({
 
 @pytest.mark.parametrize(
     "name",
-    ["zip-bomb.xlsx", "million-rows.xlsx", "huge-sst.xlsx", "laughs-sharedStrings.xlsx", "truncated.xlsx", "long.xlsx"],
+    [
+        "zip-bomb.xlsx",
+        "million-rows.xlsx",
+        "huge-sst.xlsx",
+        "laughs-sharedStrings.xlsx",
+        "truncated.xlsx",
+        "long.xlsx",
+        "many-cells.xlsx",
+        "huge-merge.xlsx",
+    ],
 )
 def test_each_worst_case_within_10_s_and_500_mb(batch, tmp_path, name):
     path = batch / name
@@ -439,6 +448,10 @@ def test_each_worst_case_within_10_s_and_500_mb(batch, tmp_path, name):
         path = H.set_cells(
             tmp_path / name, {"t3.r_new.c_natural": "长" * 40_000, H.cover_address("unit_name"): "名" * 40_000}
         )
+    elif name == "many-cells.xlsx":
+        path = H.many_cells(tmp_path / name)
+    elif name == "huge-merge.xlsx":
+        path = H.huge_range(tmp_path / name)
     proc = subprocess.run(
         [sys.executable, "-c", _PROBE, os.fsdecode(path)], capture_output=True, text=True, timeout=60, cwd=ROOT
     )
@@ -446,7 +459,8 @@ def test_each_worst_case_within_10_s_and_500_mb(batch, tmp_path, name):
     out = json.loads(proc.stdout)
     assert out["seconds"] < 10, out
     assert out["rss_mb"] < 500, out
-    assert out["codes"], out
+    if name not in ("many-cells.xlsx", "huge-merge.xlsx"):  # those two are valid returns with extra content
+        assert out["codes"], out
 
 
 def test_very_long_unit_names_in_a_roster_and_returns(tmp_path):
