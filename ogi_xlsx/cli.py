@@ -101,7 +101,25 @@ def main() -> None:
         utf8 = (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8"
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="surrogateescape" if utf8 else "replace")
-    app()
+    try:
+        app()
+    except OSError as exc:  # an output path that cannot be written (not a folder, too long, no space…)
+        import errno
+
+        reasons = {
+            errno.ENOTDIR: "路径中有一部分不是文件夹",
+            errno.ENAMETOOLONG: "文件名太长",
+            errno.ENOENT: "文件夹不存在",
+            errno.EACCES: "没有权限",
+            errno.EPERM: "没有权限",
+            errno.ENOSPC: "磁盘空间不足",
+            errno.EROFS: "只读的磁盘或文件夹",
+            errno.EISDIR: "这是一个文件夹",
+        }
+        reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+        where = f"“{exc.filename}”" if exc.filename else ""
+        typer.echo(f"错误：无法读写{where}：{reason}。请检查输出位置后重试。", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 # Commands living in their own modules register themselves on ``app`` when imported.

@@ -614,3 +614,24 @@ def test_template_never_overwrites_its_roster(tmp_path):
     proc = run("template", "--roster", roster, "-o", tmp_path, "--year", "2024", "--force")
     assert proc.returncode == 2 and "名单" in proc.stderr.decode("utf-8")
     assert snapshot(tmp_path) == before
+
+
+def test_unwritable_output_paths_are_usage_errors(tmp_path):
+    good = H.write_return(tmp_path / "a.xlsx")
+    src = tmp_path / "a.json"
+    src.write_text(H.example_doc().dumps(), "utf-8")
+    long = "长" * 100  # 300 bytes: over the file-name limit
+    before = snapshot(tmp_path)
+    for args in (
+        ("fill", src, "-o", tmp_path / "a.json" / "x.xlsx"),
+        ("fill", src, "-o", tmp_path / f"{long}.xlsx"),
+        ("export", good, "-o", tmp_path / "a.xlsx" / "x.json"),
+        ("merge", good, "-o", tmp_path / f"{long}.xlsx"),
+        ("validate", good, "--annotate", tmp_path / "a.xlsx" / "x"),
+        ("template", "-o", tmp_path / "a.xlsx" / "t.xlsx"),
+        ("template", "-o", tmp_path / f"{long}.xlsx"),
+    ):
+        proc = run(*args)
+        assert proc.returncode == 2, args
+        assert chinese(proc.stderr.decode("utf-8")), args
+        assert snapshot(tmp_path) == before, args  # nothing written, no temporary file left
