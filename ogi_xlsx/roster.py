@@ -71,7 +71,10 @@ def _rows_from_csv(path: Path) -> list[list[str]]:
     text = _decode(path.read_bytes(), path)
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = next((d for d in (",", "\t", ";") if d in first_line), ",")
-    return [[_clean(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    try:
+        return [[_clean(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:  # e.g. one field over 128 KB (an unterminated quote swallowing the file)
+        raise RosterError(f"报送名单“{path.name}”的格式有误，无法读取（{exc}）；请检查引号和分隔符。") from None
 
 
 def _rows_from_xlsx(path: Path) -> list[list[str]]:

@@ -485,12 +485,17 @@ def test_very_long_unit_names_in_a_roster_and_returns(tmp_path):
     assert {u["code"]: u["status"] for u in json.loads(js.read_text("utf-8"))["units"]}["U1"] == "merged"
 
 
-@pytest.mark.parametrize("case", ["zip-bomb.xlsx", "laughs-sharedStrings.xlsx", "million-rows.xlsx", "empty.xlsx"])
+@pytest.mark.parametrize(
+    "case", ["zip-bomb.xlsx", "laughs-sharedStrings.xlsx", "million-rows.xlsx", "empty.xlsx", "huge-field.csv"]
+)
 def test_a_hostile_roster_is_a_usage_error(batch, tmp_path, case):
     import time
 
     roster = tmp_path / f"roster-{case}"
-    roster.write_bytes((batch / case).read_bytes())
+    if case == "huge-field.csv":
+        roster.write_text("单位代码,单位名称\nU1," + "x" * 200_000 + "\n", "utf-8")
+    else:
+        roster.write_bytes((batch / case).read_bytes())
     good = H.write_return(tmp_path / "a.xlsx")
     for args in (
         ("template", "--roster", roster, "-o", tmp_path / "t", "--year", "2024"),
