@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 from unicodedata import east_asian_width
 
@@ -48,10 +50,11 @@ def _cells(char: str) -> int:
     return 2 if east_asian_width(char) in "WF" else 1
 
 
-def _fold(text: str, width: int) -> list[str]:
+@lru_cache(maxsize=8192)  # the same cells give the same messages in many returns
+def _fold(text: str, width: int) -> tuple[str, ...]:
     """Split ``text`` into pieces of at most ``width`` terminal cells (CJK has no spaces to break at)."""
     if len(text) * 2 <= width:
-        return [text]
+        return (text,)
     lines, start, used = [], 0, 0
     for index, char in enumerate(text):
         size = _cells(char)
@@ -60,7 +63,7 @@ def _fold(text: str, width: int) -> list[str]:
             start, used = index, 0
         used += size
     lines.append(text[start:])
-    return lines
+    return tuple(lines)
 
 
 def _pad(text: str, width: int) -> str:
@@ -70,7 +73,11 @@ def _pad(text: str, width: int) -> str:
 
 
 # Control characters from file or sheet names never reach the terminal (a file could carry ESC sequences).
-_CONTROL = {c: "\ufffd" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A)}
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("\ufffd", text)
 
 
 def render(reports: Sequence[FileReport], console: Any, *, show_info: bool = True) -> None:
@@ -110,18 +117,18 @@ def render(reports: Sequence[FileReport], console: Any, *, show_info: bool = Tru
                 lines.append((text, severity))
         if plain:
             body = "\n".join([title, *(line for line, _ in lines)]) + "\n\n"
-            console.file.write(body.translate(_CONTROL).replace("\t", " "))
+            console.file.write(_clean(body).replace("\t", " "))
             continue
         out = Text()
-        out.append(title.translate(_CONTROL), style="bold " + ("green" if report.valid else "red"))
+        out.append(_clean(title), style="bold " + ("green" if report.valid else "red"))
         for line, style in lines:
             out.append("\n")
             if style in SEVERITY_STYLES:
                 label_end = 2 + len(SEVERITY_LABELS[style])
                 out.append(line[:label_end], style=SEVERITY_STYLES[style])
-                out.append(line[label_end:].translate(_CONTROL))
+                out.append(_clean(line[label_end:]))
             else:
-                out.append(line.translate(_CONTROL), style=style)
+                out.append(_clean(line), style=style)
         out.append("\n")
         console.print(out, soft_wrap=True)
     console.print(Text(summary_line(reports), style="bold"))
