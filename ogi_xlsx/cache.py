@@ -266,6 +266,6 @@ class ResultCache:
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a name that is not UTF-8 (surrogates) in a message
             return False
         return True

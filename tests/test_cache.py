@@ -270,3 +270,15 @@ def test_every_report_field_is_cached(folder, cache_dir):
     from_the_file = {"path", "sha256", "size", "mtime"}
     report = check_paths([folder / "haibin.xlsx"], jobs=1)[0]
     assert {f.name for f in fields(report)} - from_the_file == set(report_to_json(report))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names as raw bytes")
+def test_a_name_that_is_not_utf8(folder, cache_dir, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    name = os.fsdecode(b"\xb9\xab.xls")  # GBK bytes, not UTF-8: a lone surrogate in Python
+    shutil.copy(folder / "broken.xlsx", work / name)
+    cold = check_paths([work], cache=True, jobs=1)
+    warm = check_paths([work], cache=True, jobs=1)
+    assert [exact(r) for r in warm] == [exact(r) for r in cold]
+    assert cold[0].findings[0].code == "file-xls"
