@@ -67,6 +67,7 @@ def _column(letters: bytes) -> int:
 # openpyxl needs ~40 µs a cell to load and save: a return has under a thousand cells, so a copy
 # of a workbook with far more (within the reader's limits) would take most of the 10 s budget.
 MAX_COPY_CELLS = 50_000
+MAX_COPY_RANGES = 10_000
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 
 
@@ -75,7 +76,7 @@ def check_ranges(source: Path, limit: int = MAX_RANGE_CELLS, max_cells: int = MA
     cells, or the sheets hold more than ``max_cells`` cells: openpyxl could not copy it in time."""
     import zipfile
 
-    total = cells = 0
+    total = cells = ranges = 0
     with zipfile.ZipFile(source) as zf:
         for name in zf.namelist():
             if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
@@ -90,6 +91,9 @@ def check_ranges(source: Path, limit: int = MAX_RANGE_CELLS, max_cells: int = MA
             for m in _RANGE.finditer(xml):
                 c1, r1, c2, r2 = _column(m[1]), int(m[2]), _column(m[3]), int(m[4])
                 total += (abs(c2 - c1) + 1) * (abs(r2 - r1) + 1)
+                ranges += 1
+                if ranges > MAX_COPY_RANGES:  # ~100 µs each in openpyxl; a return has about a hundred
+                    raise ValueError(f"文件中的合并单元格或超链接超过 {MAX_COPY_RANGES} 处，无法生成标注副本")
                 if total > limit:
                     ref = f"{m[1].decode()}{m[2].decode()}:{m[3].decode()}{m[4].decode()}"
                     raise ValueError(f"文件中的合并单元格或超链接范围过大（如 {ref}），无法生成标注副本")

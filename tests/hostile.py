@@ -312,3 +312,14 @@ def many_cells(path: Path, rows: int = 19_000, cols: int = 10) -> Path:
         for r in range(200, 200 + rows)
     )
     return rezip(path, {name: xml.replace("</sheetData>", extra + "</sheetData>").encode()})
+
+
+def many_merges(path: Path, count: int = 100_000) -> Path:
+    """The valid return with ``count`` small merged ranges below table 三."""
+    name = sheet_part(t3_sheet())
+    xml = parts()[name].decode()
+    m = re.search(r'<mergeCells count="(\d+)">', xml)
+    extra = "".join(f'<mergeCell ref="A{r}:B{r}"/>' for r in range(300, 300 + count))
+    return rezip(
+        path, {name: xml.replace(m.group(0), f'<mergeCells count="{int(m.group(1)) + count}">' + extra).encode()}
+    )
