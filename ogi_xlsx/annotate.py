@@ -68,6 +68,7 @@ def _column(letters: bytes) -> int:
 # of a workbook with far more (within the reader's limits) would take most of the 10 s budget.
 MAX_COPY_CELLS = 50_000
 MAX_COPY_RANGES = 10_000
+MAX_COPY_XML_BYTES = 4 * 1024 * 1024  # all worksheet XML; a return's is about 100 KB
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 
 
@@ -76,7 +77,7 @@ def check_ranges(source: Path, limit: int = MAX_RANGE_CELLS, max_cells: int = MA
     cells, or the sheets hold more than ``max_cells`` cells: openpyxl could not copy it in time."""
     import zipfile
 
-    total = cells = ranges = 0
+    total = cells = ranges = size = 0
     with zipfile.ZipFile(source) as zf:
         for name in zf.namelist():
             if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
@@ -97,6 +98,11 @@ def check_ranges(source: Path, limit: int = MAX_RANGE_CELLS, max_cells: int = MA
                 if total > limit:
                     ref = f"{m[1].decode()}{m[2].decode()}:{m[3].decode()}{m[4].decode()}"
                     raise ValueError(f"文件中的合并单元格或超链接范围过大（如 {ref}），无法生成标注副本")
+            size += len(xml)
+            if size > MAX_COPY_XML_BYTES:  # anything else openpyxl builds objects for (formats, validations…)
+                raise ValueError(
+                    f"文件中的工作表内容过多（超过 {MAX_COPY_XML_BYTES // 1024 // 1024} MB），远多于报表所需，无法生成标注副本"
+                )
 
 
 def annotate(report: FileReport, target: Path) -> Path:

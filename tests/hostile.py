@@ -323,3 +323,16 @@ def many_merges(path: Path, count: int = 100_000) -> Path:
     return rezip(
         path, {name: xml.replace(m.group(0), f'<mergeCells count="{int(m.group(1)) + count}">' + extra).encode()}
     )
+
+
+def many_conditional_formats(path: Path, count: int = 50_000) -> Path:
+    """The valid return with ``count`` one-cell conditional formats (7 MB of worksheet XML)."""
+    name = sheet_part(t3_sheet())
+    xml = parts()[name].decode()
+    extra = "".join(
+        f'<conditionalFormatting sqref="A{r}"><cfRule type="expression" dxfId="0" priority="{r}">'
+        f"<formula>A{r}&gt;1</formula></cfRule></conditionalFormatting>"
+        for r in range(300, 300 + count)
+    )
+    at = xml.find("<conditionalFormatting") if "<conditionalFormatting" in xml else xml.find("<pageMargins")
+    return rezip(path, {name: (xml[:at] + extra + xml[at:]).encode()})

@@ -545,13 +545,14 @@ def test_huge_merged_or_hyperlinked_ranges_do_not_hang_annotate(tmp_path):
     H.huge_range(folder / "link.xlsx", "hyperlink")
     H.many_cells(folder / "cells.xlsx")  # 190,000 cells: openpyxl would need > 10 s for the copy
     H.many_merges(folder / "merges.xlsx")  # 100,000 small merges: 12 s in openpyxl
+    H.many_conditional_formats(folder / "formats.xlsx")  # 7 MB of worksheet XML
     H.write_return(folder / "good.xlsx")
     start = time.perf_counter()
     proc = run("validate", folder, "--annotate", tmp_path / "out", "--json")
     assert time.perf_counter() - start < 30
-    assert proc.returncode == 1  # four copies could not be written
+    assert proc.returncode == 1  # five copies could not be written
     err = proc.stderr.decode("utf-8")
-    assert err.count("无法生成标注副本") == 4, err
+    assert err.count("无法生成标注副本") == 5, err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good_审核结果.xlsx"]
 
 
