@@ -68,7 +68,7 @@ def _column(letters: bytes) -> int:
 # of a workbook with far more (within the reader's limits) would take most of the 10 s budget.
 MAX_COPY_CELLS = 50_000
 MAX_COPY_RANGES = 10_000
-MAX_COPY_XML_BYTES = 4 * 1024 * 1024  # all worksheet XML; a return's is about 100 KB
+MAX_COPY_XML_BYTES = 4 * 1024 * 1024  # all XML parts; a return's are about 100 KB
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 
 
@@ -79,8 +79,11 @@ def check_ranges(source: Path, limit: int = MAX_RANGE_CELLS, max_cells: int = MA
 
     total = cells = ranges = size = 0
     with zipfile.ZipFile(source) as zf:
-        for name in zf.namelist():
+        for info in zf.infolist():
+            name = info.filename
             if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                if name.endswith((".xml", ".vml")):  # shared strings, styles, comments… (declared size)
+                    size += info.file_size
                 continue
             # part sizes were checked by the reader before (no file-* finding for this report)
             xml = zf.read(name)
@@ -101,7 +104,7 @@ def check_ranges(source: Path, limit: int = MAX_RANGE_CELLS, max_cells: int = MA
             size += len(xml)
             if size > MAX_COPY_XML_BYTES:  # anything else openpyxl builds objects for (formats, validations…)
                 raise ValueError(
-                    f"文件中的工作表内容过多（超过 {MAX_COPY_XML_BYTES // 1024 // 1024} MB），远多于报表所需，无法生成标注副本"
+                    f"文件内容过多（超过 {MAX_COPY_XML_BYTES // 1024 // 1024} MB），远多于报表所需，无法生成标注副本"
                 )
 
 
