@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ogi_xlsx.atomic import atomic_write
 from ogi_xlsx.findings import SEVERITY_LABELS, SEVERITY_ORDER, Finding
 from ogi_xlsx.validate import ANNOTATED_SUFFIX, FileReport
 
@@ -174,14 +174,7 @@ def annotate(report: FileReport, target: Path) -> Path:
     wb.active = wb.sheetnames.index(RESULT_SHEET)
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".ogi-", suffix=".xlsx", dir=target.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, wb.save)
     return target
 
 

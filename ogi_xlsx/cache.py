@@ -20,13 +20,14 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from ogi_xlsx.atomic import atomic_write_text
 
 ENTRY_VERSION = 2
 ENV_DIR = "OGI_XLSX_CACHE_DIR"
@@ -258,14 +259,7 @@ class ResultCache:
         target = self._entry(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=target.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            atomic_write_text(target, text)
         except (OSError, ValueError):  # ValueError: a name that is not UTF-8 (surrogates) in a message
             return False
         return True

@@ -461,18 +461,6 @@ def summary_json_text(result: MergeResult) -> str:
 
 def write_summary_json(path: str | Path, result: MergeResult) -> None:
     """Write :func:`summary_json_text` atomically (temp file in the same folder, then rename)."""
-    import os
-    import tempfile
+    from ogi_xlsx.atomic import atomic_write_text
 
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".~" + path.name, suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(summary_json_text(result))
-        umask = os.umask(0)  # mkstemp makes the file private (0600); give it the usual permissions
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, summary_json_text(result))

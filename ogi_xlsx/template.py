@@ -13,7 +13,6 @@ import io
 import math
 import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 
 import ogi_xlsx
+from ogi_xlsx.atomic import atomic_write
 from ogi_xlsx.identity import IDENTITY_KEYS, Identity, defined_name, property_name
 from ogi_xlsx.layout import (
     CHECK_SHEET_TITLE,
@@ -712,22 +712,6 @@ def blank_template_year(spec: FormatSpec) -> int:
     return max(spec.first_year, BLANK_TEMPLATE_YEAR)
 
 
-def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    """Call ``write(tmp)`` for a temporary file next to ``path``, then move it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:40]}.", suffix=".xlsx.tmp", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        write(tmp)
-        # mkstemp creates the file private (0600); give it the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_workbook(
     target: Path | str | BinaryIO,
     spec: FormatSpec,
@@ -760,7 +744,7 @@ def write_workbook(
     )
     args = (spec, identity, cover or {}, values, password, extra_sheets, send_to, lock_structure)
     if isinstance(target, (str, os.PathLike)):
-        _atomic_write(Path(target), lambda tmp: _write(tmp, *args))
+        atomic_write(Path(target), lambda tmp: _write(tmp, *args))
     else:
         _write(target, *args)
 
@@ -884,6 +868,6 @@ class TemplateStamp:
                     zf.writestr(entry, self._stamp(info.filename, text, unit_code, unit_name).encode("utf-8"))
 
         if isinstance(target, (str, os.PathLike)):
-            _atomic_write(Path(target), write)
+            atomic_write(Path(target), write)
         else:
             write(target)

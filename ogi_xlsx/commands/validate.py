@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ogi_xlsx.atomic import atomic_write_bytes
 from ogi_xlsx.cli import EXIT_FINDINGS, EXIT_OK, app, fail
 
 
@@ -26,17 +25,6 @@ def _load_roster(path: Path | None) -> dict[str, str] | None:
         return dict(load_roster(path).mapping())
     except RosterError as error:
         raise fail(f"报送名单“{path}”有问题：{error}") from None
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".ogi-", suffix=target.suffix, dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _check_output(output: Path, force: bool, inputs: list[Path]) -> None:
@@ -166,7 +154,7 @@ def export_command(
     if output is None:
         sys.stdout.write(text)
     else:
-        _write_atomic(output, text.encode("utf-8"))
+        atomic_write_bytes(output, text.encode("utf-8"))
     raise typer.Exit(EXIT_OK if report.valid else EXIT_FINDINGS)
 
 
@@ -205,22 +193,16 @@ def fill_command(
 
     from ogi_xlsx.template import write_workbook
 
-    fd, tmp = tempfile.mkstemp(prefix=".ogi-", suffix=".xlsx", dir=output.parent)
-    os.close(fd)
-    try:
-        write_workbook(
-            Path(tmp),
-            doc.spec,
-            year=doc.year,
-            unit_code=doc.unit_code,
-            unit_name=doc.unit_name,
-            cover=doc.cover,
-            values=doc.values,
-            kind="return",
-        )
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # write_workbook replaces a path target atomically.
+    write_workbook(
+        output,
+        doc.spec,
+        year=doc.year,
+        unit_code=doc.unit_code,
+        unit_name=doc.unit_name,
+        cover=doc.cover,
+        values=doc.values,
+        kind="return",
+    )
     typer.echo(f"已生成：{output}", err=True)
     raise typer.Exit(EXIT_FINDINGS if has_errors(findings) else EXIT_OK)
