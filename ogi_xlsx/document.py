@@ -170,15 +170,13 @@ def return_schema(spec: FormatSpec) -> dict[str, Any]:
                 "title": "封面信息",
                 "additionalProperties": False,
                 "properties": {
-                    key: (
-                        {
-                            "type": "string",
-                            "title": cover_labels[key],
-                            "anyOf": [{"pattern": DATE_PATTERN}, {"maxLength": 0}],
-                        }
-                        if key == "date"
-                        else {"type": "string", "title": cover_labels[key]}
-                    )
+                    # Empty or malformed cover fields are warnings (check_cover), not schema errors:
+                    # a return is usable without its 联系电话, and one finding per field is enough.
+                    key: {
+                        "type": "string",
+                        "title": cover_labels[key],
+                        **({"description": "YYYY-MM-DD，如 2025-01-10"} if key == "date" else {}),
+                    }
                     for key in COVER_EXTRA
                     if key in cover_labels
                 },

@@ -106,3 +106,12 @@ def test_unknown_format_option_is_a_usage_error():
     result = runner.invoke(app, ["schema", "--format", "1999"])
     assert result.exit_code == 2
     assert "未知的报表格式" in result.stderr
+
+
+def test_a_malformed_cover_date_is_one_warning_on_its_cell():
+    from ogi_xlsx.document import validate_return
+
+    data = loads((ROOT / "examples" / "haibin-2024.json").read_text(encoding="utf-8"))
+    data["cover"]["date"] = "2025年1月"
+    findings = validate_return(document_from_json(data))
+    assert [(f.code, f.severity, f.sheet, f.cell) for f in findings] == [("cover-invalid", "warning", "封面", "B9")]
