@@ -182,7 +182,9 @@ class UnitStatus:
         seen: set[str] = set()
         out = []
         for f in files:
-            if f.sha256 not in seen:  # a byte-identical copy has the same findings: count them once
+            # A byte-identical copy has the same findings: count them once. Files that were not
+            # hashed (unreadable, too large) have no sha256 and are never the same file.
+            if not f.sha256 or f.sha256 not in seen:
                 seen.add(f.sha256)
                 out += f.findings
         return tuple(sorted(out, key=lambda f: {"error": 0, "warning": 1}.get(f.severity or "", 2)))

@@ -102,6 +102,16 @@ def _stat(path: Path, limits: Limits) -> tuple[bool, FileReport]:
             message = f"“{path.name}”不是普通文件（可能是管道、设备或文件夹的链接），无法作为报表读取。"
             report.findings.append(_file_finding("file-unreadable", message))
             return False, report
+        if stat.st_size > limits.max_file_bytes:
+            # Not even hashed: a multi-gigabyte file would take longer than a file's time budget.
+            report = FileReport(path=path, sha256="", size=stat.st_size, mtime=stat.st_mtime)
+            mb, limit_mb = stat.st_size / 1048576, limits.max_file_bytes / 1048576
+            message = (
+                f"“{path.name}”有 {mb:.1f} MB，超过上限 {limit_mb:g} MB，不像是一份年度报表统计表；"
+                "请检查是否发错了文件（如需放宽上限，用 --limits max_file_mb=…）。"
+            )
+            report.findings.append(_file_finding("file-too-large", message))
+            return False, report
         digest = hashlib.sha256()
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):

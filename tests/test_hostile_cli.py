@@ -642,3 +642,24 @@ def test_unwritable_output_paths_are_usage_errors(tmp_path):
         assert proc.returncode == 2, args
         assert chinese(proc.stderr.decode("utf-8")), args
         assert snapshot(tmp_path) == before, args  # nothing written, no temporary file left
+
+
+def test_a_huge_file_is_refused_before_it_is_read_or_hashed(tmp_path, monkeypatch):
+    """A sparse 30 GB file: refused from its size alone, within the per-file time budget."""
+    import hashlib
+    import time
+
+    from ogi_xlsx.validate import check_file
+
+    huge = tmp_path / "huge.xlsx"
+    with open(huge, "wb") as fh:
+        fh.truncate(30 * 1024**3)
+    calls = []
+    real = hashlib.sha256
+    monkeypatch.setattr(hashlib, "sha256", lambda *a: calls.append(a) or real(*a))
+    start = time.monotonic()
+    report = check_file(huge)
+    assert time.monotonic() - start < 1
+    assert [f.code for f in report.findings] == ["file-too-large"]
+    assert "30720.0 MB" in report.findings[0].message and "--limits" in report.findings[0].message
+    assert calls == []
