@@ -360,11 +360,27 @@ def _split_top(text: str, separators: str) -> list[str]:
     return parts
 
 
+_FORMULA_CACHE: dict[tuple[str, str], Counter[tuple[int, int]] | None] = {}
+_FORMULA_CACHE_MAX = 4096  # entries; only short formulas over few cells are kept (hostile input stays uncached)
+
+
 def formula_cells(formula: str, sheet_name: str) -> Counter[tuple[int, int]] | None:
     """The cells a sum formula adds up (``SUM(D6:I6)``, ``SUM(D6,E6)``, ``D6+E6``), or None.
 
     Equivalent forms written by different programs give the same multiset of cells.
+    Every return has the same ~30 total formulas, so the parsed forms are remembered.
     """
+    key = (formula, sheet_name)
+    if key in _FORMULA_CACHE:
+        hit = _FORMULA_CACHE[key]
+        return None if hit is None else Counter(hit)
+    cells = _formula_cells(formula, sheet_name)
+    if len(formula) <= 256 and (cells is None or len(cells) <= 256) and len(_FORMULA_CACHE) < _FORMULA_CACHE_MAX:
+        _FORMULA_CACHE[key] = None if cells is None else Counter(cells)
+    return cells
+
+
+def _formula_cells(formula: str, sheet_name: str) -> Counter[tuple[int, int]] | None:
     text = formula.strip().lstrip("=").replace(" ", "").upper() if "'" not in formula else formula.strip().lstrip("=")
     cells: Counter[tuple[int, int]] = Counter()
     for term in _split_top(text, "+"):
@@ -739,6 +755,8 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
                     sheet=sheet.name,
                 )
             )
+        # the usual case: every label found where the template put it, nothing deleted
+        unmoved = not smap.deleted and all(v == (0, 0) for v in smap.shifts.values())
         for cell_id, (row, col) in sl.cells.items():
             # Labels first (they are what a person sees); the defined names only when the labels are
             # mostly gone. Excel moves names with inserted rows, but other tools do not.
@@ -746,7 +764,7 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
             if target is not None and target[0] == sheet.name:
                 pos = target[1]
             else:
-                shift = smap.cell_shift(row, col)
+                shift = (0, 0) if unmoved else smap.cell_shift(row, col)
                 if shift is None:
                     ex.reported_cells.add(cell_id)  # its row or column was deleted (reported once)
                     continue
