@@ -28,6 +28,30 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
 
+# Options shared by the commands that read returns (validate, merge).
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", help="不使用也不写入审核缓存 / neither use nor fill the result cache")
+]
+LimitsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--limits",
+        help="每个文件的处理上限，如 max_file_mb=50,max_cells=500000（见 README；也可用环境变量 OGI_XLSX_LIMITS）"
+        " / per-file limits",
+    ),
+]
+
+
+def file_limits(option: str | None):
+    """``--limits`` (or ``OGI_XLSX_LIMITS``) as a :class:`~ogi_xlsx.xlsx.Limits`; a usage error when malformed."""
+    from ogi_xlsx.validate import limits_from_env
+
+    try:
+        return limits_from_env(option)
+    except ValueError as error:
+        raise fail(f"--limits / OGI_XLSX_LIMITS：{error}") from None
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     """Print a Chinese error message to stderr and return the exit to raise."""
     typer.echo(f"错误：{message}", err=True)

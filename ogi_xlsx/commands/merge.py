@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ogi_xlsx.cli import EXIT_FINDINGS, EXIT_OK, app, fail
+from ogi_xlsx.cli import EXIT_FINDINGS, EXIT_OK, LimitsOption, NoCacheOption, app, fail, file_limits
 
 DEFAULT_SUMMARY_CODE = "SUMMARY"
 DEFAULT_SUMMARY_NAME = "汇总"
@@ -36,17 +36,8 @@ def merge_command(
     phone: Annotated[str, typer.Option("--phone", help="汇总表封面：联系电话 / cover: phone")] = "",
     reviewer: Annotated[str, typer.Option("--reviewer", help="汇总表封面：审核人 / cover: reviewer")] = "",
     date: Annotated[str, typer.Option("--date", help="汇总表封面：填报日期 YYYY-MM-DD / cover: date")] = "",
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="不使用也不写入审核缓存 / neither use nor fill the result cache")
-    ] = False,
-    limits: Annotated[
-        str | None,
-        typer.Option(
-            "--limits",
-            help="每个文件的处理上限，如 max_file_mb=50,max_cells=500000（见 README；也可用环境变量 OGI_XLSX_LIMITS）"
-            " / per-file limits",
-        ),
-    ] = None,
+    no_cache: NoCacheOption = False,
+    limits: LimitsOption = None,
 ) -> None:
     """汇总各单位报表 / Merge valid returns into one summary.
 
@@ -57,12 +48,8 @@ def merge_command(
 
     if not paths:
         raise fail("请给出要汇总的报表文件或文件夹。")
-    from ogi_xlsx.validate import limits_from_env
 
-    try:
-        file_limits = limits_from_env(limits)
-    except ValueError as error:
-        raise fail(f"--limits / OGI_XLSX_LIMITS：{error}") from None
+    per_file_limits = file_limits(limits)
     if prefer not in (None, "newest"):
         raise fail(f"--prefer 只能是 newest，实际为“{prefer}”。")
     for path in paths:
@@ -105,11 +92,11 @@ def merge_command(
                 expected_year=year,
                 roster=roster_map,
                 cache=not no_cache,
-                limits=file_limits,
+                limits=per_file_limits,
                 progress=lambda: progress.advance(task),
             )
     else:
-        reports = check_paths(files, expected_year=year, roster=roster_map, cache=not no_cache, limits=file_limits)
+        reports = check_paths(files, expected_year=year, roster=roster_map, cache=not no_cache, limits=per_file_limits)
 
     name = unit_name or DEFAULT_SUMMARY_NAME
     code = unit_code or DEFAULT_SUMMARY_CODE

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ogi_xlsx.atomic import atomic_write_bytes
-from ogi_xlsx.cli import EXIT_FINDINGS, EXIT_OK, app, fail
+from ogi_xlsx.cli import EXIT_FINDINGS, EXIT_OK, LimitsOption, NoCacheOption, app, fail, file_limits
 
 
 def _load_roster(path: Path | None) -> dict[str, str] | None:
@@ -51,30 +51,18 @@ def validate_command(
         bool, typer.Option("--strict-blanks", help="空白单元格按错误处理 / blank inputs are errors")
     ] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数 / worker processes")] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="不使用也不写入审核缓存 / neither use nor fill the result cache")
-    ] = False,
-    limits: Annotated[
-        str | None,
-        typer.Option(
-            "--limits",
-            help="每个文件的处理上限，如 max_file_mb=50,max_cells=500000（见 README；也可用环境变量 OGI_XLSX_LIMITS）"
-            " / per-file limits",
-        ),
-    ] = None,
+    no_cache: NoCacheOption = False,
+    limits: LimitsOption = None,
 ) -> None:
     """审核报表 / Validate returned workbooks.
 
     退出码：0 全部通过（可有警告）；1 有报表需修改（含无法读取的文件）；2 用法错误。
     """
-    from ogi_xlsx.validate import check_paths, collect_paths, limits_from_env
+    from ogi_xlsx.validate import check_paths, collect_paths
 
     if not paths:
         raise fail("请给出要审核的报表文件或文件夹。")
-    try:
-        file_limits = limits_from_env(limits)
-    except ValueError as error:
-        raise fail(f"--limits / OGI_XLSX_LIMITS：{error}") from None
+    per_file_limits = file_limits(limits)
     for path in paths:
         if not path.exists():
             raise fail(f"找不到“{path}”。")
@@ -94,7 +82,7 @@ def validate_command(
         "strict_blanks": strict_blanks,
         "jobs": jobs,
         "cache": not no_cache,
-        "limits": file_limits,
+        "limits": per_file_limits,
     }
     if len(files) > 1 and sys.stderr.isatty():
         from rich.progress import Progress
