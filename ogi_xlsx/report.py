@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
-from unicodedata import east_asian_width
+from unicodedata import combining, east_asian_width
 
 from ogi_xlsx.findings import SEVERITY_LABELS
 from ogi_xlsx.validate import FileReport
@@ -47,7 +47,14 @@ def file_title(report: FileReport) -> str:
 
 
 def _cells(char: str) -> int:
+    if combining(char):
+        return 0
     return 2 if east_asian_width(char) in "WF" else 1
+
+
+# Chinese line breaking (禁则): closing punctuation never starts a line, opening never ends one.
+_NO_LINE_START = frozenset("，。、；：？！）》」』】〕〉”’…·%％,.;:!?)]}")
+_NO_LINE_END = frozenset("（《「『【〔〈“‘([{")
 
 
 @lru_cache(maxsize=8192)  # the same cells give the same messages in many returns
@@ -59,17 +66,25 @@ def _fold(text: str, width: int) -> tuple[str, ...]:
     for index, char in enumerate(text):
         size = _cells(char)
         if used + size > width and index > start:
-            lines.append(text[start:index])
-            start, used = index, 0
+            cut = index
+            while cut > start + 1 and (text[cut] in _NO_LINE_START or text[cut - 1] in _NO_LINE_END):
+                cut -= 1
+            lines.append(text[start:cut])
+            start, used = cut, sum(_cells(c) for c in text[cut:index])
         used += size
     lines.append(text[start:])
     return tuple(lines)
 
 
-def _pad(text: str, width: int) -> str:
-    from rich.cells import cell_len
+@lru_cache(maxsize=4096)  # sheet names, cell addresses and labels repeat in every file
+def _width(text: str) -> int:
+    """Terminal cells of ``text``: the measure ``_fold`` uses (rich.cells would cost an import)."""
+    return sum(_cells(char) for char in text)
 
-    return text + " " * (width - cell_len(text))
+
+@lru_cache(maxsize=4096)
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 # Control characters from file or sheet names never reach the terminal (a file could carry ESC sequences).
@@ -80,6 +95,52 @@ def _clean(text: str) -> str:
     return _CONTROL.sub("\ufffd", text)
 
 
+def plain_width() -> int:
+    """Line width when the output is not a terminal: ``$COLUMNS``, else 80 (what rich does)."""
+    import os
+
+    try:
+        return max(int(os.environ.get("COLUMNS", "")), 1)
+    except ValueError:
+        return 80
+
+
+def _file_lines(report: FileReport, width: int, show_info: bool) -> list[tuple[str, str | None]]:
+    """One file's finding lines as (text, style of the severity column), messages folded to ``width``."""
+    findings = [f for f in report.findings if show_info or f.severity != "info"]
+    if not findings:
+        return [("  未发现问题。", None)]
+    header = ("级别", "工作表", "单元格")
+    rows = [(f.severity or "error", f.sheet or "—", f.cell or "—", f.message) for f in findings]
+    widths = [
+        max(_width(header[0]), *(_width(SEVERITY_LABELS[r[0]]) for r in rows)),
+        max(_width(header[1]), *(_width(r[1]) for r in rows)),
+        max(_width(header[2]), *(_width(r[2]) for r in rows)),
+    ]
+    indent = 2 + sum(widths) + 2 * len(widths)
+    room = max(width - indent - 1, 20)
+    continuation = "\n" + " " * indent
+    lines: list[tuple[str, str | None]] = [
+        ("  " + "  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)) + "  问题", "bold")
+    ]
+    for severity, sheet, cell, message in rows:
+        text = (
+            f"  {_pad(SEVERITY_LABELS[severity], widths[0])}  {_pad(sheet, widths[1])}  {_pad(cell, widths[2])}  "
+            + continuation.join(_fold(message, room))
+        )
+        lines.append((text, severity))
+    return lines
+
+
+def render_plain(reports: Sequence[FileReport], out: Any, *, width: int | None = None, show_info: bool = True) -> None:
+    """The report as plain text on a file (output that is not a terminal): no rich, no styles."""
+    width = max(width or plain_width(), 60)
+    for report in reports:
+        body = "\n".join([file_title(report), *(line for line, _ in _file_lines(report, width, show_info))])
+        out.write(_clean(body + "\n\n").replace("\t", " "))
+    out.write(summary_line(reports) + "\n")
+
+
 def render(reports: Sequence[FileReport], console: Any, *, show_info: bool = True) -> None:
     """Print the findings of each file as aligned columns, then the summary line, on a rich console.
 
@@ -87,41 +148,16 @@ def render(reports: Sequence[FileReport], console: Any, *, show_info: bool = Tru
     is not a terminal: a rich ``Table`` per file cost more than validating the file
     (~8 ms a file with a dozen findings).
     """
-    from rich.cells import cell_len
+    if not console.is_terminal:
+        render_plain(reports, console.file, width=console.width, show_info=show_info)
+        return
     from rich.text import Text
 
     width = max(console.width, 60)
-    plain = not console.is_terminal
     for report in reports:
-        title = file_title(report)
-        findings = [f for f in report.findings if show_info or f.severity != "info"]
-        lines: list[tuple[str, str | None]] = []  # (text, style of the severity column)
-        if not findings:
-            lines.append(("  未发现问题。", None))
-        else:
-            header = ("级别", "工作表", "单元格")
-            rows = [(f.severity or "error", f.sheet or "—", f.cell or "—", f.message) for f in findings]
-            widths = [
-                max(cell_len(header[0]), *(cell_len(SEVERITY_LABELS[r[0]]) for r in rows)),
-                max(cell_len(header[1]), *(cell_len(r[1]) for r in rows)),
-                max(cell_len(header[2]), *(cell_len(r[2]) for r in rows)),
-            ]
-            indent = 2 + sum(widths) + 2 * len(widths)
-            room = max(width - indent - 1, 20)
-            lines.append(("  " + "  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)) + "  问题", "bold"))
-            for severity, sheet, cell, message in rows:
-                text = (
-                    f"  {_pad(SEVERITY_LABELS[severity], widths[0])}  {_pad(sheet, widths[1])}  {_pad(cell, widths[2])}  "
-                    + ("\n" + " " * indent).join(_fold(message, room))
-                )
-                lines.append((text, severity))
-        if plain:
-            body = "\n".join([title, *(line for line, _ in lines)]) + "\n\n"
-            console.file.write(_clean(body).replace("\t", " "))
-            continue
         out = Text()
-        out.append(_clean(title), style="bold " + ("green" if report.valid else "red"))
-        for line, style in lines:
+        out.append(_clean(file_title(report)), style="bold " + ("green" if report.valid else "red"))
+        for line, style in _file_lines(report, width, show_info):
             out.append("\n")
             if style in SEVERITY_STYLES:
                 label_end = 2 + len(SEVERITY_LABELS[style])

@@ -36,3 +36,40 @@ def test_plain_render_folds_and_cleans():
         text += line.lstrip(" ")
     assert text.replace(" ", "") == long.replace(" ", "")  # nothing cropped (fold points may fall on a space)
     assert "短消息" in out and "共 1 份" in out
+
+
+def _report_with(messages: list[str]) -> FileReport:
+    report = FileReport(
+        path=Path("r.xlsx"), sha256="", size=0, mtime=0.0, unit_name="某街道", unit_code="U1", year=2024
+    )
+    report.findings = [
+        Finding("value-blank", m, sheet="三、依申请公开", cell=f"D{i + 6}") for i, m in enumerate(messages)
+    ]
+    return report
+
+
+def test_folded_lines_follow_chinese_line_breaking_rules():
+    """No continuation line starts with closing punctuation (，。；） …) and no line ends with an opening one."""
+    from ogi_xlsx.report import _NO_LINE_END, _NO_LINE_START, _fold
+
+    message = "表三 F12（（三）不予公开 3.危及“三安全一稳定” / 法人或其他组织 科研机构）：未填写，已按 0 计算；没有发生请填 0。"
+    for width in range(20, 80):
+        pieces = _fold(message, width)
+        assert "".join(pieces) == message
+        assert all(cell_len(p) <= width for p in pieces)
+        assert not any(p[0] in _NO_LINE_START for p in pieces[1:]), (width, pieces)
+        assert not any(p[-1] in _NO_LINE_END for p in pieces[:-1]), (width, pieces)
+
+
+def test_plain_output_is_the_rich_output_without_styles():
+    """``render_plain`` (stdout redirected: rich is not even imported) prints what a non-terminal rich console prints."""
+    from ogi_xlsx.report import render_plain
+
+    report = _report_with(
+        ["短消息", "表三 D12（（三）不予公开 3.危及“三安全一稳定” / 自然人）：未填写，已按 0 计算；没有发生请填 0。"]
+    )
+    via_rich, plain = io.StringIO(), io.StringIO()
+    render([report], Console(file=via_rich, width=72))
+    render_plain([report], plain, width=72)
+    assert plain.getvalue() == via_rich.getvalue()
+    assert plain.getvalue().rstrip().endswith("共 1 份，通过 1 份，需修改 0 份")

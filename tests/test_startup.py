@@ -43,3 +43,46 @@ def test_importing_the_cli_and_cache_is_light():
     assert proc.returncode == 0, proc.stderr
     loaded = set(json.loads(proc.stdout.replace("'", '"')))
     assert not loaded & HEAVY
+
+
+WARM_PROBE = """
+import json, sys
+from ogi_xlsx.cli import app
+try:
+    app(sys.argv[1:], standalone_mode=False)
+except SystemExit:
+    pass
+loaded = {m.split('.')[0] for m in sys.modules} | {m for m in sys.modules if m.startswith('ogi_xlsx')}
+print(json.dumps(sorted(loaded)))
+"""
+
+
+def test_revalidating_from_a_warm_cache_reads_no_workbook(tmp_path):
+    """Served from the cache, ``validate`` imports neither the reader nor jsonschema, rich or a process pool."""
+    from ogi_xlsx.spec import load_format
+    from ogi_xlsx.template import write_workbook
+
+    spec = load_format("2021")
+    for index in range(3):
+        values = dict.fromkeys(spec.input_ids, index)
+        write_workbook(
+            tmp_path / f"r{index}.xlsx",
+            spec,
+            year=2024,
+            unit_code=f"U{index}",
+            unit_name=f"单位{index}",
+            values=values,
+            kind="return",
+        )
+    env = {**__import__("os").environ, "OGI_XLSX_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["validate", str(tmp_path), "--jobs", "2"]
+    runs = [
+        subprocess.run([sys.executable, "-c", WARM_PROBE, *args], capture_output=True, text=True, timeout=120, env=env)
+        for _ in range(2)
+    ]
+    cold, warm = (set(json.loads(r.stdout.strip().splitlines()[-1])) for r in runs)
+    assert "ogi_xlsx.xlsx" in cold and "jsonschema" in cold  # the first run really read and checked the files
+    assert not warm & (HEAVY | {"ogi_xlsx.xlsx", "ogi_xlsx.extract", "multiprocessing"}), warm & HEAVY
+    # same report both times (the reports are plain text: stdout is a pipe here)
+    assert runs[0].stdout.splitlines()[:-1] == runs[1].stdout.splitlines()[:-1]
+    assert "共 3 份" in runs[1].stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -77,9 +78,9 @@ def merge_command(
     files = collect_paths(paths)
     if not files:
         raise fail("在给出的位置没有找到 .xlsx 报表文件。")
-    targets = {o.resolve() for o in outputs}
+    targets = {os.path.realpath(o) for o in outputs}
     for found in files:
-        if found.resolve() in targets:
+        if os.path.realpath(found) in targets:
             raise fail(f"输出文件“{found}”也在输入中，不能覆盖输入；请换一个输出位置。")
     if len(files) > 1 and sys.stderr.isatty():
         from rich.console import Console
@@ -93,10 +94,13 @@ def merge_command(
                 roster=roster_map,
                 cache=not no_cache,
                 limits=per_file_limits,
+                collected=True,
                 progress=lambda: progress.advance(task),
             )
     else:
-        reports = check_paths(files, expected_year=year, roster=roster_map, cache=not no_cache, limits=per_file_limits)
+        reports = check_paths(
+            files, expected_year=year, roster=roster_map, cache=not no_cache, limits=per_file_limits, collected=True
+        )
 
     name = unit_name or DEFAULT_SUMMARY_NAME
     code = unit_code or DEFAULT_SUMMARY_CODE

@@ -73,9 +73,6 @@ def validate_command(
     if not files:
         raise fail("在给出的位置没有找到 .xlsx 报表文件。")
 
-    from rich.console import Console
-
-    err = Console(stderr=True)
     options = {
         "expected_year": year,
         "roster": roster_map,
@@ -85,22 +82,31 @@ def validate_command(
         "limits": per_file_limits,
     }
     if len(files) > 1 and sys.stderr.isatty():
+        from rich.console import Console
         from rich.progress import Progress
 
-        with Progress(console=err, transient=True) as progress:
+        with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("审核中", total=len(files))
-            reports = check_paths(files, **options, progress=lambda: progress.advance(task))
+            reports = check_paths(files, **options, collected=True, progress=lambda: progress.advance(task))
     else:
-        reports = check_paths(files, **options)
+        reports = check_paths(files, **options, collected=True)
 
     from ogi_xlsx import report as render
 
     if as_json:
         sys.stdout.write(render.dumps(reports))
-    else:
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
         render.render(reports, Console(highlight=False))
+    else:  # redirected to a file or a pipe: plain text, and no time spent importing rich
+        render.render_plain(reports, sys.stdout)
     if annotate is not None:
+        from rich.console import Console
+
         from ogi_xlsx.annotate import annotate_all
+
+        err = Console(stderr=True)
 
         failed: list[Path] = []
 
