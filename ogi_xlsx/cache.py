@@ -29,7 +29,7 @@ from typing import Any
 
 from ogi_xlsx.atomic import atomic_write_text
 
-ENTRY_VERSION = 3
+ENTRY_VERSION = 4
 ENV_DIR = "OGI_XLSX_CACHE_DIR"
 # Outcomes that may change without the file changing (permissions, a bug fixed by reinstalling).
 _UNCACHED_CODES = frozenset({"file-unreadable"})
@@ -208,16 +208,29 @@ def report_to_json(report: Any) -> dict[str, Any]:
 
 def report_from_json(data: Mapping[str, Any], report: Any) -> Any:
     """Fill ``report`` (path, sha256, size and time already set) from :func:`report_to_json`."""
-    from ogi_xlsx.document import ReturnDocument
+    _fill_header(data, report)
+    report.findings, report.document = _decode_body(data)
+    return report
 
-    doc = data["document"]
+
+_HEADER = ("format", "format_version", "year", "unit_code", "unit_name", "by_labels")
+
+
+def _fill_header(data: Mapping[str, Any], report: Any) -> None:
     report.format = data["format"]
     report.format_version = data["format_version"]
     report.year = data["year"]
     report.unit_code = data["unit_code"]
     report.unit_name = data["unit_name"]
     report.by_labels = bool(data["by_labels"])
-    report.document = (
+
+
+def _decode_body(data: Mapping[str, Any]) -> tuple[list[Any], Any]:
+    """(findings, document) from the ``findings`` and ``document`` of :func:`report_to_json`."""
+    from ogi_xlsx.document import ReturnDocument
+
+    doc = data["document"]
+    document = (
         None
         if doc is None
         else ReturnDocument(
@@ -230,11 +243,23 @@ def report_from_json(data: Mapping[str, Any], report: Any) -> Any:
             format_version=doc["format_version"],
         )
     )
-    report.findings = [
+    findings = [
         _finding(code, message, severity, sheet, cell, tuple(cell_ids), rule, _decode_args(args))
         for code, message, severity, sheet, cell, cell_ids, rule, args in data["findings"]
     ]
-    return report
+    return findings, document
+
+
+class _Pending:
+    """The part of a cache entry a report decodes on first use (``FileReport.__getattr__``)."""
+
+    __slots__ = ("body", "counts", "text", "text_width")
+
+    def __init__(self, body: str, counts: dict[str, int], text: str | None, text_width: int | None) -> None:
+        self.body, self.counts, self.text, self.text_width = body, counts, text, text_width
+
+    def decode(self) -> tuple[list[Any], Any]:
+        return _decode_body(json.loads(self.body))
 
 
 def _finding(code: str, message: str, severity: Any, sheet: Any, cell: Any, cell_ids: tuple, rule: Any, args: Any):
@@ -269,16 +294,30 @@ class ResultCache:
         return self.root / f"v{ENTRY_VERSION}" / key[:2] / f"{key}.json"
 
     def load(self, report: Any) -> bool:
-        """Fill ``report`` (with its sha256 set) from the cache; False when there is no usable entry."""
+        """Fill ``report`` (with its sha256 set) from the cache; False when there is no usable entry.
+
+        The header is checked and filled now; findings and document are decoded on first use
+        (their text is checked against the sha256 stored with it, so a damaged entry is refused
+        here, not later).
+        """
         key = self.key(report.sha256, report.path.name)
         try:
             with open(self._entry(key), "rb") as fh:
                 data = json.loads(fh.read())
             if data.get("key") != key:
                 return False
-            report_from_json(data["report"], report)
+            body = data["body"]
+            if hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest() != data["body_sha256"]:
+                return False
+            counts = {k: int(data["counts"][k]) for k in ("error", "warning", "info")}
+            text, width = data.get("text"), data.get("text_width")
+            if not (isinstance(text, str) and isinstance(width, int)):
+                text = width = None
+            _fill_header(data["report"], report)
         except Exception:  # missing, truncated, corrupted or foreign: recompute (and rewrite)
             return False
+        del report.findings, report.document
+        report._pending = _Pending(body, counts, text, width)
         return True
 
     def store(self, report: Any) -> bool:
@@ -287,7 +326,22 @@ class ResultCache:
             return False
         key = self.key(report.sha256, report.path.name)
         try:
-            text = json.dumps({"key": key, "report": report_to_json(report)}, ensure_ascii=False)
+            from ogi_xlsx.report import plain_lines, plain_width
+
+            full = report_to_json(report)
+            body = json.dumps({"findings": full.pop("findings"), "document": full.pop("document")}, ensure_ascii=False)
+            width = max(plain_width(), 60)
+            entry = {
+                "key": key,
+                "report": full,
+                "counts": report.counts(),
+                "body": body,
+                "body_sha256": hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest(),
+                # the lines `validate` prints for this file when its output is not a terminal
+                "text": plain_lines(report, width),
+                "text_width": width,
+            }
+            text = json.dumps(entry, ensure_ascii=False)
         except (TypeError, ValueError):
             return False
         target = self._entry(key)

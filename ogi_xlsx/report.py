@@ -132,12 +132,19 @@ def _file_lines(report: FileReport, width: int, show_info: bool) -> list[tuple[s
     return lines
 
 
+def plain_lines(report: FileReport, width: int, show_info: bool = True) -> str:
+    """The finding lines of one file as printed by :func:`render_plain` (kept in the result cache)."""
+    return _clean("\n".join(line for line, _ in _file_lines(report, width, show_info))).replace("\t", " ")
+
+
 def render_plain(reports: Sequence[FileReport], out: Any, *, width: int | None = None, show_info: bool = True) -> None:
     """The report as plain text on a file (output that is not a terminal): no rich, no styles."""
     width = max(width or plain_width(), 60)
     for report in reports:
-        body = "\n".join([file_title(report), *(line for line, _ in _file_lines(report, width, show_info))])
-        out.write(_clean(body + "\n\n").replace("\t", " "))
+        lines = report.stored_text(width) if show_info else None
+        if lines is None:
+            lines = plain_lines(report, width, show_info)
+        out.write(_clean(file_title(report)).replace("\t", " ") + "\n" + lines + "\n\n")
     out.write(summary_line(reports) + "\n")
 
 

@@ -282,3 +282,46 @@ def test_a_name_that_is_not_utf8(folder, cache_dir, tmp_path):
     warm = check_paths([work], cache=True, jobs=1)
     assert [exact(r) for r in warm] == [exact(r) for r in cold]
     assert cold[0].findings[0].code == "file-xls"
+
+
+def test_a_damaged_body_with_valid_json_is_refused(folder, cache_dir):
+    """The findings and document are decoded later, so their text is checked against its sha256 on load."""
+    cold = check_paths([folder], cache=True, jobs=1)
+    for entry in entries(cache_dir):
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        data["body"] = data["body"].replace("0", "1", 1)  # still valid JSON, different content
+        entry.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    again = check_paths([folder], cache=True, jobs=1)
+    assert [exact(r) for r in again] == [exact(r) for r in cold]
+
+
+def test_printing_a_warm_report_decodes_nothing_and_prints_the_same(folder, cache_dir, monkeypatch):
+    import io
+
+    from ogi_xlsx.report import render_plain
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    cold = check_paths([folder], cache=True, jobs=1)
+    warm = check_paths([folder], cache=True, jobs=1)
+    out_cold, out_warm = io.StringIO(), io.StringIO()
+    render_plain(cold, out_cold)
+    render_plain(warm, out_warm)
+    assert out_warm.getvalue() == out_cold.getvalue()
+    assert all("findings" not in vars(r) and "document" not in vars(r) for r in warm)  # nothing decoded
+    assert [r.valid for r in warm] == [r.valid for r in cold]
+    assert [r.counts() for r in warm] == [r.counts() for r in cold]
+    # another width: the stored lines do not fit, the findings are decoded and folded again
+    narrow_cold, narrow_warm = io.StringIO(), io.StringIO()
+    render_plain(cold, narrow_cold, width=64)
+    render_plain(warm, narrow_warm, width=64)
+    assert narrow_warm.getvalue() == narrow_cold.getvalue() != out_cold.getvalue()
+    # first use of either lazy field decodes both, exactly as they were
+    assert [exact(r) for r in warm] == [exact(r) for r in cold]
+
+
+def test_a_lazy_field_set_before_use_is_kept(folder, cache_dir):
+    check_paths([folder], cache=True, jobs=1)
+    report = next(r for r in check_paths([folder], cache=True, jobs=1) if r.document is not None and r.findings)
+    warm = check_paths([report.path], cache=True, jobs=1)[0]
+    warm.findings = []
+    assert warm.document is not None and warm.findings == [] and warm.valid
