@@ -800,6 +800,22 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
             continue
         sheet, pos = places[cell_id]
         raw = sheet.cells.get(pos)
+        if raw is None:
+            inputs[cell_id], excel_view[cell_id] = None, 0
+            continue
+        number = raw.value
+        if (
+            type(number) is int
+            and raw.formula is None
+            and raw.kind == "n"
+            and not raw.is_date
+            and (number >= 0 or spec.cells[cell_id].type == "signed_count")
+            and spec.cells[cell_id].type != "amount"
+        ):
+            # The common case, a typed whole count: what normalize_input would return, without
+            # building its message context (a third of the time spent on a return's inputs).
+            inputs[cell_id] = excel_view[cell_id] = number
+            continue
         value, cell_findings = normalize_input(raw, where(cell_id))
         inputs[cell_id] = value
         excel_view[cell_id] = excel_sum_view(raw)
