@@ -73,3 +73,22 @@ def test_plain_output_is_the_rich_output_without_styles():
     render_plain([report], plain, width=72)
     assert plain.getvalue() == via_rich.getvalue()
     assert plain.getvalue().rstrip().endswith("共 1 份，通过 1 份，需修改 0 份")
+
+
+def test_terminal_output_is_the_plain_output_with_colours():
+    """On a terminal the same lines are printed, with the title and each severity label coloured."""
+    import re
+
+    from ogi_xlsx.report import render_plain
+
+    report = _report_with(
+        ["短消息", "表三 D12（（三）不予公开 3.危及“三安全一稳定” / 自然人）：未填写，已按 0 计算；没有发生请填 0。"]
+    )
+    report.findings.append(Finding("sum-mismatch", "合计不符", sheet="四、复议诉讼", cell="F6"))
+    terminal, plain = io.StringIO(), io.StringIO()
+    render([report], Console(file=terminal, width=72, force_terminal=True, color_system="standard"))
+    render_plain([report], plain, width=72)
+    coloured = terminal.getvalue()
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain.getvalue()
+    assert "\x1b[1;31m" in coloured  # the title of a return with an error is bold red
+    assert re.search(r"\x1b\[1;31m  错误\x1b\[0m", coloured) and re.search(r"\x1b\[33m  警告\x1b\[0m", coloured)
