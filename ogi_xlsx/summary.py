@@ -240,34 +240,44 @@ class _Sheets:
 
     # -- 分单位明细
     def breakdown_sheet(self) -> None:
-        ws = self.wb.add_worksheet(BREAKDOWN_SHEET)
+        # Written top to bottom (a streamed sheet: a row is final once a later row is written).
+        add = getattr(self.wb, "add_row_ordered_worksheet", self.wb.add_worksheet)
+        ws = add(BREAKDOWN_SHEET)
         spec, r = self.spec, self.result
         layout = workbook_layout(spec)
         ids = spec.cell_ids
         first_col = 2
         self.title(ws, "分单位明细（各单位填报数；合计项按填报数重新计算）", 8)
-        self.text(ws, 1, 0, "表 / 单元格", "head")
-        self.text(ws, 2, 0, "项目", "head")
-        self.text(ws, 3, 0, "单元格编号", "head")
-        for row in (1, 2, 3):
-            self.text(ws, row, 1, "", "head")
-        self.text(ws, 4, 0, "单位代码", "head")
-        self.text(ws, 4, 1, "单位名称", "head")
-        for j, cid in enumerate(ids):
-            cell = spec.cells[cid]
-            sheet, address = layout.locate(cid)
-            col = first_col + j
-            self.text(ws, 1, col, f"{spec.table(cell.table).short} {address}", "head")
-            self.text(ws, 2, col, cell.label + ("（合计）" if cell.computed else ""), "head")
-            self.text(ws, 3, col, cid, "head")
-            self.text(ws, 4, col, "", "head")
+        ws.set_row(2, 90)
+        ws.set_row(3, 30)
+        places = [layout.locate(cid) for cid in ids]
+        headers = [
+            (
+                "表 / 单元格",
+                "",
+                [
+                    f"{spec.table(spec.cells[cid].table).short} {address}"
+                    for cid, (_, address) in zip(ids, places, strict=True)
+                ],
+            ),
+            ("项目", "", [spec.cells[cid].label + ("（合计）" if spec.cells[cid].computed else "") for cid in ids]),
+            ("单元格编号", "", list(ids)),
+            ("单位代码", "单位名称", [""] * len(ids)),
+        ]
+        for row, (first, second, texts) in enumerate(headers, start=1):
+            self.text(ws, row, 0, first, "head")
+            self.text(ws, row, 1, second, "head")
+            for j, text in enumerate(texts):
+                self.text(ws, row, first_col + j, text, "head")
         row = 5
         first_unit = row
+        types = [spec.cells[cid].type for cid in ids]
         for contribution in r.contributions:
             self.text(ws, row, 0, contribution.code)
             self.text(ws, row, 1, contribution.name)
+            values = contribution.values
             for j, cid in enumerate(ids):
-                self.number(ws, row, first_col + j, contribution.values.get(cid), spec.cells[cid].type)
+                self.number(ws, row, first_col + j, values.get(cid), types[j])
             row += 1
         if not r.contributions:
             self.text(ws, row, 0, "")
@@ -275,34 +285,38 @@ class _Sheets:
             row += 1
         last_unit = row - 1
         sigma, official, check = row, row + 1, row + 2
+        column_sums, summary_values, oks = [], [], []
+        for cid in ids:
+            money = spec.cells[cid].type == "amount"
+            column_sums.append(sum((c.values.get(cid) or 0 for c in r.contributions), Decimal(0) if money else 0))
+            summary_values.append(r.document.values.get(cid) or 0)
+            oks.append(column_sums[-1] == summary_values[-1])
+        all_ok = all(oks)
         self.text(ws, sigma, 0, "Σ", "head")
         self.text(ws, sigma, 1, "各单位合计", "head")
+        for j, cid in enumerate(ids):
+            col, letter = first_col + j, col_letter(first_col + j)
+            fmt = self.f["summoney" if spec.cells[cid].type == "amount" else "sum"]
+            ws.write_formula(
+                sigma, col, f"=SUM({letter}{first_unit + 1}:{letter}{last_unit + 1})", fmt, _num(column_sums[j])
+            )
         self.text(ws, official, 0, "汇总表", "head")
         self.text(ws, official, 1, "汇总表中的数", "head")
+        for j, cid in enumerate(ids):
+            fmt = self.f["summoney" if spec.cells[cid].type == "amount" else "sum"]
+            sheet, address = places[j]
+            ws.write_formula(official, first_col + j, f"='{sheet}'!{address}", fmt, _num(summary_values[j]))
         self.text(ws, check, 0, "核对", "head")
         self.text(ws, check, 1, "Σ 与汇总表一致", "head")
-        all_ok = True
-        for j, cid in enumerate(ids):
-            col = first_col + j
-            letter = col_letter(col)
-            money = spec.cells[cid].type == "amount"
-            column_sum = sum((c.values.get(cid) or 0 for c in r.contributions), Decimal(0) if money else 0)
-            summary_value = r.document.values.get(cid) or 0
-            ok = column_sum == summary_value
-            all_ok = all_ok and ok
-            fmt = self.f["summoney" if money else "sum"]
-            ws.write_formula(
-                sigma, col, f"=SUM({letter}{first_unit + 1}:{letter}{last_unit + 1})", fmt, _num(column_sum)
-            )
-            sheet, address = layout.locate(cid)
-            ws.write_formula(official, col, f"='{sheet}'!{address}", fmt, _num(summary_value))
+        for j in range(len(ids)):
+            letter = col_letter(first_col + j)
             # ROUND: money is stored as binary floating point; SUM(0.1,0.2) is not 0.3 exactly.
             ws.write_formula(
                 check,
-                col,
+                first_col + j,
                 f'=IF(ROUND({letter}{sigma + 1}-{letter}{official + 1},6)=0,"{OK_MARK}","{BAD_MARK}")',
                 self.f["check"],
-                OK_MARK if ok else BAD_MARK,
+                OK_MARK if oks[j] else BAD_MARK,
             )
         last_letter = col_letter(first_col + len(ids) - 1)
         overall = check + 2
@@ -318,8 +332,6 @@ class _Sheets:
         ws.set_column(0, 0, 12)
         ws.set_column(1, 1, 28)
         ws.set_column(first_col, first_col + len(ids) - 1, 12)
-        ws.set_row(2, 90)
-        ws.set_row(3, 30)
         ws.freeze_panes(5, first_col)
         ws.set_landscape()
         ws.set_paper(9)
@@ -434,8 +446,12 @@ def summary_sheets(result: MergeResult) -> Callable[[Any, dict[str, Any]], None]
     return add
 
 
-def write_summary(target: str | Path | BinaryIO, result: MergeResult) -> None:
-    """Write the summary workbook (one atomic write when ``target`` is a path)."""
+def write_summary(target: str | Path | BinaryIO, result: MergeResult, *, streamed: bool = True) -> None:
+    """Write the summary workbook (one atomic write when ``target`` is a path).
+
+    ``streamed=False`` keeps every cell in memory until the end (xlsxwriter's default mode):
+    the same cells; used by a test that compares the two.
+    """
     from ogi_xlsx.template import write_workbook
 
     doc = result.document
@@ -449,6 +465,9 @@ def write_summary(target: str | Path | BinaryIO, result: MergeResult) -> None:
         values=dict(doc.values),
         kind="summary",
         extra_sheets=summary_sheets(result),
+        # Rows are written out as they are completed: the per-unit breakdown (a row of ~200
+        # cells per unit) would otherwise stay in memory, ~0.08 MB a unit.
+        streamed=streamed,
     )
 
 

@@ -349,15 +349,93 @@ def workbook_title(identity: Identity) -> str:
     return title + "（汇总）" if identity.kind == "summary" else title
 
 
+class _RowOrderedSheet:
+    """A worksheet whose cell writes are kept and replayed in row order when the workbook closes.
+
+    In xlsxwriter's ``constant_memory`` mode each row is written out, and can no longer
+    change, as soon as a later row is written. The layout writers write labels, values and
+    merged ranges in whatever order reads best, so on a streamed workbook their writes are
+    kept here (a few hundred cells a sheet) and replayed sorted by row. A merged range is
+    split into its cells and the merge itself is registered directly.
+    """
+
+    _ROW_WRITES = frozenset({"write", "write_string", "write_number", "write_formula", "write_blank", "set_row"})
+
+    def __init__(self, sheet: Any) -> None:
+        self._sheet = sheet
+        self._writes: list[tuple[int, int, int, str, tuple, dict]] = []  # (row, call, part, method, args, kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._sheet, name)
+        if name not in self._ROW_WRITES:
+            return attr
+
+        def keep(row: int, *args: Any, **kwargs: Any) -> int:
+            self._writes.append((row, len(self._writes), 0, name, (row, *args), kwargs))
+            return 0
+
+        return keep
+
+    def merge_range(
+        self, first_row: int, first_col: int, last_row: int, last_col: int, data: Any, cell_format: Any = None
+    ) -> int:
+        call = len(self._writes)
+        self._writes.append((first_row, call, 0, "_merge", (first_row, first_col, last_row, last_col), {}))
+        self._writes.append((first_row, call, 1, "write", (first_row, first_col, data, cell_format), {}))
+        for part, (row, col) in enumerate(
+            ((r, c) for r in range(first_row, last_row + 1) for c in range(first_col, last_col + 1)), start=2
+        ):
+            if (row, col) != (first_row, first_col):
+                self._writes.append((row, call, part, "write_blank", (row, col, "", cell_format), {}))
+        return 0
+
+    def replay(self) -> None:
+        """Apply the kept writes in row order (stable: later writes to a cell still win)."""
+        sheet = self._sheet
+        for _row, _call, _part, name, args, kwargs in sorted(self._writes, key=lambda w: (w[0], w[1], w[2])):
+            if name == "_merge":
+                # What Worksheet.merge_range records besides writing the cells (xlsxwriter 3.3).
+                sheet.merge.append(list(args))
+            else:
+                getattr(sheet, name)(*args, **kwargs)
+        self._writes.clear()
+
+
 class _Workbook(Workbook):
     """xlsxwriter's Workbook plus ``<workbookProtection lockStructure="1">``.
 
     xlsxwriter has no API for workbook (structure) protection, so the element is written
     where the schema wants it: right after ``<workbookPr>``. Hooking the serialiser keeps
     the output deterministic and avoids re-zipping the file afterwards.
+
+    ``streamed``: xlsxwriter's ``constant_memory`` mode, for a summary whose breakdown grows
+    with the number of units: memory stays flat. Sheets then come as :class:`_RowOrderedSheet`
+    unless asked for with :meth:`add_row_ordered_worksheet` (the writer then writes rows in order).
     """
 
     structure_password: str | None = None
+
+    def __init__(self, target: Any, *, streamed: bool = False) -> None:
+        super().__init__(target, {"constant_memory": True} if streamed else {"in_memory": True})
+        self.streamed = streamed
+        self._kept: list[_RowOrderedSheet] = []
+
+    def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Any:
+        sheet = super().add_worksheet(name, worksheet_class)
+        if not self.streamed:
+            return sheet
+        kept = _RowOrderedSheet(sheet)
+        self._kept.append(kept)
+        return kept
+
+    def add_row_ordered_worksheet(self, name: str) -> Any:
+        """A worksheet written directly: the caller writes its rows top to bottom."""
+        return super().add_worksheet(name)
+
+    def close(self) -> None:
+        for kept in self._kept:
+            kept.replay()
+        super().close()
 
     def _write_workbook_pr(self) -> None:
         super()._write_workbook_pr()
@@ -726,11 +804,14 @@ def write_workbook(
     extra_sheets: Callable[[xlsxwriter.Workbook, dict[str, Any]], None] | None = None,
     send_to: str = DEFAULT_SEND_TO,
     lock_structure: bool = True,
+    streamed: bool = False,
 ) -> None:
     """Write a template (no ``values``) or a completed workbook (``values``) of one format.
 
     A path target is written atomically (temporary file in the same folder, then
-    ``os.replace``). The same arguments always give a byte-identical file.
+    ``os.replace``). The same arguments always give a byte-identical file. ``streamed``:
+    rows are written out as they are completed (xlsxwriter's ``constant_memory``), for big
+    summaries; the cells are the same, strings are stored inline instead of shared.
     """
     identity = Identity(
         format=spec.id,
@@ -742,7 +823,7 @@ def write_workbook(
         kind=kind,
         tool_version=ogi_xlsx.__version__,
     )
-    args = (spec, identity, cover or {}, values, password, extra_sheets, send_to, lock_structure)
+    args = (spec, identity, cover or {}, values, password, extra_sheets, send_to, lock_structure, streamed)
     if isinstance(target, (str, os.PathLike)):
         atomic_write(Path(target), lambda tmp: _write(tmp, *args))
     else:
@@ -759,8 +840,9 @@ def _write(
     extra_sheets: Callable[[xlsxwriter.Workbook, dict[str, Any]], None] | None,
     send_to: str,
     lock_structure: bool,
+    streamed: bool,
 ) -> None:
-    wb = _Workbook(target, {"in_memory": True})
+    wb = _Workbook(target, streamed=streamed)
     wb.structure_password = password if lock_structure else None
     wb.set_properties(
         {

@@ -156,3 +156,56 @@ def test_breakdown_cached_sigma_equals_summary_for_random_units(values_list):
         assert sum(column) == expected, cid
         assert Decimal(str(rows[sigma][2 + j])) == expected, cid
         assert rows[sigma + 2][2 + j] == "✓"
+
+
+def _workbook_facts(data: bytes) -> dict:
+    """Everything a reader sees in a workbook: cells with values, formulas and styles, merges,
+    row heights, column widths, validations, conditional formats, panes, print titles, names, states."""
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    facts: dict = {"names": sorted((n, d.attr_text) for n, d in wb.defined_names.items()), "sheets": {}}
+    for ws in wb.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None and not c.has_style:
+                    continue
+                cells[c.coordinate] = (
+                    c.value,
+                    c.number_format,
+                    repr(c.font),
+                    repr(c.fill),
+                    repr(c.border),
+                    repr(c.alignment),
+                    repr(c.protection),
+                )
+        facts["sheets"][ws.title] = {
+            "state": ws.sheet_state,
+            "cells": cells,
+            "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+            "heights": {k: v.height for k, v in ws.row_dimensions.items() if v.height},
+            "widths": {k: v.width for k, v in ws.column_dimensions.items() if v.width},
+            "validations": sorted(
+                repr((str(v.sqref), v.type, v.formula1, v.prompt)) for v in ws.data_validations.dataValidation
+            ),
+            "conditional": sorted(str(r.sqref) for r in ws.conditional_formatting),
+            "panes": ws.freeze_panes,
+            "print_titles": (ws.print_title_rows, ws.print_title_cols),
+            "protected": ws.protection.sheet,
+        }
+    return facts
+
+
+def test_streamed_summary_has_the_same_cells_as_one_kept_in_memory():
+    """The summary is written row by row (flat memory); every cell, style and merge is as in the default mode."""
+    from ogi_xlsx.summary import write_summary
+
+    result = _result()
+    streamed, kept = io.BytesIO(), io.BytesIO()
+    write_summary(streamed, result)
+    write_summary(kept, result, streamed=False)
+    assert _workbook_facts(streamed.getvalue()) == _workbook_facts(kept.getvalue())
+    again = io.BytesIO()
+    write_summary(again, result)
+    assert again.getvalue() == streamed.getvalue()  # still deterministic
+    with zipfile.ZipFile(io.BytesIO(streamed.getvalue())) as zf:
+        assert b"inlineStr" in zf.read("xl/worksheets/sheet1.xml")  # really written in constant_memory mode
