@@ -544,7 +544,7 @@ def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -
                 )
             )
     for sheet in wb.sheets:
-        if sheet.name not in used:
+        if sheet.name not in used and not sheet.skipped:  # skipped: a sheet the reader was told to expect
             findings.append(
                 Finding(
                     "sheet-extra",

@@ -20,6 +20,9 @@ Role = Literal["title", "info", "unit", "corner", "block", "header", "label"]
 
 COVER_SHEET = "封面"
 IDENTITY_SHEET = "_ogi"
+# The sheets a summary adds after the official tables (written by ogi_xlsx.summary): not part
+# of the return, so a reader of a summary need not parse them (the breakdown has a row per unit).
+SUMMARY_SHEETS = ("报送情况", "分单位明细", "来源文件", "关键指标")
 CHECK_SHEET_TITLE = "勾稽关系自动校验（✓ 表示平衡，✗ 表示不平衡，请核对后再报送）"
 TABLE_TOP = 2  # row 0: title, row 1: unit and report year, table from row 2 on
 

@@ -23,15 +23,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ogi_xlsx.findings import SEVERITY_LABELS
-from ogi_xlsx.layout import col_letter, workbook_layout
+from ogi_xlsx.layout import SUMMARY_SHEETS, col_letter, workbook_layout
 from ogi_xlsx.merge import FILE_USE_LABELS, STATUS_LABELS, MergeResult
 from ogi_xlsx.spec import FormatSpec
 
-STATUS_SHEET = "报送情况"
-BREAKDOWN_SHEET = "分单位明细"
-PROVENANCE_SHEET = "来源文件"
-CHART_SHEET = "关键指标"
-SUMMARY_SHEETS = (STATUS_SHEET, BREAKDOWN_SHEET, PROVENANCE_SHEET, CHART_SHEET)
+STATUS_SHEET, BREAKDOWN_SHEET, PROVENANCE_SHEET, CHART_SHEET = SUMMARY_SHEETS
 
 FONT = "宋体"
 OK_MARK = "✓"

@@ -404,7 +404,7 @@ def check_file(
         from ogi_xlsx.xlsx import XlsxError, read_xlsx
 
         try:
-            raw = read_xlsx(path, limits)
+            raw = read_xlsx(path, limits, skip_sheets=_summary_sheets)
         except XlsxError as exc:
             suffix = _suffix_finding(path)
             if suffix is not None and exc.code in ("file-not-xlsx", "file-corrupt", "file-unreadable"):
@@ -422,6 +422,15 @@ def check_file(
         ]
         report.document = None
         return report
+
+
+def _summary_sheets(properties: dict[str, str]) -> tuple[str, ...]:
+    """A summary's own sheets (status, per-unit breakdown, sources, chart) are not read: only its
+    official tables are the return one level up, and the breakdown grows with the units summed."""
+    from ogi_xlsx.identity import property_name
+    from ogi_xlsx.layout import SUMMARY_SHEETS
+
+    return SUMMARY_SHEETS if properties.get(property_name("kind")) == "summary" else ()
 
 
 def _is_candidate(path: Path) -> bool:

@@ -35,6 +35,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -97,6 +98,7 @@ class RawSheet:
     protected: bool = False
     sheet_type: str = "worksheet"
     path: str = ""
+    skipped: bool = False  # cells not read: the caller said it does not need this sheet
 
 
 @dataclass
@@ -860,7 +862,9 @@ def _check_directory(data: bytes, limits: Limits) -> None:
         raise _fail("file-too-large", f"压缩包内文件过多（{entries} 个）")
 
 
-def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
+def _read_package(
+    data: bytes, limits: Limits, skip_sheets: Callable[[dict[str, str]], Collection[str]] | None = None
+) -> RawWorkbook:
     _check_directory(data, limits)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -957,15 +961,6 @@ def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
             local_names.setdefault((sheet_name, name), text)
             defined.setdefault(name, text)
 
-        xfs = _read_styles(pkg, styles_info)
-        strings, truncated = _read_shared_strings(pkg, shared_info)
-        budget = [limits.max_cells, limits.max_cells]  # cells, rows (empty rows cost time too)
-        for sheet, part in zip(sheets, sheet_parts, strict=True):
-            if part is not None:
-                _read_sheet(pkg, part, sheet, strings, truncated, xfs, budget)
-        del strings
-
-        application = _application(pkg, pkg.info(app_path))
         custom: dict[str, str] = {}
         custom_info = pkg.info(custom_path)
         for el in pkg.walk(custom_info, _PROPERTY, local=_anylocal, small_only=True) if custom_info else ():
@@ -974,6 +969,21 @@ def _read_package(data: bytes, limits: Limits) -> RawWorkbook:
                 value = next(iter(el), None)
                 text = "" if value is None else (value.text or "")
                 custom[name] = text[: limits.max_string_chars]
+        skip = frozenset(skip_sheets(dict(custom))) if skip_sheets is not None else frozenset()
+
+        xfs = _read_styles(pkg, styles_info)
+        strings, truncated = _read_shared_strings(pkg, shared_info)
+        budget = [limits.max_cells, limits.max_cells]  # cells, rows (empty rows cost time too)
+        for sheet, part in zip(sheets, sheet_parts, strict=True):
+            if part is None:
+                continue
+            if sheet.name in skip:
+                sheet.skipped = True
+                continue
+            _read_sheet(pkg, part, sheet, strings, truncated, xfs, budget)
+        del strings
+
+        application = _application(pkg, pkg.info(app_path))
         return RawWorkbook(
             sheets=sheets,
             defined_names=defined,
@@ -1012,9 +1022,16 @@ def _not_workbook(pkg: _Package) -> XlsxError:
 # --------------------------------------------------------------------------- entry point
 
 
-def read_xlsx(source: Path | str | bytes, limits: Limits = Limits()) -> RawWorkbook:
+def read_xlsx(
+    source: Path | str | bytes,
+    limits: Limits = Limits(),
+    *,
+    skip_sheets: Callable[[dict[str, str]], Collection[str]] | None = None,
+) -> RawWorkbook:
     """Read a returned workbook (path or bytes) into a :class:`RawWorkbook`.
 
+    ``skip_sheets``: given the custom document properties, the names of sheets whose cells
+    are not wanted (left empty, ``RawSheet.skipped``; they count against no limit).
     Raises :class:`XlsxError` (never anything else) when the file cannot be used; the
     input file is only read.
     """
@@ -1043,7 +1060,7 @@ def read_xlsx(source: Path | str | bytes, limits: Limits = Limits()) -> RawWorkb
     if not data.startswith(b"PK"):
         raise _sniff_other(data[:4096])
     try:
-        return _read_package(data, limits)
+        return _read_package(data, limits, skip_sheets)
     except XlsxError:
         raise
     except MemoryError as exc:

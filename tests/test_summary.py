@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import openpyxl
+import pytest
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -209,3 +210,32 @@ def test_streamed_summary_has_the_same_cells_as_one_kept_in_memory():
     assert again.getvalue() == streamed.getvalue()  # still deterministic
     with zipfile.ZipFile(io.BytesIO(streamed.getvalue())) as zf:
         assert b"inlineStr" in zf.read("xl/worksheets/sheet1.xml")  # really written in constant_memory mode
+
+
+def test_a_big_summary_is_valid_one_level_up_without_raising_limits(tmp_path):
+    """A summary's breakdown has a row per unit; its own sheets are not read, so even a summary of
+    more units than the cell limit allows is checked by its official tables, with no extra-sheet notes."""
+    from ogi_xlsx.limits import Limits
+    from ogi_xlsx.summary import SUMMARY_SHEETS, write_summary
+    from ogi_xlsx.validate import check_file
+    from ogi_xlsx.xlsx import XlsxError, read_xlsx
+
+    docs = [
+        make_input(
+            make_doc(f"U{i:02d}", {**zeros(), "t3.r_new.c_natural": 1, "t3.r_open.c_natural": 1}), f"r/U{i:02d}.xlsx"
+        )
+        for i in range(40)
+    ]
+    out = tmp_path / "summary.xlsx"
+    write_summary(out, merge_returns(docs, year=2024, unit_code="D1", unit_name="某区"))
+    small = Limits(max_cells=3000)  # far fewer than the breakdown's 40 x 200 cells
+    with pytest.raises(XlsxError, match="单元格数量超过上限"):
+        read_xlsx(out, small)
+    report = check_file(out, limits=small)
+    assert report.valid, [f.message for f in report.findings]
+    assert report.document.values["t3.r_new.c_natural"] == 40
+    assert not [f for f in report.findings if f.code == "sheet-extra"]
+    skipped = read_xlsx(out, skip_sheets=lambda props: SUMMARY_SHEETS)
+    assert all(s.skipped and not s.cells for s in skipped.sheets if s.name in SUMMARY_SHEETS)
+    # a return that merely names a sheet like a summary's is read in full
+    assert not any(s.skipped for s in read_xlsx(out, skip_sheets=lambda props: ()).sheets)
