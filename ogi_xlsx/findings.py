@@ -20,6 +20,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     # sum rules (勾稽关系)
     "sum-mismatch": ("error", "勾稽关系不平衡"),
     "sum-blank": ("warning", "合计项未填写"),
+    # against the same unit's return of the previous year (validate --previous)
+    "cross-year-mismatch": ("warning", "与上年度报表不衔接"),
+    "cross-year-missing": ("info", "未找到上年度报表"),
+    "cross-year-ambiguous": ("info", "上年度报表不止一份"),
     # values
     "return-empty": ("error", "报表未填写"),
     "value-blank": ("warning", "单元格未填写（按 0 计算）"),

@@ -132,3 +132,58 @@ def check_rules(spec: FormatSpec, values: Values) -> list[Finding]:
         if finding is not None:
             findings.append(finding)
     return findings
+
+
+def check_cross_year(spec: FormatSpec, values: Values, previous_values: Values, *, previous_year: int) -> list[Finding]:
+    """The soft cross-year rules of ``spec`` (X1 …): this year's return against the same unit's
+    return of ``previous_year`` (``previous_values``, in that return's own format, totals included).
+
+    A rule naming a cell that one of the two returns lacks (last year used another format)
+    does not apply. Blank cells count as 0.
+    """
+    from ogi_xlsx.spec import PREVIOUS
+
+    findings = []
+    for rule in spec.cross_year_rules:
+        terms = [
+            (ref.startswith(PREVIOUS), ref.removeprefix(PREVIOUS), side)
+            for side, refs in (("lhs", rule.lhs), ("rhs", rule.rhs))
+            for ref in refs
+        ]
+        if any(cid not in (previous_values if previous else values) for previous, cid, _ in terms):
+            continue
+        sums: dict[str, Number] = {"lhs": 0, "rhs": 0}
+        for previous, cid, side in terms:
+            sums[side] += (previous_values if previous else values)[cid] or 0
+        left, right = sums["lhs"], sums["rhs"]
+        if left == right:
+            continue
+        focus = next(cid for previous, cid, _ in terms if not previous)
+        sheet, address = _cell_ref(spec, focus)
+        where = f"{spec.table(rule.table).short} {address}（{spec.cells[focus].label}）"
+        lname = (rule.lhs_name or "本年").replace("{previous_year}", str(previous_year))
+        rname = (rule.rhs_name or "上年").replace("{previous_year}", str(previous_year))
+        message = (
+            f"{where}：{lname}为 {format_number(left)}，{rname}为 {format_number(right)}，"
+            f"相差 {format_number(left - right)}。{rule.title}，请核对。"
+        )
+        findings.append(
+            Finding(
+                code="cross-year-mismatch",
+                severity=rule.severity,
+                message=message,
+                sheet=sheet,
+                cell=address,
+                cell_ids=tuple(cid for previous, cid, _ in terms if not previous),
+                rule=rule.id,
+                args={
+                    "reported": left,
+                    "expected": right,
+                    "difference": left - right,
+                    "previous_year": previous_year,
+                    "previous_cells": {cid: previous_values.get(cid) for previous, cid, _ in terms if previous},
+                    "rule_key": rule.key,
+                },
+            )
+        )
+    return findings

@@ -131,6 +131,8 @@ class FormatSpec:
     tables: tuple[Table, ...]
     rules: tuple[Rule, ...]
     definition: dict[str, Any] = field(repr=False, compare=False)
+    # Soft checks against last year's return (``previous:`` marks a cell of that return).
+    cross_year_rules: tuple[Rule, ...] = ()
 
     @cached_property
     def cells(self) -> dict[str, Cell]:
@@ -243,9 +245,12 @@ def _build_cells(table: dict[str, Any]) -> list[Cell]:
     ]
 
 
-def _expand_rules(raw: dict[str, Any]) -> list[Rule]:
+PREVIOUS = "previous:"
+
+
+def _expand_rules(raw: dict[str, Any], key: str = "rules") -> list[Rule]:
     rules: list[Rule] = []
-    for rule in raw["rules"]:
+    for rule in raw.get(key, []):
         for_each = rule.get("for_each") or {}
         ((var, values),) = for_each.items() if for_each else ((None, [None]),)
         for value in values:
@@ -299,6 +304,12 @@ def _check_semantics(spec: FormatSpec) -> list[str]:
                 problems.append(f"defining rule {rule.key} defines input cell {rule.lhs[0]}")
             if rule.lhs[0] in rule.rhs:
                 problems.append(f"rule {rule.key} is circular")
+    for rule in spec.cross_year_rules:
+        for ref in rule.cells:
+            # previous: cells are named in this format too (last year's return in another format
+            # simply lacks some of them, and the rule is then skipped)
+            if ref.removeprefix(PREVIOUS) not in seen_ids:
+                problems.append(f"cross-year rule {rule.key} names unknown cell {ref}")
     if not problems:
         defined = spec.formulas
         for cell_id in spec.computed_ids:
@@ -354,6 +365,7 @@ def build_spec(raw: dict[str, Any], *, check_meta: bool = True) -> FormatSpec:
         tables=tables,
         rules=tuple(_expand_rules(raw)),
         definition=raw,
+        cross_year_rules=tuple(_expand_rules(raw, "cross_year_rules")),
     )
     problems = _check_semantics(spec)
     if problems:
