@@ -111,6 +111,35 @@ def loads(text: str) -> dict[str, Any]:
     return json.loads(text, parse_float=Decimal)
 
 
+# json's English messages (CPython's decoder) -> Chinese.
+_JSON_MESSAGES = (
+    ("Expecting property name enclosed in double quotes", '名称应放在英文双引号 " " 中'),
+    ("Expecting ',' delimiter", "缺少英文逗号 ,"),
+    ("Expecting ':' delimiter", "缺少英文冒号 :"),
+    ("Expecting value", "缺少值（或多了逗号、用了中文引号）"),
+    ("Unterminated string", "引号没有闭合"),
+    ("Invalid control character", "字符串中有换行或控制字符"),
+    ("Invalid \\escape", "反斜杠 \\ 的用法不对"),
+    ("Invalid \\uXXXX escape", "反斜杠 \\u 的用法不对"),
+    ("Extra data", "数据结束后还有多余的内容"),
+)
+
+
+def describe_json_error(exc: BaseException) -> str:
+    """Why a text is not valid JSON, in Chinese, with the line and column when known."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "不是 UTF-8 编码的文本，请用 UTF-8 编码另存"
+    if isinstance(exc, RecursionError):
+        return "嵌套层数过多"
+    if isinstance(exc, json.JSONDecodeError):
+        reason = next((zh for en, zh in _JSON_MESSAGES if exc.msg.startswith(en)), "格式错误")
+        before = exc.doc[: exc.pos].rstrip()
+        if exc.doc[exc.pos : exc.pos + 1] in ("}", "]") and before.endswith(","):
+            reason = f"“{exc.doc[exc.pos]}”前多了一个逗号"
+        return f"第 {exc.lineno} 行第 {exc.colno} 列：{reason}"
+    return "格式错误"
+
+
 # --------------------------------------------------------------------------- JSON Schema
 
 

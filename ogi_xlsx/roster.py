@@ -74,7 +74,8 @@ def _rows_from_csv(path: Path) -> list[list[str]]:
     try:
         return [[_clean(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:  # e.g. one field over 128 KB (an unterminated quote swallowing the file)
-        raise RosterError(f"报送名单“{path.name}”的格式有误，无法读取（{exc}）；请检查引号和分隔符。") from None
+        reason = "有一项过长，可能是引号没有闭合" if "field larger than field limit" in str(exc) else "引号或分隔符不对"
+        raise RosterError(f"报送名单“{path.name}”的格式有误，无法读取（{reason}）；请检查引号和分隔符。") from None
 
 
 def _rows_from_xlsx(path: Path) -> list[list[str]]:

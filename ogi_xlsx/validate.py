@@ -191,13 +191,20 @@ def check_document_json(
     strict_blanks: bool,
 ) -> FileReport:
     """A ``*.json`` return document: schema first, then the document checks."""
-    from ogi_xlsx.document import document_from_json, loads, validate_document_json, validate_return
+    from ogi_xlsx.document import (
+        describe_json_error,
+        document_from_json,
+        loads,
+        validate_document_json,
+        validate_return,
+    )
     from ogi_xlsx.rules import with_totals
 
     try:
         parsed = loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[…]]]] nested too deep
-        report.findings = [_file_finding("file-unreadable", f"“{path.name}”不是有效的 JSON 文件：{exc}。")]
+        message = f"“{path.name}”不是有效的 JSON 文件（{describe_json_error(exc)}）。"
+        report.findings = [_file_finding("file-unreadable", message)]
         return report
     schema_findings = validate_document_json(parsed)
     if schema_findings:

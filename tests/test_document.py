@@ -115,3 +115,35 @@ def test_a_malformed_cover_date_is_one_warning_on_its_cell():
     data["cover"]["date"] = "2025年1月"
     findings = validate_return(document_from_json(data))
     assert [(f.code, f.severity, f.sheet, f.cell) for f in findings] == [("cover-invalid", "warning", "封面", "B9")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"year": 2024,}', "第 1 行第 15 列：“}”前多了一个逗号"),
+        ('{"values": [1, 2,]}', "“]”前多了一个逗号"),
+        ("{“format”: 1}", "名称应放在英文双引号"),
+        ('{"a": 1 "b": 2}', "缺少英文逗号"),
+        ('{"a" 1}', "缺少英文冒号"),
+        ('{"a": }', "缺少值"),
+        ('{"a": "x', "引号没有闭合"),
+        ('{"a": 1}\n{"b": 2}', "第 2 行第 1 列：数据结束后还有多余的内容"),
+    ],
+)
+def test_json_errors_are_explained_in_chinese(text, expected):
+    from ogi_xlsx.document import describe_json_error, loads
+
+    with pytest.raises(ValueError) as caught:
+        loads(text)
+    described = describe_json_error(caught.value)
+    assert expected in described
+    assert not any(word in described for word in ("Expecting", "delimiter", "line", "column"))
+
+
+def test_undecodable_and_too_deep_json_are_explained():
+    from ogi_xlsx.document import describe_json_error
+
+    with pytest.raises(UnicodeDecodeError) as bad_bytes:
+        b"\xff\xfe{}".decode("utf-8")
+    assert "UTF-8" in describe_json_error(bad_bytes.value)
+    assert describe_json_error(RecursionError()) == "嵌套层数过多"

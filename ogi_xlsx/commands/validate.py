@@ -199,7 +199,9 @@ def fill_command(
     try:
         data = loads(source.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[…]]]] nested too deep
-        raise fail(f"“{source}”不是有效的 JSON 文件（{exc}）。") from None
+        from ogi_xlsx.document import describe_json_error
+
+        raise fail(f"“{source}”不是有效的 JSON 文件（{describe_json_error(exc)}）。") from None
     problems = validate_document_json(data)
     if problems:
         for f in problems:
