@@ -92,6 +92,7 @@ def formats_command(
                 "tables": [{"id": t.id, "title": t.title, "sheet": t.sheet} for t in s.tables],
                 "cells": {"input": len(s.input_ids), "computed": len(s.computed_ids)},
                 "rules": sorted({r.id for r in s.rules}),
+                "cross_year_rules": sorted({r.id for r in s.cross_year_rules}),
                 "layout_hash": layout_hash(s),
             }
             for s in specs
@@ -104,6 +105,10 @@ def formats_command(
         typer.echo(f"      {s.title}")
         typer.echo(
             f"      表：{'、'.join(t.title for t in s.tables)}；填报项 {len(s.input_ids)} 个，合计项 {len(s.computed_ids)} 个"
+        )
+        typer.echo(
+            f"      勾稽关系 {len({r.id for r in s.rules})} 条（{'、'.join(sorted({r.id for r in s.rules}))}）；"
+            f"跨年度核对 {len({r.id for r in s.cross_year_rules})} 条（validate --previous）"
         )
 
 

@@ -100,6 +100,11 @@ def test_formats_command_lists_both_formats():
         ("ogi-2021", {"first": 2021, "last": None}),
     ]
     assert [f["id"] for f in listed] == [s.id for s in all_formats()]
+    assert [f["cross_year_rules"] for f in listed] == [
+        ["X1_t3_carry", "X3_t2_prev_items"],
+        ["X1_t3_carry", "X2_t2_in_force"],
+    ]
+    assert "跨年度核对 2 条" in result.stdout
 
 
 def test_unknown_format_option_is_a_usage_error():
