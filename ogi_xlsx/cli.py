@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,6 +41,47 @@ LimitsOption = Annotated[
         " / per-file limits",
     ),
 ]
+
+
+PreviousOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--previous",
+        help="上年度的报表（文件或文件夹，可重复），逐单位做跨年度核对（如本年“上年结转”应等于上年“结转下年度”）"
+        " / last year's returns, for the cross-year checks",
+    ),
+]
+
+
+def previous_files(previous: list[Path] | None) -> list[Path]:
+    """The files of ``--previous`` (none when not given); a usage error when a path is missing or holds none."""
+    if not previous:
+        return []
+    from ogi_xlsx.validate import collect_paths
+
+    for path in previous:
+        if not path.exists():
+            raise fail(f"找不到 --previous 给出的“{path}”。")
+    files = collect_paths(previous)
+    if not files:
+        raise fail("在 --previous 给出的位置没有找到上年度的报表。")
+    return files
+
+
+def add_cross_year_findings(reports: list, files: list[Path], *, jobs: int | None, cache: bool, limits) -> int:
+    """Check ``reports`` against last year's returns in ``files``; returns how many got a mismatch."""
+    from ogi_xlsx.findings import sort_findings
+    from ogi_xlsx.validate import check_paths, cross_year_findings
+
+    # Last year's returns are read like this year's (and cached alike), for their numbers only:
+    # their own findings are not reported.
+    last_year = check_paths(files, jobs=jobs, cache=cache, limits=limits, collected=True)
+    mismatched = 0
+    for report, extra in zip(reports, cross_year_findings(reports, last_year), strict=True):
+        if extra:
+            report.findings = sort_findings([*report.findings, *extra])
+            mismatched += any(f.code == "cross-year-mismatch" for f in extra)
+    return mismatched
 
 
 def file_limits(option: str | None):

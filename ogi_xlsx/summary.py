@@ -200,6 +200,10 @@ class _Sheets:
                 messages += [
                     f"{SEVERITY_LABELS['error']}：{f.message}" for f in unit.findings if f.severity == "error"
                 ][:MAX_MESSAGES]
+            # with merge --previous: where this year's return does not follow on from last year's
+            messages += [
+                f"{SEVERITY_LABELS['warning']}：{f.message}" for f in unit.findings if f.code == "cross-year-mismatch"
+            ][:MAX_MESSAGES]
             bad = unit.status in ("invalid", "conflict", "unexpected", "missing")
             ws.write_number(row, 0, number, self.f["num"])
             self.text(ws, row, 1, unit.code)

@@ -113,7 +113,8 @@ def test_matching_by_unit_and_year():
     assert broken == []
 
 
-def test_validate_previous_on_the_command_line(tmp_path):
+def _two_years(tmp_path: Path) -> None:
+    """tmp/2024/haibin.xlsx and tmp/2023/haibin.xlsx, where last year carried 2 more applications over."""
     doc = json.loads((EXAMPLES / "haibin-2024.json").read_text(encoding="utf-8"))
     last = copy.deepcopy(doc)
     last["year"] = 2023
@@ -131,6 +132,10 @@ def test_validate_previous_on_the_command_line(tmp_path):
             check=False,
             capture_output=True,
         )
+
+
+def test_validate_previous_on_the_command_line(tmp_path):
+    _two_years(tmp_path)
 
     def validate(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -152,3 +157,26 @@ def test_validate_previous_on_the_command_line(tmp_path):
     assert "2023年度报表“四、结转下年度继续办理”" in text.stdout.replace("\n", "").replace(" ", "")
     missing = validate("--previous", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "--previous" in missing.stderr
+
+
+def test_merge_previous_lists_the_mismatches_in_the_status_sheet(tmp_path):
+    import openpyxl
+
+    from ogi_xlsx.summary import STATUS_SHEET
+
+    _two_years(tmp_path)
+    out = tmp_path / "summary.xlsx"
+    run = subprocess.run(
+        [
+            *(sys.executable, "-m", "ogi_xlsx", "merge", str(tmp_path / "2024"), "-o", str(out), "--no-cache"),
+            *("--previous", str(tmp_path / "2023"), "--unit-name", "某区", "--unit-code", "D1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr  # warnings do not make the summary incomplete
+    assert "跨年度核对：1 份报表与上年度报表不衔接" in run.stdout
+    sheet = openpyxl.load_workbook(out)[STATUS_SHEET]
+    notes = [row[7] for row in sheet.iter_rows(values_only=True) if row[1] == "LC002"]
+    assert len(notes) == 1 and "2023 年度报表“四、结转下年度继续办理”为 3" in notes[0]

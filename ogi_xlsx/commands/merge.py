@@ -9,7 +9,18 @@ from typing import Annotated
 
 import typer
 
-from ogi_xlsx.cli import EXIT_FINDINGS, EXIT_OK, LimitsOption, NoCacheOption, app, fail, file_limits
+from ogi_xlsx.cli import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    LimitsOption,
+    NoCacheOption,
+    PreviousOption,
+    add_cross_year_findings,
+    app,
+    fail,
+    file_limits,
+    previous_files,
+)
 
 DEFAULT_SUMMARY_CODE = "SUMMARY"
 DEFAULT_SUMMARY_NAME = "汇总"
@@ -37,6 +48,7 @@ def merge_command(
     phone: Annotated[str, typer.Option("--phone", help="汇总表封面：联系电话 / cover: phone")] = "",
     reviewer: Annotated[str, typer.Option("--reviewer", help="汇总表封面：审核人 / cover: reviewer")] = "",
     date: Annotated[str, typer.Option("--date", help="汇总表封面：填报日期 YYYY-MM-DD / cover: date")] = "",
+    previous: PreviousOption = None,
     no_cache: NoCacheOption = False,
     limits: LimitsOption = None,
 ) -> None:
@@ -72,6 +84,7 @@ def merge_command(
             raise fail(f"输出文件“{out}”也是输入文件，不能覆盖输入。")
 
     roster_map = _load_roster(roster)
+    last_year_files = previous_files(previous)
 
     from ogi_xlsx.validate import check_paths, collect_paths
 
@@ -102,6 +115,12 @@ def merge_command(
             files, expected_year=year, roster=roster_map, cache=not no_cache, limits=per_file_limits, collected=True
         )
 
+    mismatched = 0
+    if last_year_files:
+        mismatched = add_cross_year_findings(
+            reports, last_year_files, jobs=None, cache=not no_cache, limits=per_file_limits
+        )
+
     name = unit_name or DEFAULT_SUMMARY_NAME
     code = unit_code or DEFAULT_SUMMARY_CODE
     try:
@@ -126,6 +145,12 @@ def merge_command(
     typer.echo(f"{result.document.year} 年度汇总（{result.spec.notice} 格式），共读取 {len(reports)} 个文件。")
     for line in summary_lines(result):
         typer.echo(line)
+    if last_year_files:
+        typer.echo(
+            f"跨年度核对：{mismatched} 份报表与上年度报表不衔接（警告，不影响汇总），详见汇总表“报送情况”。"
+            if mismatched
+            else "跨年度核对：各单位与上年度报表衔接。"
+        )
     typer.echo(f"汇总表：{output}" + (f"；JSON：{json_path}" if json_path else ""))
     raise typer.Exit(EXIT_OK if result.complete else EXIT_FINDINGS)
 

@@ -9,7 +9,18 @@ from typing import Annotated
 import typer
 
 from ogi_xlsx.atomic import atomic_write_bytes
-from ogi_xlsx.cli import EXIT_FINDINGS, EXIT_OK, LimitsOption, NoCacheOption, app, fail, file_limits
+from ogi_xlsx.cli import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    LimitsOption,
+    NoCacheOption,
+    PreviousOption,
+    add_cross_year_findings,
+    app,
+    fail,
+    file_limits,
+    previous_files,
+)
 
 
 def _load_roster(path: Path | None) -> dict[str, str] | None:
@@ -50,14 +61,7 @@ def validate_command(
     strict_blanks: Annotated[
         bool, typer.Option("--strict-blanks", help="空白单元格按错误处理 / blank inputs are errors")
     ] = False,
-    previous: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--previous",
-            help="上年度的报表（文件或文件夹，可重复），逐单位做跨年度核对（如本年“上年结转”应等于上年“结转下年度”）"
-            " / last year's returns, for the cross-year checks",
-        ),
-    ] = None,
+    previous: PreviousOption = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数 / worker processes")] = None,
     no_cache: NoCacheOption = False,
     limits: LimitsOption = None,
@@ -80,14 +84,7 @@ def validate_command(
     files = collect_paths(paths)
     if not files:
         raise fail("在给出的位置没有找到 .xlsx 报表文件。")
-    previous_files: list[Path] = []
-    for path in previous or []:
-        if not path.exists():
-            raise fail(f"找不到 --previous 给出的“{path}”。")
-    if previous:
-        previous_files = collect_paths(previous)
-        if not previous_files:
-            raise fail("在 --previous 给出的位置没有找到上年度的报表。")
+    last_year_files = previous_files(previous)
 
     options = {
         "expected_year": year,
@@ -106,16 +103,8 @@ def validate_command(
             reports = check_paths(files, **options, collected=True, progress=lambda: progress.advance(task))
     else:
         reports = check_paths(files, **options, collected=True)
-    if previous_files:
-        from ogi_xlsx.findings import sort_findings
-        from ogi_xlsx.validate import cross_year_findings
-
-        # Last year's returns are read like this year's (cached alike), for their numbers only:
-        # their own findings are not reported here.
-        last_year = check_paths(previous_files, jobs=jobs, cache=not no_cache, limits=per_file_limits, collected=True)
-        for item, extra in zip(reports, cross_year_findings(reports, last_year), strict=True):
-            if extra:
-                item.findings = sort_findings([*item.findings, *extra])
+    if last_year_files:
+        add_cross_year_findings(reports, last_year_files, jobs=jobs, cache=not no_cache, limits=per_file_limits)
 
     from ogi_xlsx import report as render
 
