@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 
 from ogi_xlsx.findings import Finding, format_number
 from ogi_xlsx.layout import workbook_layout
@@ -26,25 +27,34 @@ def _sum(values: Values, refs: tuple[str, ...]) -> Number:
     return total
 
 
+@lru_cache(maxsize=16)
+def _total_order(spec: FormatSpec) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(total, its cells) in an order where every total comes after the totals it sums."""
+    formulas = spec.formulas
+    known = set(spec.input_ids)
+    order: list[tuple[str, tuple[str, ...]]] = []
+    pending = list(spec.computed_ids)
+    while pending:
+        ready = [cid for cid in pending if all(ref in known for ref in formulas[cid].rhs)]
+        if not ready:  # pragma: no cover - excluded by spec validation
+            raise RuntimeError(f"circular totals in {spec.id}: {pending}")
+        for cid in ready:
+            order.append((cid, formulas[cid].rhs))
+            known.add(cid)
+        pending = [cid for cid in pending if cid not in known]
+    return tuple(order)
+
+
 def compute_totals(spec: FormatSpec, values: Values) -> dict[str, Number]:
     """Every computed cell recomputed from the inputs (blanks count as 0).
 
     Defining rules may refer to other computed cells (（七）总计 / 总计), so cells are
-    resolved in dependency order; the format loader guarantees there is no cycle.
+    resolved in dependency order (worked out once per format); the format loader
+    guarantees there is no cycle.
     """
     result: dict[str, Number | None] = {cid: values.get(cid) for cid in spec.input_ids}
-    formulas = spec.formulas
-    pending = list(spec.computed_ids)
-    while pending:
-        progressed = False
-        for cell_id in list(pending):
-            refs = formulas[cell_id].rhs
-            if all(ref in result for ref in refs):
-                result[cell_id] = _sum(result, refs)
-                pending.remove(cell_id)
-                progressed = True
-        if not progressed:  # pragma: no cover - excluded by spec validation
-            raise RuntimeError(f"circular totals in {spec.id}: {pending}")
+    for cell_id, refs in _total_order(spec):
+        result[cell_id] = _sum(result, refs)
     return {cid: result[cid] for cid in spec.computed_ids}  # type: ignore[misc]
 
 
