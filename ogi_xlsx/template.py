@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import xlsxwriter
+from xlsxwriter.utility import xl_cell_to_rowcol
 from xlsxwriter.workbook import Workbook
 
 import ogi_xlsx
@@ -356,7 +357,8 @@ class _RowOrderedSheet:
     change, as soon as a later row is written. The layout writers write labels, values and
     merged ranges in whatever order reads best, so on a streamed workbook their writes are
     kept here (a few hundred cells a sheet) and replayed sorted by row. A merged range is
-    split into its cells and the merge itself is registered directly.
+    split into its cells and the merge itself is registered directly. As in xlsxwriter's
+    constant_memory mode, a row height set on a row without any cell is not written.
     """
 
     _ROW_WRITES = frozenset({"write", "write_string", "write_number", "write_formula", "write_blank", "set_row"})
@@ -370,8 +372,10 @@ class _RowOrderedSheet:
         if name not in self._ROW_WRITES:
             return attr
 
-        def keep(row: int, *args: Any, **kwargs: Any) -> int:
-            self._writes.append((row, len(self._writes), 0, name, (row, *args), kwargs))
+        def keep(row: int | str, *args: Any, **kwargs: Any) -> int:
+            # A1 notation ("B3") is accepted like xlsxwriter does; only the sort key needs the row.
+            key = xl_cell_to_rowcol(row)[0] if isinstance(row, str) else row
+            self._writes.append((key, len(self._writes), 0, name, (row, *args), kwargs))
             return 0
 
         return keep
@@ -379,6 +383,8 @@ class _RowOrderedSheet:
     def merge_range(
         self, first_row: int, first_col: int, last_row: int, last_col: int, data: Any, cell_format: Any = None
     ) -> int:
+        if not all(isinstance(n, int) for n in (first_row, first_col, last_row, last_col)):
+            raise TypeError("merge_range on a streamed sheet takes numeric coordinates")
         call = len(self._writes)
         self._writes.append((first_row, call, 0, "_merge", (first_row, first_col, last_row, last_col), {}))
         self._writes.append((first_row, call, 1, "write", (first_row, first_col, data, cell_format), {}))

@@ -239,3 +239,30 @@ def test_a_big_summary_is_valid_one_level_up_without_raising_limits(tmp_path):
     assert all(s.skipped and not s.cells for s in skipped.sheets if s.name in SUMMARY_SHEETS)
     # a return that merely names a sheet like a summary's is read in full
     assert not any(s.skipped for s in read_xlsx(out, skip_sheets=lambda props: ()).sheets)
+
+
+def test_row_ordered_sheet_replays_out_of_order_writes():
+    """Writes to earlier rows after later ones (and A1 notation) survive constant_memory mode."""
+    from ogi_xlsx.template import _Workbook
+
+    buffer = io.BytesIO()
+    wb = _Workbook(buffer, streamed=True)
+    ws = wb.add_worksheet("s")
+    ws.write_string(5, 0, "last")
+    ws.merge_range(1, 0, 3, 1, "merged", None)
+    ws.write_number("C2", 7)  # A1 notation, row 1
+    ws.write_string(0, 0, "first")
+    ws.write_string(1, 0, "overwritten later wins")
+    ws.set_row(5, 30)  # after its row was written: still applied (a height on a row without cells is not kept)
+    with pytest.raises(TypeError):
+        ws.merge_range("A8:B9", 0, 0, 0, "x")
+    wb.close()
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["s"]
+    assert [sheet["A1"].value, sheet["A2"].value, sheet["C2"].value, sheet["A6"].value] == [
+        "first",
+        "overwritten later wins",
+        7,
+        "last",
+    ]
+    assert [str(r) for r in sheet.merged_cells.ranges] == ["A2:B4"]
+    assert sheet.row_dimensions[6].height == 30
