@@ -206,17 +206,8 @@ def report_to_json(report: Any) -> dict[str, Any]:
     }
 
 
-def report_from_json(data: Mapping[str, Any], report: Any) -> Any:
-    """Fill ``report`` (path, sha256, size and time already set) from :func:`report_to_json`."""
-    _fill_header(data, report)
-    report.findings, report.document = _decode_body(data)
-    return report
-
-
-_HEADER = ("format", "format_version", "year", "unit_code", "unit_name", "by_labels")
-
-
 def _fill_header(data: Mapping[str, Any], report: Any) -> None:
+    """Set the header fields of :func:`report_to_json` on ``report`` (path, sha256, size and time already set)."""
     report.format = data["format"]
     report.format_version = data["format_version"]
     report.year = data["year"]
