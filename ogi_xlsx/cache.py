@@ -7,6 +7,10 @@ of the tool version, a hash of the package's code and format definitions, and ev
 that changes a result (expected year, roster content, strict blanks, reader limits). Files are
 always re-hashed; nothing is trusted from size or modification time.
 
+An entry holds the report's header fields and counts, the lines ``validate`` prints for it
+(plain output, at the width of the run that stored it) and, as a JSON text checked by its
+sha256, the findings and document, which a loaded report decodes only when they are used.
+
 Entries are written to a temporary file and moved into place (``os.replace``), so concurrent
 runs never see half an entry; an entry that cannot be read or decoded (truncated, corrupted,
 another version) is ignored and rewritten. Failing to write (read-only folder, full disk) only
