@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # imported by the commands that need them (``--help`` stays light)
+    from ogi_xlsx.limits import Limits
+    from ogi_xlsx.validate import FileReport
 
 app = typer.Typer(
     name="ogi-xlsx",
@@ -68,7 +72,9 @@ def previous_files(previous: list[Path] | None) -> list[Path]:
     return files
 
 
-def add_cross_year_findings(reports: list, files: list[Path], *, jobs: int | None, cache: bool, limits) -> int:
+def add_cross_year_findings(
+    reports: list[FileReport], files: list[Path], *, jobs: int | None, cache: bool, limits: Limits | None
+) -> int:
     """Check ``reports`` against last year's returns in ``files``; returns how many got a mismatch."""
     from ogi_xlsx.findings import sort_findings
     from ogi_xlsx.validate import check_paths, cross_year_findings
@@ -84,7 +90,7 @@ def add_cross_year_findings(reports: list, files: list[Path], *, jobs: int | Non
     return mismatched
 
 
-def file_limits(option: str | None):
+def file_limits(option: str | None) -> Limits:
     """``--limits`` (or ``OGI_XLSX_LIMITS``) as a :class:`~ogi_xlsx.xlsx.Limits`; a usage error when malformed."""
     from ogi_xlsx.validate import limits_from_env
 
