@@ -65,18 +65,20 @@ class FileReport:
         self.__dict__.setdefault("document", document)
         return self.__dict__[name]
 
+    def _as_cached(self) -> Any:
+        """The cache entry's undecoded part while the findings are still the cached ones, else None."""
+        return None if "findings" in self.__dict__ else self.__dict__.get("_pending")
+
     @property
     def valid(self) -> bool:
         """No finding of error severity."""
-        pending = self.__dict__.get("_pending")
-        if pending is not None and "findings" not in self.__dict__:
-            return pending.counts["error"] == 0
-        return not has_errors(self.findings)
+        cached = self._as_cached()
+        return cached.counts["error"] == 0 if cached is not None else not has_errors(self.findings)
 
     def counts(self) -> dict[str, int]:
-        pending = self.__dict__.get("_pending")
-        if pending is not None and "findings" not in self.__dict__:
-            return dict(pending.counts)
+        cached = self._as_cached()
+        if cached is not None:
+            return dict(cached.counts)
         counts = {"error": 0, "warning": 0, "info": 0}
         for f in self.findings:
             counts[f.severity or "error"] += 1
@@ -84,10 +86,8 @@ class FileReport:
 
     def stored_text(self, width: int) -> str | None:
         """The finding lines printed for this report at ``width`` when it came from the cache unchanged."""
-        pending = self.__dict__.get("_pending")
-        if pending is None or "findings" in self.__dict__ or pending.text_width != width:
-            return None
-        return pending.text
+        cached = self._as_cached()
+        return cached.text if cached is not None and cached.text_width == width else None
 
     def to_dict(self) -> dict[str, Any]:
         """The per-file object of ``validate --json``."""
