@@ -1,0 +1,245 @@
+"""The pipeline API: the one entry point for the CLI, the demo, the portal and other front ends.
+
+Everything a front end needs to check, merge and write returns is importable from here::
+
+    from ogi_xlsx.api import CheckOptions, check_file, merge, write_summary
+
+    options = CheckOptions(expected_year=2024)
+    reports = check_paths(["returns/"], options)
+    result = merge(reports, year=2024, unit_code="350502", unit_name="泉州市鲤城区")
+    write_summary(result, "汇总表.xlsx")
+
+Heavy modules (openpyxl, xlsxwriter, jsonschema) are imported inside the functions, so
+importing this module stays cheap. Names exported here are the stable surface; the modules
+behind them may move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+
+from ogi_xlsx.findings import Finding, has_errors, sort_findings
+from ogi_xlsx.limits import Limits
+
+if TYPE_CHECKING:
+    from ogi_xlsx.document import ReturnDocument
+    from ogi_xlsx.merge import MergeResult
+    from ogi_xlsx.roster import Roster
+    from ogi_xlsx.spec import FormatSpec
+    from ogi_xlsx.validate import FileReport
+
+__all__ = [
+    "CheckOptions",
+    "Finding",
+    "Limits",
+    "annotate",
+    "check_file",
+    "check_paths",
+    "collect_paths",
+    "document_from_json",
+    "format_for_year",
+    "has_errors",
+    "load_format",
+    "load_roster",
+    "merge",
+    "read_return_json",
+    "sort_findings",
+    "write_return",
+    "write_summary",
+    "write_summary_json",
+    "write_template",
+]
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What a check depends on besides the file itself (frozen: also the cache key).
+
+    ``roster`` is stored as sorted ``(code, name)`` pairs so the options stay hashable;
+    pass any mapping to :meth:`make`.
+    """
+
+    expected_year: int | None = None
+    roster: tuple[tuple[str, str], ...] | None = None
+    strict_blanks: bool = False
+    limits: Limits | None = None
+
+    @classmethod
+    def make(
+        cls,
+        *,
+        expected_year: int | None = None,
+        roster: Mapping[str, str] | Roster | None = None,
+        strict_blanks: bool = False,
+        limits: Limits | None = None,
+    ) -> CheckOptions:
+        """Build options from a roster mapping (or :class:`~ogi_xlsx.roster.Roster`)."""
+        pairs = None
+        if roster is not None:
+            mapping = roster.mapping if hasattr(roster, "mapping") else roster
+            pairs = tuple(sorted(dict(mapping).items()))
+        return cls(expected_year=expected_year, roster=pairs, strict_blanks=strict_blanks, limits=limits)
+
+    @property
+    def roster_mapping(self) -> dict[str, str] | None:
+        return dict(self.roster) if self.roster is not None else None
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {
+            "expected_year": self.expected_year,
+            "roster": self.roster_mapping,
+            "strict_blanks": self.strict_blanks,
+            "limits": self.limits,
+        }
+
+
+DEFAULT_OPTIONS = CheckOptions()
+
+
+def check_file(path: str | Path, options: CheckOptions = DEFAULT_OPTIONS) -> FileReport:
+    """Check one return (.xlsx, or a .json return document); never raises for bad input."""
+    from ogi_xlsx import validate
+
+    return validate.check_file(Path(path), **options.as_kwargs())
+
+
+def check_paths(
+    paths: Sequence[str | Path],
+    options: CheckOptions = DEFAULT_OPTIONS,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[], None] | None = None,
+    cache: bool = False,
+) -> list[FileReport]:
+    """Check files and folders (folders searched recursively); reports in sorted path order."""
+    from ogi_xlsx import validate
+
+    return validate.check_paths(
+        [Path(p) for p in paths], jobs=jobs, progress=progress, cache=cache, **options.as_kwargs()
+    )
+
+
+def collect_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """The files :func:`check_paths` would read from ``paths``."""
+    from ogi_xlsx import validate
+
+    return validate.collect_paths([Path(p) for p in paths])
+
+
+def merge(
+    reports: Iterable[FileReport],
+    *,
+    roster: Mapping[str, str] | None = None,
+    year: int | None = None,
+    unit_code: str = "",
+    unit_name: str = "",
+    prefer: Literal["newest", "newest-valid"] | None = None,
+    cover: Mapping[str, str] | None = None,
+) -> MergeResult:
+    """Consolidate checked returns into one summary (raises ``MergeError`` for mixed years/formats)."""
+    from ogi_xlsx.merge import merge_returns
+
+    return merge_returns(
+        reports, roster=roster, year=year, unit_code=unit_code, unit_name=unit_name, prefer=prefer, cover=cover
+    )
+
+
+def write_summary(result: MergeResult, target: str | Path | BinaryIO) -> None:
+    """Write the summary workbook (official tables + status, breakdown, sources, chart); atomic for a path."""
+    from ogi_xlsx.summary import write_summary as _write
+
+    _write(target, result)
+
+
+def write_summary_json(result: MergeResult, path: str | Path) -> None:
+    """Write the summary's return document plus its units and consolidation status (atomic)."""
+    from ogi_xlsx.summary import write_summary_json as _write
+
+    _write(path, result)
+
+
+def write_template(
+    target: str | Path | BinaryIO,
+    *,
+    year: int,
+    format_id: str | None = None,
+    unit_code: str = "",
+    unit_name: str = "",
+    **options: Any,
+) -> None:
+    """Write a locked template of the format of ``year`` (or ``format_id``); atomic for a path."""
+    from ogi_xlsx.spec import format_for_year, load_format
+    from ogi_xlsx.template import write_workbook
+
+    spec = load_format(format_id) if format_id else format_for_year(year)
+    write_workbook(target, spec, year=year, unit_code=unit_code, unit_name=unit_name, **options)
+
+
+def write_return(doc: ReturnDocument, target: str | Path | BinaryIO, **options: Any) -> None:
+    """Write a filled return workbook from a return document (totals as formulas); atomic for a path."""
+    from ogi_xlsx.template import write_workbook
+
+    write_workbook(
+        target,
+        doc.spec,
+        year=doc.year,
+        unit_code=doc.unit_code,
+        unit_name=doc.unit_name,
+        cover=dict(doc.cover),
+        values=doc.values,
+        kind="return",
+        **options,
+    )
+
+
+def annotate(report: FileReport, target: str | Path) -> Path:
+    """Write the annotated copy of a checked .xlsx return (marked cells, comments, a 审核结果 sheet)."""
+    from ogi_xlsx.annotate import annotate as _annotate
+
+    return _annotate(report, Path(target))
+
+
+def load_roster(path: str | Path) -> Roster:
+    """Read a roster (CSV in UTF-8/GBK or XLSX; columns 单位代码, 单位名称); raises ``RosterError``."""
+    from ogi_xlsx.roster import load_roster as _load
+
+    return _load(Path(path))
+
+
+def load_format(format_id: str | int) -> FormatSpec:
+    """A format by id (``"ogi-2021"``, ``2021``)."""
+    from ogi_xlsx.spec import load_format as _load
+
+    return _load(format_id)
+
+
+def format_for_year(year: int) -> FormatSpec:
+    """The format a report year uses (2019 format up to 2020, the 2021 format from 2021)."""
+    from ogi_xlsx.spec import format_for_year as _for_year
+
+    return _for_year(year)
+
+
+def document_from_json(data: Mapping[str, Any]) -> ReturnDocument:
+    """A return document from its JSON form (numbers as int / Decimal)."""
+    from ogi_xlsx.document import document_from_json as _from_json
+
+    return _from_json(data)
+
+
+def read_return_json(path: str | Path) -> ReturnDocument:
+    """Read a return document JSON file (raises ``ValueError`` with a Chinese message if unusable)."""
+    from ogi_xlsx.document import describe_json_error, document_from_json, loads
+
+    try:
+        data = loads(Path(path).read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(describe_json_error(exc)) from exc
+    return document_from_json(data)
+
+
+Number = int | Decimal
