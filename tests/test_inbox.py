@@ -341,3 +341,95 @@ def test_roster_hygiene_messages(tmp_path):
         result = invoke("template", "--roster", tmp_path / name, "-o", tmp_path / f"out-{name}")
         assert result.exit_code == 2, (name, result.output)
         assert expected in result.output, (name, result.output)
+
+
+# --------------------------------------------------------------------------- done when: the messy inbox
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_a_realistic_messy_inbox(libreoffice, valid_returns, tmp_path):
+    """Old summary, annotated copy mailed back corrected, PDF, zip, LibreOffice re-save, corrected
+    resubmission, missing units: statuses, skipped files, sums and exit code."""
+    import openpyxl
+
+    roster = tmp_path / "roster.csv"
+    shutil.copy(DEMO / "roster.csv", roster)
+    names = {line.split(",")[0]: line.split(",")[1] for line in roster.read_text("utf-8-sig").splitlines()[1:]}
+    inbox = copy_returns(valid_returns, tmp_path / "inbox", ("LC001", "LC002"))
+    day = 1_736_300_000
+    for path in inbox.iterdir():
+        set_mtime(path, day)
+
+    # LC002 re-saved unchanged in LibreOffice and sent again
+    (resaved,) = libreoffice.roundtrip([inbox / "LC002.xlsx"], tmp_path / "lo")
+    shutil.copy2(resaved, inbox / "LC002（再次发送）.xlsx")
+
+    # LC003 sent a return with an error, got the annotated copy, corrected it there and mailed it back
+    base = demo_doc("LC001")
+    good3 = replace(base, unit_code="LC003", unit_name=names["LC003"])
+    cell_id = next(c for c in base.spec.input_ids if isinstance(base.values.get(c), int) and base.values[c] > 0)
+    bad3 = replace(good3, values={**good3.values, cell_id: -good3.values[cell_id]})
+    write_return(inbox / "LC003.xlsx", bad3)
+    set_mtime(inbox / "LC003.xlsx", day)
+    checked = json.loads(invoke("validate", inbox / "LC003.xlsx", "--json").stdout)
+    finding = next(f for f in checked["files"][0]["findings"] if f["code"] == "value-negative")
+    assert invoke("validate", inbox / "LC003.xlsx", "--annotate", tmp_path / "sent").exit_code == 1
+    (annotated,) = (tmp_path / "sent").glob("*.xlsx")
+    wb = openpyxl.load_workbook(annotated)
+    wb[finding["sheet"]][finding["cell"]] = good3.values[cell_id]
+    wb.save(inbox / annotated.name)
+    set_mtime(inbox / annotated.name, day + 86_400)
+
+    # LC004 mailed inside a .zip attachment
+    _zip(inbox / "鲤中街道附件.zip", {"LC004.xlsx": (valid_returns / "LC004.xlsx").read_bytes()})
+
+    # LC005 sent a return, then a corrected resubmission (both valid, different numbers)
+    first5 = demo_doc("LC005")
+    changed_id = next(c for c in first5.spec.input_ids if isinstance(first5.values.get(c), int))
+    second5 = replace(first5, values={**first5.values, changed_id: first5.values[changed_id] + 2})
+    write_return(inbox / "LC005.xlsx", first5)
+    write_return(inbox / "LC005 更正.xlsx", second5)
+    set_mtime(inbox / "LC005.xlsx", day)
+    set_mtime(inbox / "LC005 更正.xlsx", day + 2 * 86_400)
+
+    # LC006 sent its published report as a PDF only; LC007 and LC008 sent nothing
+    (inbox / f"LC006_{names['LC006']}_年度报告.pdf").write_bytes(b"%PDF-1.4")
+    (inbox / "名单（旧）.csv").write_text("单位代码,单位名称\n", encoding="utf-8")
+
+    # last week's summary, written into the inbox
+    assert invoke("merge", tmp_path / "lo", "-o", inbox / "汇总表（上周）.xlsx").exit_code == 0
+
+    out, js = tmp_path / "汇总表.xlsx", tmp_path / "汇总表.json"
+    result = invoke(
+        "merge", inbox, "--roster", roster, "--prefer", "newest-valid", "--unit-code", "350502",
+        "--unit-name", "鲤城区", "--year", "2024", "-o", out, "--json", js,
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output  # three units are missing
+    data = summary_json(js)
+    assert statuses(data) == {
+        "LC001": "merged",
+        "LC002": "duplicate",
+        "LC003": "merged",
+        "LC004": "merged",
+        "LC005": "merged",
+        "LC006": "missing",
+        "LC007": "missing",
+        "LC008": "missing",
+    }
+    units = {u["code"]: u for u in data["units"]}
+    assert Path(units["LC003"]["path"]).name == annotated.name
+    assert Path(units["LC005"]["path"]).name == "LC005 更正.xlsx"
+    assert units["LC004"]["path"].endswith("鲤中街道附件.zip!LC004.xlsx")
+    assert units["LC006"]["label"].startswith("未报送（收到了无法读取的文件 LC006_")
+    assert "label" not in units["LC007"]
+    consolidation = data["consolidation"]
+    assert sorted(Path(s["path"]).name for s in consolidation["skipped"]) == sorted(
+        [f"LC006_{names['LC006']}_年度报告.pdf", "名单（旧）.csv"]
+    )
+    assert [Path(e["path"]).name for e in consolidation["excluded"]] == ["汇总表（上周）.xlsx"]
+    assert consolidation["counts"]["passed"] == 5 and consolidation["counts"]["missing"] == 3
+    expected = independent_sum([demo_doc("LC001"), demo_doc("LC002"), good3, demo_doc("LC004"), second5])
+    assert document_from_json(loads(js.read_text(encoding="utf-8"))).values == expected
+    for text in ("跳过 2 个文件", "未计入 1 个汇总表", "收到了无法读取的文件", "汇总不完整"):
+        assert text in result.output
