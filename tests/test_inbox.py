@@ -86,6 +86,7 @@ def copy_returns(source: Path, target: Path, codes=VALID) -> Path:
 # --------------------------------------------------------------------------- point 1
 
 
+@pytest.mark.slow
 def test_an_earlier_summary_in_the_returns_folder_is_never_summed_as_a_unit(valid_returns, tmp_path):
     returns = copy_returns(valid_returns, tmp_path / "returns")
     # first run: no --unit-code, output inside the returns folder (code SUMMARY)
@@ -110,6 +111,7 @@ def test_an_earlier_summary_in_the_returns_folder_is_never_summed_as_a_unit(vali
     assert any("汇总表（未计入）" in row and any(v.endswith("汇总表.xlsx") for v in row) for row in rows)
 
 
+@pytest.mark.slow
 def test_summaries_alone_are_merged_one_level_up_and_include_summaries_is_explicit(valid_returns, tmp_path):
     district_a = copy_returns(valid_returns, tmp_path / "a", ("LC001", "LC002"))
     district_b = copy_returns(valid_returns, tmp_path / "b", ("LC004", "LC005"))
@@ -140,6 +142,7 @@ def test_summaries_alone_are_merged_one_level_up_and_include_summaries_is_explic
 # --------------------------------------------------------------------------- point 2
 
 
+@pytest.mark.slow
 def test_a_corrected_annotated_copy_is_read_and_newest_valid_takes_it(tmp_path):
     import openpyxl
 

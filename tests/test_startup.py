@@ -57,6 +57,7 @@ print(json.dumps(sorted(loaded)))
 """
 
 
+@pytest.mark.slow
 def test_revalidating_from_a_warm_cache_reads_no_workbook(tmp_path):
     """Served from the cache, ``validate`` imports neither the reader nor jsonschema, rich or a process pool."""
     from ogi_xlsx.spec import load_format
