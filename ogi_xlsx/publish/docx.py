@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ogi_xlsx.publish.draft import FAILED_MARK, Block, Report
-from ogi_xlsx.publish.tables import PublishedTable
+from ogi_xlsx.publish.tables import PublishedTable, column_widths
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -30,12 +30,6 @@ TABLE_FONT = "宋体"
 # font -> the font Word/WPS should use when it is missing (written into word/fontTable.xml)
 FALLBACKS = {TITLE_FONT: "宋体", BODY_FONT: "仿宋_GB2312", HEADING2_FONT: "楷体_GB2312"}
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
-
-# Column widths in cm: label columns, then value columns (table 二 portrait; 三 and 四 landscape).
-T2_WIDTHS = (4.6, 3.6, 3.6, 3.6)
-T3_LABEL_WIDTHS = (1.3, 2.1, 6.9)
-T3_VALUE_WIDTH = 1.95
-T4_VALUE_WIDTH = 1.6
 
 
 def _set_font(target: Any, name: str, size: float | None = None, bold: bool | None = None) -> None:
@@ -63,7 +57,7 @@ def _page(section: Any, landscape: bool) -> None:
     section.page_width, section.page_height = (height, width) if landscape else (width, height)
     # GB/T 9704 margins (top 37 mm, bottom 35 mm, left 28 mm, right 26 mm); landscape pages narrower.
     if landscape:
-        section.top_margin, section.bottom_margin = Cm(2.2), Cm(2.0)
+        section.top_margin, section.bottom_margin = Cm(1.8), Cm(1.6)
         section.left_margin, section.right_margin = Cm(2.0), Cm(2.0)
     else:
         section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
@@ -116,14 +110,6 @@ def _fallback_fonts(document: DocxDocument) -> None:
             return
 
 
-def _widths(table: PublishedTable) -> list[float]:
-    if table.id == "t2":
-        return list(T2_WIDTHS[: table.width])
-    if table.id == "t3":
-        return [*T3_LABEL_WIDTHS[: table.label_cols], *[T3_VALUE_WIDTH] * (table.width - table.label_cols)]
-    return [T4_VALUE_WIDTH] * table.width
-
-
 def _add_table(document: DocxDocument, table: PublishedTable) -> None:
     from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -142,7 +128,8 @@ def _add_table(document: DocxDocument, table: PublishedTable) -> None:
     grid.style = document.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
-    widths = _widths(table)
+    widths = column_widths(table)
+    _cell_margins(grid, left_right_cm=0.1)
     for i, width in enumerate(widths):
         grid.columns[i].width = Cm(width)
     style = "OGI Table" if table.id == "t2" else "OGI Table Small"
@@ -169,6 +156,26 @@ def _add_table(document: DocxDocument, table: PublishedTable) -> None:
                     run.bold = cell.kind == "block"
     # a small gap after the table
     document.add_paragraph("", style="OGI Table")
+
+
+def _cell_margins(grid: Any, left_right_cm: float) -> None:
+    """Narrow left/right cell margins (w:tblCellMar) so 6-character headers fit on one line."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    twips = str(round(left_right_cm / 2.54 * 1440))
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:w"), twips)
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    tbl_pr = grid._tbl.tblPr
+    look = tbl_pr.find(qn("w:tblLook"))  # schema order: tblCellMar comes before tblLook
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        tbl_pr.append(margins)
 
 
 def _add_paragraph(document: DocxDocument, block: Block) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from html import escape
 
 from ogi_xlsx.publish.draft import FAILED_MARK, Block, Report
-from ogi_xlsx.publish.tables import PublishedTable
+from ogi_xlsx.publish.tables import PublishedTable, column_widths
 
 CSS = """
 @page { size: A4; margin: 25mm 20mm; }
-@page wide { size: A4 landscape; margin: 15mm 12mm; }
+@page wide { size: A4 landscape; margin: 12mm 12mm; }
 body { font-family: "仿宋", "仿宋_GB2312", FangSong, "STFangsong", "Noto Serif CJK SC", serif;
        font-size: 16pt; line-height: 1.75; max-width: 60em; margin: 2em auto; color: #000; }
 h1 { font-family: "方正小标宋简体", "宋体", SimSun, "Noto Serif CJK SC", serif; font-size: 22pt;
@@ -28,12 +28,15 @@ p { margin: 0; text-indent: 2em; }
 table { font-family: "宋体", SimSun, "Noto Serif CJK SC", serif; }
 thead { display: table-header-group; }
 tr { page-break-inside: avoid; break-inside: avoid; }
+div.t2, div.t4 { page-break-inside: avoid; break-inside: avoid; }
+h2, h3, p.unit { page-break-after: avoid; break-after: avoid; }
+@media print { table[data-table="t3"] { line-height: 1.2 !important; } }
 section.wide { page: wide; page-break-before: always; break-before: page; }
 section.after-wide { page-break-before: always; break-before: page; }
 @media print { body { max-width: none; margin: 0; } }
 """
 
-TABLE_STYLE = "border-collapse:collapse;width:100%;margin:0 auto;font-size:{size};line-height:1.35"
+TABLE_STYLE = "border-collapse:collapse;table-layout:fixed;width:100%;margin:0 auto;font-size:{size};line-height:1.35"
 CELL_STYLE = "border:1px solid #000;padding:2px 4px;vertical-align:middle"
 MARK_STYLE = "background:#ff0;color:#000"
 
@@ -56,10 +59,15 @@ def render_table(table: PublishedTable) -> str:
     """One official table: caption heading, unit note and the grid with rowspan/colspan."""
     size = "10.5pt" if table.id == "t2" else "9pt"
     lines = [
+        f'<div class="{table.id}">',
         f"<h2>{escape(table.title)}</h2>",
-        f'<p style="text-align:right;text-indent:0;font-size:10.5pt">{escape(table.unit_note)}</p>',
+        f'<p class="unit" style="text-align:right;text-indent:0;font-size:10.5pt">{escape(table.unit_note)}</p>',
         f'<table data-table="{table.id}" style="{TABLE_STYLE.format(size=size)}">',
     ]
+    widths = column_widths(table)
+    total = sum(widths)
+    cols = "".join(f'<col style="width:{w / total * 100:.2f}%">' for w in widths)
+    lines.append(f"<colgroup>{cols}</colgroup>")
     if table.header_rows:
         lines.append("<thead>")
     for r, row in enumerate(table.rows):
@@ -70,7 +78,7 @@ def render_table(table: PublishedTable) -> str:
         lines.append("<tr>" + "".join(_cell(c, "th" if c.is_head else tag) for c in row) + "</tr>")
     if table.header_rows:
         lines.append("</tbody>")
-    lines.append("</table>")
+    lines.append("</table>\n</div>")
     return "\n".join(lines)
 
 

@@ -63,6 +63,24 @@ class PublishedTable:
         raise KeyError(cell_id)
 
 
+# Column widths in cm as printed (Word; HTML uses their proportions): table 二 on a portrait
+# page, 三 and 四 on a landscape page (A4 landscape with 2 cm margins leaves 25.7 cm).
+T2_WIDTHS = (4.6, 3.6, 3.6, 3.6)
+T3_LABEL_WIDTHS = (1.2, 2.0, 6.4)
+T3_VALUE_WIDTH = 2.25
+T4_VALUE_WIDTH = 1.7
+
+
+def column_widths(table: PublishedTable) -> list[float]:
+    """Printed width (cm) of each grid column of ``table``."""
+    if table.id == "t2":
+        return [T2_WIDTHS[0], *[T2_WIDTHS[1]] * (table.width - 1)]
+    if table.id == "t3":
+        labels = list(T3_LABEL_WIDTHS[-table.label_cols :]) if table.label_cols else []
+        return [*labels, *[T3_VALUE_WIDTH] * (table.width - table.label_cols)]
+    return [T4_VALUE_WIDTH] * table.width
+
+
 def format_value(value: int | Decimal | None) -> str:
     """A value as printed: integers plainly, money without exponent or trailing zeros, blank as ''."""
     from ogi_xlsx.findings import format_number
