@@ -116,6 +116,7 @@ def _add_table(document: DocxDocument, table: PublishedTable) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
+    from docx.table import _Cell
 
     caption = document.add_paragraph(table.title, style="OGI Heading 1")
     caption.paragraph_format.first_line_indent = Pt(32)
@@ -132,28 +133,32 @@ def _add_table(document: DocxDocument, table: PublishedTable) -> None:
     _cell_margins(grid, left_right_cm=0.1)
     for i, width in enumerate(widths):
         grid.columns[i].width = Cm(width)
-    style = "OGI Table" if table.id == "t2" else "OGI Table Small"
+    style_id = document.styles["OGI Table" if table.id == "t2" else "OGI Table Small"].style_id
+    # The cells by grid position, taken once before any merge: ``Table.cell()`` recomputes the
+    # whole grid on every call (seconds for table 三). Merged areas never overlap, so the
+    # element of each area's top-left and bottom-right cell is still in place when it is merged.
+    tcs = [list(tr.tc_lst) for tr in grid._tbl.tr_lst]
     for r, row in enumerate(table.rows):
-        tr = grid.rows[r]._tr
-        trpr = tr.get_or_add_trPr()
+        trpr = grid._tbl.tr_lst[r].get_or_add_trPr()
         trpr.append(OxmlElement("w:cantSplit"))
         if r < table.header_rows:
             trpr.append(OxmlElement("w:tblHeader"))  # repeat the header rows on every page
         for cell in row:
-            target = grid.cell(r, cell.col)
+            target = _Cell(tcs[r][cell.col], grid)
             if cell.rowspan > 1 or cell.colspan > 1:
-                target = target.merge(grid.cell(r + cell.rowspan - 1, cell.col + cell.colspan - 1))
+                other = _Cell(tcs[r + cell.rowspan - 1][cell.col + cell.colspan - 1], grid)
+                target = target.merge(other)
                 for extra in target._tc.findall(qn("w:p"))[1:]:
                     target._tc.remove(extra)
             target.width = Cm(sum(widths[cell.col : cell.col + cell.colspan]))
             target.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
             paragraph = target.paragraphs[0]
-            paragraph.style = document.styles[style]
+            paragraph._p.style = style_id
             paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT if cell.kind == "label" else WD_ALIGN_PARAGRAPH.CENTER
             if cell.text:
                 run = paragraph.add_run(cell.text)
-                if cell.is_head or (cell.kind == "label" and cell.colspan == table.width):
-                    run.bold = cell.kind == "block"
+                if cell.kind == "block":
+                    run.bold = True
     # a small gap after the table
     document.add_paragraph("", style="OGI Table")
 

@@ -199,7 +199,9 @@ def application_sentences(doc: ReturnDocument) -> list[str]:
             text = f"{_strip_number(label)}{_n(total)}件"
             shown = [(_strip_number(item), v) for item, v in items if v]
             if len(shown) > 1:
-                text += f"（{_join([f'{item}{_n(v)}件' for item, v in shown])}）"
+                # labels that hold a 、 themselves (2021 （六）) are listed with ；
+                sep = "；" if any("、" in item for item, _ in shown) else "、"
+                text += f"（{sep.join(f'{item}{_n(v)}件' for item, v in shown)}）"
             elif shown and len(items) > 1 and shown[0][0] != "其他":
                 text += f"（均为{shown[0][0]}）"
             parts.append(text)
