@@ -170,9 +170,10 @@ def _cell_margins(grid: Any, left_right_cm: float) -> None:
 
     twips = str(round(left_right_cm / 2.54 * 1440))
     margins = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
+    # a little air above and below the text (the text touched the rules in LibreOffice)
+    for side, width in (("top", "17"), ("left", twips), ("bottom", "17"), ("right", twips)):
         element = OxmlElement(f"w:{side}")
-        element.set(qn("w:w"), twips)
+        element.set(qn("w:w"), width)
         element.set(qn("w:type"), "dxa")
         margins.append(element)
     tbl_pr = grid._tbl.tblPr
