@@ -699,8 +699,8 @@ def test_a_return_with_errors_is_refused_unless_allowed_and_then_marked(tmp_path
 
             document = Document(io.BytesIO(data))
             assert "未通过审核" in document.sections[0].header.paragraphs[0].text
-            assert document.paragraphs[0].text.startswith("未通过审核")
+            assert document.paragraphs[0].text.startswith("【未通过审核】本文件依据未通过审核的报表生成")
         else:
-            assert "【未通过审核】" in data.decode("utf-8")
+            assert "【未通过审核】本文件依据未通过审核的报表生成" in data.decode("utf-8")
     clean = publish_bytes(api.check_file(EXAMPLES / "haibin-2024.json"), "html")
     assert "未通过审核" not in clean.decode("utf-8")

@@ -224,7 +224,7 @@ def render_docx(report: Report) -> bytes:
             continue
         if block.kind == "mark":
             paragraph = document.add_paragraph()
-            run = paragraph.add_run(block.text)
+            run = paragraph.add_run(f"【{FAILED_MARK}】{block.text}")
             run.bold = True
             run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
             run.font.highlight_color = WD_COLOR_INDEX.YELLOW

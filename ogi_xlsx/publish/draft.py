@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ogi_xlsx.document import ReturnDocument
 
 FAILED_MARK = "未通过审核"
-FAILED_NOTE = "未通过审核：本文件依据未通过审核的报表生成，数据可能有误，请更正报表并审核通过后重新生成，不得对外公布。"
+FAILED_NOTE = "本文件依据未通过审核的报表生成，数据可能有误，请更正报表并审核通过后重新生成，不得对外公布。"
 COUNTED_STATUSES = ("merged", "duplicate")
 
 # The sub-parts of 一、总体情况 as each notice lists them (reference formats/ogi-20xx.yaml, s1.sub_items;
