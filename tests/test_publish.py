@@ -291,7 +291,16 @@ def sources(tmp_path_factory):
 
 
 @pytest.mark.parametrize("kind", ["docx", "html"])
-@pytest.mark.parametrize("source", ["return.json", "return.xlsx", "summary.json", "summary.xlsx"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "return.json",
+        "summary.json",
+        # the same values through the workbooks: in the slow set (the quick loop stays short)
+        pytest.param("return.xlsx", marks=pytest.mark.slow),
+        pytest.param("summary.xlsx", marks=pytest.mark.slow),
+    ],
+)
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_value_is_printed_under_its_row_label_and_column_header(sources, fmt, source, kind):
     data = sources[fmt]
@@ -597,7 +606,17 @@ def check_draft_numbers(paragraphs: list[str], found: dict[str, str], spec: Form
 
 @pytest.mark.parametrize("kind", ["docx", "html"])
 @pytest.mark.parametrize(
-    "case", ["2019", "2021", "2019-zero", "2021-zero", "haibin", "seed", "summary-2021", "summary-2019"]
+    "case",
+    [
+        "2019",
+        "2021",
+        "2019-zero",
+        "2021-zero",
+        "summary-2021",
+        pytest.param("haibin", marks=pytest.mark.slow),
+        pytest.param("seed", marks=pytest.mark.slow),
+        pytest.param("summary-2019", marks=pytest.mark.slow),
+    ],
 )
 def test_every_number_in_the_draft_comes_from_its_tables(sources, case, kind):
     if case.startswith("summary"):
