@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-HEAVY = {"openpyxl", "xlsxwriter", "jsonschema", "rich", "defusedxml"}
+HEAVY = {"openpyxl", "xlsxwriter", "jsonschema", "rich", "defusedxml", "docx", "lxml"}
 
 PROBE = """
 import json, sys
@@ -22,7 +22,9 @@ print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(json.loads(
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["validate", "--help"], ["merge", "--help"], ["template", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["validate", "--help"], ["merge", "--help"], ["template", "--help"], ["publish", "--help"]]
+)
 def test_help_imports_no_heavy_module(args):
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
