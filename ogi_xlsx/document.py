@@ -269,8 +269,16 @@ def return_schema(spec: FormatSpec) -> dict[str, Any]:
                     "required": ["text"],
                     "additionalProperties": False,
                     "properties": {
-                        "rule": {"type": "string", "title": "规则编号或名称", "description": "如 Y1_t3_new_increase 或 Y1；可空"},
-                        "cell": {"type": "string", "title": "单元格", "description": "如 表三 J6、J6 或单元格名称；可空"},
+                        "rule": {
+                            "type": "string",
+                            "title": "规则编号或名称",
+                            "description": "如 Y1_t3_new_increase 或 Y1；可空",
+                        },
+                        "cell": {
+                            "type": "string",
+                            "title": "单元格",
+                            "description": "如 表三 J6、J6 或单元格名称；可空",
+                        },
                         "text": {
                             "type": "string",
                             "title": "说明",

@@ -147,8 +147,8 @@ def check_rule(
 ) -> list[Finding]:
     """Findings of one rule expansion on a return's values (totals recomputed here).
 
-    ``previous_values`` is last year's return of the same unit (in its own format) for the
-    year-on-year kinds; without it they do not apply.
+    ``previous_values`` is last year's return of the same unit (in its own format, totals
+    included) for the year-on-year kinds; without it they do not apply.
     """
     from ogi_xlsx.layout import workbook_layout
 
@@ -202,10 +202,12 @@ def check_plausibility(
     year before) also the year-on-year rules. Pure: nothing is read or written."""
     if previous is not None and previous.year != doc.year - 1:
         previous = None  # only last year's return says anything about this year's change
+    # last year's totals recomputed in its own format, like this year's
+    last = with_totals(previous.spec, _numbers(previous.values)) if previous is not None else None
     return check_values(
         doc.spec,
         doc.values,
-        previous.values if previous is not None else None,
+        last,
         previous_year=previous.year if previous is not None else None,
         settings=settings,
     )

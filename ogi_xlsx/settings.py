@@ -125,7 +125,12 @@ def _schema_problem(error: Any) -> str:
     if error.validator == "minimum":
         return f"{where}：阈值不能为负数，实际为 {bad}"
     if error.validator == "type":
-        expected = {"boolean": "true 或 false", "number": "数字", "object": "一组设置（[rules.规则编号]）", "string": "文字"}
+        expected = {
+            "boolean": "true 或 false",
+            "number": "数字",
+            "object": "一组设置（[rules.规则编号]）",
+            "string": "文字",
+        }
         want = error.validator_value if isinstance(error.validator_value, str) else "number"
         return f"{where}：应为{expected.get(want, want)}，实际为“{bad}”"
     return f"{where}：不符合要求"  # pragma: no cover - the schema has no other keywords
@@ -158,7 +163,9 @@ def _parse(path: Path) -> Any:
         detail = str(exc)
         position = ""
         if "(at line" in detail:
-            position = detail[detail.index("(at line") + 1 : -1].replace("at line ", "第 ").replace(", column ", " 行第 ")
+            position = (
+                detail[detail.index("(at line") + 1 : -1].replace("at line ", "第 ").replace(", column ", " 行第 ")
+            )
             position = f"{position} 列："
         elif "(at end of document)" in detail:
             position = "文件末尾："
