@@ -342,7 +342,9 @@ def _schema_finding(spec: FormatSpec, error: Any) -> Finding:
         # the 情况说明 sheet: 第 n 条 as the clerk counts them
         nth = f"情况说明第 {int(path[1]) + 1} 条" if len(path) > 1 and str(path[1]).isdigit() else "情况说明"
         field_name = {"rule": "规则", "cell": "单元格", "text": "说明"}.get(str(path[2]) if len(path) > 2 else "", "")
-        if error.validator in ("type", "required", "additionalProperties") and len(path) <= 2:
+        if len(path) == 1:
+            reason = "应为由多条说明组成的列表"
+        elif error.validator in ("type", "required", "additionalProperties") and len(path) == 2:
             reason = "应为一条包含说明（text）的记录，可另写规则（rule）和单元格（cell）"
         return Finding("schema", f"{nth}{'的' + field_name if field_name else ''}：{reason}。", args={"path": path})
     if error.validator == "required":

@@ -120,7 +120,7 @@ def _schema_problem(error: Any) -> str:
     if error.validator == "additionalProperties":
         extra = sorted(set(bad) - set(error.schema.get("properties", {})))
         return f"{where}：不认识的设置项 {'、'.join(extra)}（可用：queries_as_warnings、rules）"
-    if error.validator == "propertyNames":
+    if error.validator in ("propertyNames", "pattern"):  # a rule id (jsonschema reports the key's pattern)
         return f"{where}：规则编号“{bad}”格式不对（如 P1_t3_applications_max）"
     if error.validator == "minimum":
         return f"{where}：阈值不能为负数，实际为 {bad}"
