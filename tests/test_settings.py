@@ -105,7 +105,9 @@ def test_a_missing_file(tmp_path):
 
 def test_several_problems_are_told_at_once(tmp_path):
     path = _write(tmp_path, "s.toml", "[rules.P9_nothing]\nmax = 1\n[rules.P1_t3_applications_max]\nfactor = 2\n")
-    message = str(pytest.raises(SettingsError, load_settings, path).value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    message = str(caught.value)
     assert "P9_nothing" in message and "factor" in message
 
 
