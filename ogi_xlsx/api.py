@@ -40,6 +40,7 @@ __all__ = [
     "check_file",
     "check_paths",
     "collect_paths",
+    "discover",
     "document_from_json",
     "format_for_year",
     "has_errors",
@@ -130,6 +131,14 @@ def collect_paths(paths: Sequence[str | Path]) -> list[Path]:
     return validate.collect_paths([Path(p) for p in paths])
 
 
+def discover(paths: Sequence[str | Path], limits: Limits | None = None) -> Any:
+    """Every file under ``paths`` accounted for: ``.files`` to read (members of .zip attachments as
+    ``a.zip!m.xlsx``, accepted by :func:`check_file`) and ``.skipped`` (``path``, Chinese ``reason``)."""
+    from ogi_xlsx import validate
+
+    return validate.discover_paths([Path(p) for p in paths], limits)
+
+
 def merge(
     reports: Iterable[FileReport],
     *,
@@ -139,12 +148,28 @@ def merge(
     unit_name: str = "",
     prefer: Literal["newest", "newest-valid"] | None = None,
     cover: Mapping[str, str] | None = None,
+    skipped: Iterable[Any] = (),
+    include_summaries: bool = False,
 ) -> MergeResult:
-    """Consolidate checked returns into one summary (raises ``MergeError`` for mixed years/formats)."""
+    """Consolidate checked returns into one summary (raises ``MergeError`` for mixed years/formats).
+
+    Files of one unit with the same data count once; with different data they are a conflict
+    unless ``prefer`` is ``"newest"`` (latest modified) or ``"newest-valid"`` (latest modified
+    that passes). Summaries among returns are set aside (``result.excluded``) unless all
+    inputs are summaries or ``include_summaries``. ``skipped``: :func:`discover`'s skipped files.
+    """
     from ogi_xlsx.merge import merge_returns
 
     return merge_returns(
-        reports, roster=roster, year=year, unit_code=unit_code, unit_name=unit_name, prefer=prefer, cover=cover
+        reports,
+        roster=roster,
+        year=year,
+        unit_code=unit_code,
+        unit_name=unit_name,
+        prefer=prefer,
+        cover=cover,
+        skipped=skipped,
+        include_summaries=include_summaries,
     )
 
 

@@ -74,10 +74,12 @@ def test_revalidating_from_a_warm_cache_reads_no_workbook(tmp_path):
     from ogi_xlsx.template import write_workbook
 
     spec = load_format("2021")
+    returns = tmp_path / "returns"  # the cache folder beside it, not inside (its files would be listed as skipped)
+    returns.mkdir()
     for index in range(3):
         values = dict.fromkeys(spec.input_ids, index)
         write_workbook(
-            tmp_path / f"r{index}.xlsx",
+            returns / f"r{index}.xlsx",
             spec,
             year=2024,
             unit_code=f"U{index}",
@@ -86,7 +88,7 @@ def test_revalidating_from_a_warm_cache_reads_no_workbook(tmp_path):
             kind="return",
         )
     env = {**__import__("os").environ, "OGI_XLSX_CACHE_DIR": str(tmp_path / "cache")}
-    args = ["validate", str(tmp_path), "--jobs", "2"]
+    args = ["validate", str(returns), "--jobs", "2"]
     runs = [
         subprocess.run([sys.executable, "-c", WARM_PROBE, *args], capture_output=True, text=True, timeout=120, env=env)
         for _ in range(2)
