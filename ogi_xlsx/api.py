@@ -217,6 +217,7 @@ def write_return(doc: ReturnDocument, target: str | Path | BinaryIO, **options: 
         cover=dict(doc.cover),
         values=doc.values,
         kind="return",
+        explanations=doc.explanations,  # the 情况说明 sheet
         **options,
     )
 

@@ -29,7 +29,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "sum-mismatch": ("error", "勾稽关系不平衡"),
     "sum-blank": ("warning", "合计项未填写"),
     # against the same unit's return of the previous year (validate --previous)
-    "cross-year-mismatch": ("warning", "与上年度报表不衔接"),
+    "cross-year-mismatch": ("query", "与上年度报表不衔接"),
     "cross-year-missing": ("info", "未找到上年度报表"),
     "cross-year-ambiguous": ("info", "上年度报表不止一份"),
     # values

@@ -108,7 +108,10 @@ def apply_queries(
         doc = report.document
         if doc is None:
             continue
-        findings = queries_for(doc, report.findings, last, settings, as_warnings=as_warnings)
+        # A summary has no 情况说明 of its own (its units explained their figures one level
+        # down): its queries are shown as warnings and do not hold it back.
+        summary = getattr(report, "kind", None) == "summary"
+        findings = queries_for(doc, report.findings, last, settings, as_warnings=as_warnings or summary)
         report.findings = findings
         asked = [f for f in findings if f.severity == "query"]
         queries += len(asked)
