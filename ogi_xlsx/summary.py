@@ -35,6 +35,7 @@ def _short_where(spec: FormatSpec, item: dict[str, str]) -> str:
     short = next((t.short for t in spec.tables if t.sheet == item["sheet"]), item["sheet"])
     return " ".join(part for part in (short, item["cell"]) if part)
 
+
 FONT = "宋体"
 OK_MARK = "✓"
 BAD_MARK = "✗"
