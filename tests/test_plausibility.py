@@ -375,3 +375,12 @@ def test_last_years_demo_returns_raise_no_year_on_year_query():
         last = document_from_json(json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal))
         last.year -= 1
         assert check_plausibility(doc, last) == [], path.name
+
+
+def test_the_readme_lists_every_rule_with_its_default_thresholds():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for spec in (F2019, F2021):
+        for rule in describe_rules(spec):
+            line = next(line for line in readme.splitlines() if line.startswith(f"| `{rule['id']}` |"))
+            for name, value in rule["thresholds"].items():
+                assert f"{name}={value}" in line, (rule["id"], name)
