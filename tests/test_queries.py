@@ -132,3 +132,14 @@ def test_last_year_is_found_by_unit_and_year_and_must_be_unambiguous():
     changed.document.values["t3.r_new.c_natural"] += 1
     assert previous_documents([this], [last, changed]) == [None]
     assert previous_documents([this], [last, _report("street-documents-2023")]) == [last.document]
+
+
+def test_the_api_offers_the_query_step(tmp_path):
+    from ogi_xlsx import api
+
+    settings = tmp_path / "s.json"
+    settings.write_text('{"rules": {"Y1_t3_new_increase": {"factor": 10}}}', encoding="utf-8")
+    this, last = _report("district-natural-resources-2024"), _report("district-natural-resources-2023")
+    tally = api.apply_queries([this], [last], api.load_settings(settings))
+    assert tally.queries == 0 and this.valid  # 148 is not more than 10 × 31
+    assert api.apply_queries([this], [last]).queries == 1 and api.has_open_queries(this.findings) and not this.valid
