@@ -209,3 +209,15 @@ def test_the_annotated_copy_prefills_the_sheet_and_survives_libreoffice(tmp_path
     assert [e["cell"] for e in report["explanations"]] == ["表三 D7", "表三 J7"]
     run, summary = _merge(tmp_path, back, last)
     assert run.returncode == 0 and len(summary["units"][0]["explanations"]) == 2
+
+
+@pytest.mark.slow
+def test_explanations_survive_the_result_cache(tmp_path, monkeypatch):
+    """A second run reads the return from the cache: its explanations still settle the queries."""
+    monkeypatch.setenv("OGI_XLSX_CACHE_DIR", str(tmp_path / "cache"))
+    this, last = _two_years(tmp_path, [{"rule": "X1", "cell": "", "text": GOOD_X1}])
+    runs = [_run("validate", str(this), "--previous", str(last), "--json") for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0]
+    assert any((tmp_path / "cache").rglob("*.json"))  # the second run was served from the cache
+    first, second = (json.loads(r.stdout)["files"][0] for r in runs)
+    assert first["explanations"] == second["explanations"] == [{"rule": "X1", "cell": "", "text": GOOD_X1}]
