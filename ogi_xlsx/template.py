@@ -30,7 +30,8 @@ from xlsxwriter.workbook import Workbook
 import ogi_xlsx
 from ogi_xlsx.atomic import atomic_write
 from ogi_xlsx.document import Explanation
-from ogi_xlsx.explanation_sheet import write_explanation_sheet
+from ogi_xlsx.explanation_sheet import EXPLANATION_SHEET, write_explanation_sheet
+from ogi_xlsx.explanation_sheet import HEADER_ROW as EXPLANATION_HEADER_ROW
 from ogi_xlsx.identity import IDENTITY_KEYS, Identity, defined_name, property_name
 from ogi_xlsx.layout import (
     CHECK_SHEET_TITLE,
@@ -887,7 +888,10 @@ def _write(
     writer.cell_names()
     if identity.kind != "summary":
         # after the official tables: the clerk's answers to queries (unprotected, printed)
-        write_explanation_sheet(wb, spec, explanations=explanations)
+        ws = write_explanation_sheet(wb, spec, explanations=explanations)
+        _page_setup(ws, EXPLANATION_SHEET, identity.unit_name, int(identity.year), None)
+        ws.fit_to_pages(1, 0)  # as many pages tall as the explanations need
+        ws.repeat_rows(EXPLANATION_HEADER_ROW)
     if extra_sheets is not None:
         extra_sheets(wb, writer.formats)
     writer.identity_parts()
