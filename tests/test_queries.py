@@ -143,3 +143,11 @@ def test_the_api_offers_the_query_step(tmp_path):
     tally = api.apply_queries([this], [last], api.load_settings(settings))
     assert tally.queries == 0 and this.valid  # 148 is not more than 10 × 31
     assert api.apply_queries([this], [last]).queries == 1 and api.has_open_queries(this.findings) and not this.valid
+
+
+def test_a_summarys_queries_are_warnings_one_level_up():
+    """A summary has no 情况说明 of its own: its figures' queries do not hold it back."""
+    this, last = _report("district-natural-resources-2024"), _report("district-natural-resources-2023")
+    this.kind = "summary"
+    assert apply_queries([this], [last]).queries == 0 and this.valid
+    assert [f.severity for f in this.findings if f.rule == "Y1_t3_new_increase"] == ["warning"]

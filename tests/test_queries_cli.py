@@ -221,3 +221,13 @@ def test_explanations_survive_the_result_cache(tmp_path, monkeypatch):
     assert any((tmp_path / "cache").rglob("*.json"))  # the second run was served from the cache
     first, second = (json.loads(r.stdout)["files"][0] for r in runs)
     assert first["explanations"] == second["explanations"] == [{"rule": "X1", "cell": "", "text": GOOD_X1}]
+
+
+def test_formats_lists_the_plausibility_rules():
+    text = _run("formats")
+    assert text.returncode == 0 and "P1_t3_applications_max  申请件数远超常见范围  [max=10000]" in text.stdout
+    assert "S5_t2_rules_issuer  填报了规章件数（默认关闭）" in text.stdout
+    data = json.loads(_run("formats", "--json").stdout)
+    rules = {r["id"]: r for r in data[-1]["plausibility_rules"]}
+    assert rules["Y4_t2_fee_increase"]["thresholds"] == {"factor": "100", "min": "1", "min_previous": "0.0001"}
+    assert rules["Y4_t2_fee_increase"]["year_on_year"] is True and rules["Y4_t2_fee_increase"]["rationale"]
