@@ -150,12 +150,21 @@ def check_rule(
     ``previous_values`` is last year's return of the same unit (in its own format, totals
     included) for the year-on-year kinds; without it they do not apply.
     """
+    current = with_totals(spec, _numbers(values))
+    previous = _numbers(previous_values) if previous_values is not None else None
+    return _check(spec, rule, current, previous, previous_year)
+
+
+def _check(
+    spec: FormatSpec,
+    rule: PlausibilityRule,
+    current: Mapping[str, Number | None],
+    previous: Mapping[str, Number | None] | None,
+    previous_year: int | None,
+) -> list[Finding]:
+    """:func:`check_rule` on values already prepared (numbers only, totals recomputed)."""
     from ogi_xlsx.layout import workbook_layout
 
-    current = with_totals(spec, _numbers(values))
-    previous = None
-    if previous_values is not None:
-        previous = _numbers(previous_values)
     findings = []
     layout = workbook_layout(spec)
     for hit in _evaluate(rule, current, previous, previous_year):
@@ -186,12 +195,15 @@ def check_values(
     settings: Settings | None = None,
 ) -> list[Finding]:
     """Every enabled plausibility rule of ``spec`` (thresholds as changed by ``settings``)."""
+    # prepared once for all rules (recomputing the totals is most of the cost)
+    current = with_totals(spec, _numbers(values))
+    previous = _numbers(previous_values) if previous_values is not None else None
     findings: list[Finding] = []
     for declared in spec.plausibility_rules:
         rule = settings.apply(declared) if settings is not None else declared
         if not rule.enabled:
             continue
-        findings += check_rule(spec, rule, values, previous_values, previous_year=previous_year)
+        findings += _check(spec, rule, current, previous, previous_year)
     return findings
 
 
