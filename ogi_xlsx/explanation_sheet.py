@@ -40,6 +40,15 @@ INSTRUCTIONS = (
 )
 
 
+SUMMARY_TITLE = "情况说明（下级单位对审核“核实”项的说明）"
+SUMMARY_INSTRUCTIONS = (
+    "1. 本表列出汇总所含各单位对审核“核实”项的说明（已审核接受），随汇总表报送，供上级审核参考。",
+    "2. “单元格”一栏先写单位名称和代码，再写该单位报表中的表名和单元格。",
+    "3. 本表由 ogi-xlsx 汇总时生成，请勿修改。",
+    "",
+)
+
+
 def _where(spec: FormatSpec, finding: Finding) -> str:
     """``表三 J6`` for a finding on a table sheet (the sheet name otherwise)."""
     short = next((t.short for t in spec.tables if t.sheet == finding.sheet), finding.sheet or "")
@@ -53,11 +62,14 @@ def write_explanation_sheet(
     explanations: Sequence[Explanation] = (),
     queries: Sequence[Finding] = (),
     input_rows: int = INPUT_ROWS,
+    summary: bool = False,
 ) -> Any:
     """Add the 情况说明 sheet to an xlsxwriter workbook, rows in order (constant_memory safe).
 
     ``queries`` become pre-filled rows (规则, 单元格, 核实内容) for the clerk to answer;
-    ``explanations`` (a filled return's) follow them. Returns the worksheet.
+    ``explanations`` (a filled return's) follow them. ``summary``: the sheet of a summary,
+    carrying its units' accepted explanations to the next level (no blank rows to fill).
+    Returns the worksheet.
     """
     border = {"border": 1, "font_name": "宋体", "font_size": 10, "valign": "vcenter"}
     title = wb.add_format({"bold": True, "font_size": 14, "font_name": "宋体", "align": "center", "valign": "vcenter"})
@@ -72,9 +84,13 @@ def write_explanation_sheet(
     for col, width in enumerate(COLUMN_WIDTHS):
         ws.set_column(col, col, width)
     last = len(HEADERS) - 1
-    ws.merge_range(0, 0, 0, last, "情况说明（对审核“核实”项的说明）", title)
+    heading = SUMMARY_TITLE if summary else "情况说明（对审核“核实”项的说明）"
+    ws.merge_range(0, 0, 0, last, heading, title)
     ws.set_row(0, 28)
-    for i, line in enumerate(INSTRUCTIONS, start=1):
+    lines = SUMMARY_INSTRUCTIONS if summary else INSTRUCTIONS
+    if summary:
+        input_rows = 0
+    for i, line in enumerate(lines, start=1):
         ws.merge_range(i, 0, i, last, line, note)
         ws.set_row(i, 30)
     for col, label in enumerate(HEADERS):

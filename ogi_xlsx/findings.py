@@ -98,6 +98,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "implausible-shape": ("query", "数据组合不常见"),
     "explanation-rejected": ("warning", "情况说明未说明原因"),
     "explanation-unmatched": ("info", "情况说明未对应任何核实项"),
+    "explanation-carried": ("info", "下级单位的情况说明"),
 }
 
 

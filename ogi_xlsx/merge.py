@@ -35,7 +35,7 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any, Literal
 
-from ogi_xlsx.document import ReturnDocument
+from ogi_xlsx.document import Explanation, ReturnDocument
 from ogi_xlsx.findings import SEVERITY_ORDER, Finding, has_errors, has_open_queries, open_queries
 from ogi_xlsx.inbox import Skipped, skipped_for_unit
 from ogi_xlsx.rules import Number, with_totals
@@ -123,6 +123,22 @@ class MergeInput:
             unit_name=str(name).strip(),
             kind=getattr(report, "kind", None),
         )
+
+
+def carried_explanations(spec: FormatSpec, units: Iterable[UnitStatus]) -> list[Explanation]:
+    """The summed units' accepted explanations, for the summary's own 情况说明 (one level up):
+    ``cell`` names the unit, then its cell (``某街道（LC002）表三 J7``)."""
+    out = []
+    for unit in units:
+        who = f"{unit.name}（{unit.code}）"
+        for e in unit.explanations:
+            if e["sheet"]:  # a query of the unit's own return
+                short = next((t.short for t in spec.tables if t.sheet == e["sheet"]), e["sheet"])
+                cell = f"{who} {short} {e['cell']}".rstrip()
+            else:  # carried from the unit's own units (the unit is a summary)
+                cell = f"{who} / {e['cell']}" if e["cell"] else who
+            out.append(Explanation(rule=e["rule"], cell=cell, text=e["explanation"]))
+    return out
 
 
 def _format_id(value: Any) -> str | None:
@@ -575,6 +591,7 @@ def merge_returns(
         unit_name=unit_name,
         values=with_totals(spec, summed),
         cover=dict(cover or {}),
+        explanations=carried_explanations(spec, units),
     )
     files.extend(excluded)
     files.sort(key=lambda f: (f.unit_code, f.name, f.path, f.sha256))

@@ -39,7 +39,14 @@ class QueryTally:
 
 
 _OWN_CODES = frozenset(
-    {"implausible-value", "implausible-change", "implausible-shape", "explanation-rejected", "explanation-unmatched"}
+    {
+        "implausible-value",
+        "implausible-change",
+        "implausible-shape",
+        "explanation-rejected",
+        "explanation-unmatched",
+        "explanation-carried",
+    }
 )
 
 
@@ -74,9 +81,15 @@ def queries_for(
     settings: Settings | None = None,
     *,
     as_warnings: bool = False,
+    summary: bool = False,
 ) -> list[Finding]:
     """One return's findings with its queries: plausibility added, switched-off rules dropped,
-    explanations judged, and the office's policy applied (``as_warnings`` or the setting)."""
+    explanations judged, and the office's policy applied (``as_warnings`` or the setting).
+
+    A ``summary`` (a lower level's merged return) has no 情况说明 of its own: its queries are
+    warnings, and the explanations it carries (its units', accepted one level down) are passed
+    on as ``explanation-carried`` notes rather than judged.
+    """
     from ogi_xlsx.explanations import judge
     from ogi_xlsx.plausibility import check_plausibility
 
@@ -88,8 +101,21 @@ def queries_for(
         and not (f.code == "cross-year-mismatch" and settings is not None and not settings.rule_enabled(f.rule or ""))
     ]
     kept += check_plausibility(doc, previous, settings)
-    judged = judge(doc.spec, kept, doc.explanations)
-    if as_warnings or (settings is not None and settings.queries_as_warnings):
+    if summary:
+        judged = kept + [
+            Finding(
+                "explanation-carried",
+                f"下级单位的情况说明（{' '.join(p for p in (e.cell, e.rule) if p)}）：{e.text}",
+                rule=e.rule or None,
+                explanation=e.text,
+                args={"cell": e.cell},
+            )
+            for e in doc.explanations
+            if e.text.strip()
+        ]
+    else:
+        judged = judge(doc.spec, kept, doc.explanations)
+    if summary or as_warnings or (settings is not None and settings.queries_as_warnings):
         judged = queries_as_warnings(judged)
     return sort_findings(judged)
 
@@ -111,7 +137,7 @@ def apply_queries(
         # A summary has no 情况说明 of its own (its units explained their figures one level
         # down): its queries are shown as warnings and do not hold it back.
         summary = getattr(report, "kind", None) == "summary"
-        findings = queries_for(doc, report.findings, last, settings, as_warnings=as_warnings or summary)
+        findings = queries_for(doc, report.findings, last, settings, as_warnings=as_warnings, summary=summary)
         report.findings = findings
         asked = [f for f in findings if f.severity == "query"]
         queries += len(asked)
@@ -123,15 +149,28 @@ def apply_queries(
 
 def explained_queries(findings: Sequence[Finding]) -> list[dict[str, str]]:
     """The explained queries of a return as ``{rule, cell, sheet, title, explanation}``, for the
-    summary's 报送情况 and its JSON."""
-    return [
-        {
-            "rule": f.rule or "",
-            "sheet": f.sheet or "",
-            "cell": f.cell or "",
-            "title": f.message.split("：", 1)[-1].split("。", 1)[0],
-            "explanation": f.explanation or "",
-        }
-        for f in findings
-        if f.severity == "query" and f.explanation
-    ]
+    summary's 报送情况 and its JSON; for a summary, the explanations it carries from its units
+    (``cell`` then names the unit and its cell, ``sheet`` is empty)."""
+    out = []
+    for f in findings:
+        if f.code == "explanation-carried":
+            out.append(
+                {
+                    "rule": f.rule or "",
+                    "sheet": "",
+                    "cell": str(f.args.get("cell", "")),
+                    "title": "下级单位的说明",
+                    "explanation": f.explanation or "",
+                }
+            )
+        elif f.severity == "query" and f.explanation:
+            out.append(
+                {
+                    "rule": f.rule or "",
+                    "sheet": f.sheet or "",
+                    "cell": f.cell or "",
+                    "title": f.message.split("：", 1)[-1].split("。", 1)[0],
+                    "explanation": f.explanation or "",
+                }
+            )
+    return out

@@ -527,6 +527,7 @@ def write_summary(target: str | Path | BinaryIO, result: MergeResult, *, streame
         values=dict(doc.values),
         kind="summary",
         extra_sheets=summary_sheets(result),
+        explanations=doc.explanations,  # the units' accepted explanations, read one level up
         # Rows are written out as they are completed: the per-unit breakdown (a row of ~200
         # cells per unit) would otherwise stay in memory, ~0.08 MB a unit.
         streamed=streamed,

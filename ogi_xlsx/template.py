@@ -886,9 +886,10 @@ def _write(
     writer.table_sheets()
     writer.cover_status_and_instructions()
     writer.cell_names()
-    if identity.kind != "summary":
-        # after the official tables: the clerk's answers to queries (unprotected, printed)
-        ws = write_explanation_sheet(wb, spec, explanations=explanations)
+    if identity.kind != "summary" or explanations:
+        # after the official tables: the clerk's answers to queries (unprotected, printed); a
+        # summary's carries its units' accepted explanations one level up
+        ws = write_explanation_sheet(wb, spec, explanations=explanations, summary=identity.kind == "summary")
         _page_setup(ws, EXPLANATION_SHEET, identity.unit_name, int(identity.year), None)
         ws.fit_to_pages(1, 0)  # as many pages tall as the explanations need
         ws.repeat_rows(EXPLANATION_HEADER_ROW)

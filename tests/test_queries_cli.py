@@ -231,3 +231,35 @@ def test_formats_lists_the_plausibility_rules():
     rules = {r["id"]: r for r in data[-1]["plausibility_rules"]}
     assert rules["Y4_t2_fee_increase"]["thresholds"] == {"factor": "100", "min": "1", "min_previous": "0.0001"}
     assert rules["Y4_t2_fee_increase"]["year_on_year"] is True and rules["Y4_t2_fee_increase"]["rationale"]
+
+
+@pytest.mark.slow
+def test_explanations_go_one_level_up(tmp_path):
+    """District summary (workbook and JSON) carries its units' accepted explanations in its own
+    情况说明; the city's merge of district summaries lists them under the district."""
+    import openpyxl
+
+    from ogi_xlsx.summary import STATUS_SHEET
+
+    this, last = _two_years(tmp_path, [{"rule": "X1", "cell": "", "text": GOOD_X1}])
+    run, district = _merge(tmp_path, this, last)
+    assert run.returncode == 0
+    carried = [("X1_t3_carry", "鲤城区人民政府海滨街道办事处（LC002） 表三 D7", GOOD_X1)]
+    carried.append(("X1_t3_carry", "鲤城区人民政府海滨街道办事处（LC002） 表三 J7", GOOD_X1))
+    assert [(e["rule"], e["cell"], e["text"]) for e in district["explanations"]] == carried
+    wb = openpyxl.load_workbook(tmp_path / "汇总表.xlsx")
+    assert wb[EXPLANATION_SHEET]["A1"].value == "情况说明（下级单位对审核“核实”项的说明）"
+
+    up = tmp_path / "city"
+    up.mkdir()
+    (tmp_path / "汇总表.xlsx").rename(up / "某区汇总表.xlsx")
+    out, js = tmp_path / "市汇总表.xlsx", tmp_path / "市汇总表.json"
+    city = _run("merge", str(up), "-o", str(out), "--json", str(js), "--unit-name", "某市", "--unit-code", "C1")
+    assert city.returncode == 0, city.stdout + city.stderr
+    (unit,) = json.loads(js.read_text(encoding="utf-8"))["units"]
+    assert unit["code"] == "D1" and [e["cell"] for e in unit["explanations"]] == [c[1] for c in carried]
+    rows = list(openpyxl.load_workbook(out)[STATUS_SHEET].iter_rows(values_only=True))
+    listed = [r for r in rows if r[3] == "X1_t3_carry"]
+    assert [(r[1], r[4]) for r in listed] == [("D1", carried[0][1]), ("D1", carried[1][1])]
+    city_doc = json.loads(js.read_text(encoding="utf-8"))
+    assert city_doc["explanations"][0]["cell"] == f"某区（D1） / {carried[0][1]}"
