@@ -49,6 +49,21 @@ SUMMARY_INSTRUCTIONS = (
 )
 
 
+# a summary's rows name the unit in 单元格 and have no 核实内容
+SUMMARY_COLUMN_WIDTHS = (6, 20, 36, 30, 60)
+
+
+def _row_height(widths: Sequence[float], texts: Sequence[str]) -> float:
+    """Points for a row whose wrapped texts sit in columns 1.. (a CJK character is two units wide)."""
+    import math
+
+    lines = 2  # room to write by hand in a printed copy
+    for width, text in zip(widths[1:], texts, strict=False):
+        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+        lines = max(lines, math.ceil(units / max(width - 1, 1)))
+    return min(409, 15 * lines + 3)  # 409: Excel's largest row height
+
+
 def _where(spec: FormatSpec, finding: Finding) -> str:
     """``表三 J6`` for a finding on a table sheet (the sheet name otherwise)."""
     short = next((t.short for t in spec.tables if t.sheet == finding.sheet), finding.sheet or "")
@@ -81,7 +96,8 @@ def write_explanation_sheet(
     )
     number = wb.add_format({**border, "align": "center", "valign": "top"})
     ws = wb.add_worksheet(EXPLANATION_SHEET)
-    for col, width in enumerate(COLUMN_WIDTHS):
+    widths = SUMMARY_COLUMN_WIDTHS if summary else COLUMN_WIDTHS
+    for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     last = len(HEADERS) - 1
     heading = SUMMARY_TITLE if summary else "情况说明（对审核“核实”项的说明）"
@@ -111,7 +127,7 @@ def write_explanation_sheet(
             ws.write_string(r, 4, reason, answer)
         else:
             ws.write_blank(r, 4, None, answer)
-        ws.set_row(r, 45 if query else 30)
+        ws.set_row(r, _row_height(widths, (rule, cell, query, reason)))
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.fit_to_pages(1, 0)
