@@ -560,6 +560,12 @@ def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -
     return chosen
 
 
+# A return answers a handful of queries; a sheet with thousands of rows is a mistake (or hostile)
+# and would make matching them to the queries slow.
+MAX_EXPLANATIONS = 500
+MAX_REFERENCE_CHARS = 200  # 规则 and 单元格 name a rule or a cell: longer text is cut for matching
+
+
 def _read_explanations(wb: RawWorkbook) -> list[Explanation]:
     """The 情况说明 sheet's rows (none when the sheet is absent); an over-long text is cut to
     what the return document holds rather than refusing the return for it."""
@@ -570,7 +576,14 @@ def _read_explanations(wb: RawWorkbook) -> list[Explanation]:
         return []
     read = read_explanation_grid({key: cell.value for key, cell in sheet.cells.items()})
     cut = EXPLANATION_MAX_CHARS - 1
-    return [replace(e, text=e.text[:cut] + "…") if len(e.text) > EXPLANATION_MAX_CHARS else e for e in read]
+    out = []
+    for e in read:
+        if len(e.text) > EXPLANATION_MAX_CHARS:
+            e = replace(e, text=e.text[:cut] + "…")
+        if len(e.rule) > MAX_REFERENCE_CHARS or len(e.cell) > MAX_REFERENCE_CHARS:
+            e = replace(e, rule=e.rule[:MAX_REFERENCE_CHARS], cell=e.cell[:MAX_REFERENCE_CHARS])
+        out.append(e)
+    return out
 
 
 def _read_cover(
@@ -670,6 +683,17 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
     sheets = _choose_sheets(spec, wb, findings)
     ex.sheet_names = {name: sheet.name for name, sheet in sheets.items()}
     ex.explanations = _read_explanations(wb)
+    if len(ex.explanations) > MAX_EXPLANATIONS:
+        findings.append(
+            Finding(
+                "explanation-too-many",
+                f"“{EXPLANATION_SHEET}”工作表有 {len(ex.explanations)} 条说明，只读取了前 {MAX_EXPLANATIONS} 条。"
+                "请只保留对审核核实项的说明。",
+                sheet=EXPLANATION_SHEET,
+                args={"rows": len(ex.explanations), "read": MAX_EXPLANATIONS},
+            )
+        )
+        del ex.explanations[MAX_EXPLANATIONS:]
 
     # cover, year and unit
     cover = _read_cover(spec, sheets.get(COVER_SHEET), ex, findings)

@@ -99,6 +99,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "explanation-rejected": ("warning", "情况说明未说明原因"),
     "explanation-unmatched": ("info", "情况说明未对应任何核实项"),
     "explanation-carried": ("info", "下级单位的情况说明"),
+    "explanation-too-many": ("warning", "情况说明行数过多"),
 }
 
 

@@ -191,3 +191,25 @@ def test_a_boilerplate_answer_in_the_sheet_leaves_the_query_open(tmp_path):
     judged = judge(doc.spec, queries, _read(path))
     assert [q.rule for q in open_queries(judged)] == ["Y1_t3_new_increase", "Y3_t2_valid_to_zero"]
     assert any(f.code == "explanation-rejected" for f in judged)
+
+
+def test_a_sheet_with_too_many_or_too_long_rows_is_read_with_limits(tmp_path):
+    from openpyxl import load_workbook
+
+    from ogi_xlsx.extract import MAX_EXPLANATIONS, extract
+
+    doc, _ = _queries()
+    path = _write(tmp_path / "r.xlsx", doc)
+    wb = load_workbook(path)
+    ws = wb[EXPLANATION_SHEET]
+    for i in range(MAX_EXPLANATIONS + 3):
+        ws.cell(row=HEADER_ROW + 2 + i, column=3, value="J6" * 200 if i == 0 else "J6")
+        ws.cell(row=HEADER_ROW + 2 + i, column=5, value="说" * 3000 if i == 0 else f"第 {i} 条说明，原因如下")
+    wb.save(path)
+    ex = extract(read_xlsx(path))
+    assert len(ex.explanations) == MAX_EXPLANATIONS
+    assert len(ex.explanations[0].text) == 2000 and ex.explanations[0].text.endswith("…")
+    assert len(ex.explanations[0].cell) == 200
+    (too_many,) = [f for f in ex.findings if f.code == "explanation-too-many"]
+    assert f"只读取了前 {MAX_EXPLANATIONS} 条" in too_many.message
+    assert not [f for f in ex.findings if f.code == "sheet-extra"]
