@@ -1,4 +1,5 @@
-"""The annotated copy sent back to a unit: failing cells highlighted and commented, plus a 审核结果 sheet.
+"""The annotated copy sent back to a unit: failing cells highlighted and commented, a 审核结果 sheet,
+and in 情况说明 one pre-filled row per open query (核实) for the clerk to answer.
 
 openpyxl loads the returned workbook and saves a copy (the input is never modified). It keeps
 sheet protection, unlocked cells, defined names, hidden sheets and custom properties; the
@@ -13,12 +14,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ogi_xlsx.atomic import atomic_write
-from ogi_xlsx.findings import SEVERITY_LABELS, SEVERITY_ORDER, Finding
+from ogi_xlsx.findings import SEVERITY_LABELS, SEVERITY_ORDER, Finding, open_queries
 from ogi_xlsx.validate import ANNOTATED_SUFFIX, FileReport
 
 RESULT_SHEET = "审核结果"
 RESULT_HEADERS = ("序号", "级别", "工作表", "单元格", "代码", "问题")
-FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+FILLS = {"error": "FFC7CE", "query": "F8CBAD", "warning": "FFEB9C", "info": "DDEBF7"}
 
 
 # File names are limited to 255 bytes on Linux/macOS (and 255 UTF-16 units on Windows):
@@ -141,6 +142,13 @@ def annotate(report: FileReport, target: Path) -> Path:
         comment.height = min(600, 60 + 40 * len(findings))
         cell.comment = comment
 
+    # one row per open query in 情况说明: the clerk only writes the reason and sends the copy back
+    open_ones = open_queries(report.findings)
+    if open_ones and report.document is not None:
+        from ogi_xlsx.explanation_sheet import prefill_explanation_sheet
+
+        prefill_explanation_sheet(wb, report.document.spec, open_ones)
+
     if RESULT_SHEET in wb.sheetnames:
         del wb[RESULT_SHEET]
     ws = wb.create_sheet(RESULT_SHEET)
@@ -161,7 +169,7 @@ def annotate(report: FileReport, target: Path) -> Path:
             where.font = Font(color="0563C1", underline="single")
         _set_text(ws.cell(row=row, column=5), f.code)
         message = ws.cell(row=row, column=6)
-        _set_text(message, f.message)
+        _set_text(message, f.message + (f"\n已说明：{f.explanation}" if f.explanation else ""))
         message.alignment = Alignment(wrap_text=True, vertical="top")
         fill = PatternFill("solid", fgColor=FILLS[f.severity or "error"])
         ws.cell(row=row, column=2).fill = fill

@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from ogi_xlsx.document import Explanation
+from ogi_xlsx.explanation_sheet import EXPLANATION_SHEET, read_explanation_grid
 from ogi_xlsx.findings import Finding, format_number
 from ogi_xlsx.identity import IDENTITY_KEYS, Identity, defined_name, property_name
 from ogi_xlsx.layout import COVER_SHEET, IDENTITY_SHEET, SheetLayout, Text, a1, layout_hash, workbook_layout
@@ -54,6 +56,8 @@ class Extraction:
     # (expected sheet, expected address) -> (sheet, address) in this file, when they differ
     moved: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)  # expected sheet -> actual sheet
+    # the unit's answers to queries, from the 情况说明 sheet (ogi_xlsx.explanation_sheet)
+    explanations: list[Explanation] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- identity
@@ -480,7 +484,7 @@ def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -
     """Expected sheet name -> the workbook's sheet (renamed, missing and extra sheets reported)."""
     layout = workbook_layout(spec)
     chosen: dict[str, RawSheet] = {}
-    used: set[str] = {IDENTITY_SHEET}
+    used: set[str] = {IDENTITY_SHEET, EXPLANATION_SHEET}  # 情况说明 is read by extract()
     for sl in layout.sheets:
         sheet = wb.sheet(sl.sheet)
         if sheet is not None:
@@ -554,6 +558,32 @@ def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -
                 )
             )
     return chosen
+
+
+# A return answers a handful of queries; a sheet with thousands of rows is a mistake (or hostile)
+# and would make matching them to the queries slow.
+MAX_EXPLANATIONS = 500
+MAX_REFERENCE_CHARS = 200  # 规则 and 单元格 name a rule or a cell: longer text is cut for matching
+
+
+def _read_explanations(wb: RawWorkbook) -> list[Explanation]:
+    """The 情况说明 sheet's rows (none when the sheet is absent); an over-long text is cut to
+    what the return document holds rather than refusing the return for it."""
+    from ogi_xlsx.document import EXPLANATION_MAX_CHARS
+
+    sheet = wb.sheet(EXPLANATION_SHEET)
+    if sheet is None or sheet.skipped:
+        return []
+    read = read_explanation_grid({key: cell.value for key, cell in sheet.cells.items()})
+    cut = EXPLANATION_MAX_CHARS - 1
+    out = []
+    for e in read:
+        if len(e.text) > EXPLANATION_MAX_CHARS:
+            e = replace(e, text=e.text[:cut] + "…")
+        if len(e.rule) > MAX_REFERENCE_CHARS or len(e.cell) > MAX_REFERENCE_CHARS:
+            e = replace(e, rule=e.rule[:MAX_REFERENCE_CHARS], cell=e.cell[:MAX_REFERENCE_CHARS])
+        out.append(e)
+    return out
 
 
 def _read_cover(
@@ -652,6 +682,18 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
     layout = workbook_layout(spec)
     sheets = _choose_sheets(spec, wb, findings)
     ex.sheet_names = {name: sheet.name for name, sheet in sheets.items()}
+    ex.explanations = _read_explanations(wb)
+    if len(ex.explanations) > MAX_EXPLANATIONS:
+        findings.append(
+            Finding(
+                "explanation-too-many",
+                f"“{EXPLANATION_SHEET}”工作表有 {len(ex.explanations)} 条说明，只读取了前 {MAX_EXPLANATIONS} 条。"
+                "请只保留对审核核实项的说明。",
+                sheet=EXPLANATION_SHEET,
+                args={"rows": len(ex.explanations), "read": MAX_EXPLANATIONS},
+            )
+        )
+        del ex.explanations[MAX_EXPLANATIONS:]
 
     # cover, year and unit
     cover = _read_cover(spec, sheets.get(COVER_SHEET), ex, findings)

@@ -12,7 +12,7 @@ from unicodedata import combining, east_asian_width
 from ogi_xlsx.findings import SEVERITY_LABELS
 from ogi_xlsx.validate import FileReport
 
-SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+SEVERITY_STYLES = {"error": "bold red", "query": "bold magenta", "warning": "yellow", "info": "cyan"}
 
 
 def summary(reports: Sequence[FileReport]) -> dict[str, int]:
@@ -52,9 +52,14 @@ def _skipped_text(skipped: Sequence[Any]) -> str:
 def file_title(report: FileReport) -> str:
     who = " ".join(part for part in (report.unit_name, f"（{report.unit_code}）" if report.unit_code else "") if part)
     what = f"{report.year} 年度" if report.year else ""
-    status = "通过" if report.valid else "需修改"
     counts = report.counts()
-    tally = f"错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}"
+    # 需核实: no error, but a query (核实) is neither corrected nor explained acceptably
+    status = "通过" if report.valid else ("需修改" if counts["error"] else "需核实")
+    queries = ""
+    if counts["query"]:
+        explained = sum(1 for f in report.findings if f.severity == "query" and f.explanation)
+        queries = f"核实 {counts['query']}" + (f"（已说明 {explained}）" if explained else "") + "，"
+    tally = f"错误 {counts['error']}，{queries}警告 {counts['warning']}，提示 {counts['info']}"
     return f"{report.path}  {who} {what}  【{status}】 {tally}".replace("  ", " ").strip()
 
 
@@ -123,7 +128,15 @@ def _file_lines(report: FileReport, width: int, show_info: bool) -> list[tuple[s
     if not findings:
         return [("  未发现问题。", None)]
     header = ("级别", "工作表", "单元格")
-    rows = [(f.severity or "error", f.sheet or "—", f.cell or "—", f.message) for f in findings]
+    rows = [
+        (
+            f.severity or "error",
+            f.sheet or "—",
+            f.cell or "—",
+            f.message + (f"（已说明：{f.explanation}）" if f.explanation else ""),
+        )
+        for f in findings
+    ]
     widths = [
         max(_width(header[0]), *(_width(SEVERITY_LABELS[r[0]]) for r in rows)),
         max(_width(header[1]), *(_width(r[1]) for r in rows)),

@@ -19,7 +19,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
-from ogi_xlsx.findings import Finding, has_errors, sort_findings
+from ogi_xlsx.findings import Finding, has_errors, has_open_queries, sort_findings
 from ogi_xlsx.limits import Limits
 
 if TYPE_CHECKING:  # the document module (and jsonschema behind it) is imported only to check a file
@@ -75,15 +75,17 @@ class FileReport:
 
     @property
     def valid(self) -> bool:
-        """No finding of error severity."""
+        """No finding of error severity and no query (核实) left unexplained (待补正 otherwise)."""
         cached = self._as_cached()
-        return cached.counts["error"] == 0 if cached is not None else not has_errors(self.findings)
+        if cached is not None:  # cached findings are the file's own checks: queries are added later
+            return cached.counts["error"] == 0
+        return not has_errors(self.findings) and not has_open_queries(self.findings)
 
     def counts(self) -> dict[str, int]:
         cached = self._as_cached()
         if cached is not None:
-            return dict(cached.counts)
-        counts = {"error": 0, "warning": 0, "info": 0}
+            return {"error": 0, "query": 0, "warning": 0, "info": 0, **cached.counts}
+        counts = {"error": 0, "query": 0, "warning": 0, "info": 0}
         for f in self.findings:
             counts[f.severity or "error"] += 1
         return counts
@@ -108,6 +110,7 @@ class FileReport:
             "kind": self.kind,
             "counts": self.counts(),
             "findings": [f.to_dict() for f in self.findings],
+            "explanations": [e.to_json() for e in self.document.explanations] if self.document is not None else [],
         }
 
 
@@ -390,6 +393,7 @@ def check_workbook(
         unit_name=ex.unit_name,
         values=with_totals(spec, ex.inputs),
         cover=ex.cover,
+        explanations=ex.explanations,
     )
     _fill_report(report, doc)
     if ex.identity is not None:

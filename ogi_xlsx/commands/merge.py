@@ -15,11 +15,15 @@ from ogi_xlsx.cli import (
     LimitsOption,
     NoCacheOption,
     PreviousOption,
-    add_cross_year_findings,
+    QueriesAsWarningsOption,
+    SettingsOption,
+    add_query_findings,
     app,
     fail,
     file_limits,
+    load_settings_option,
     previous_files,
+    query_line,
 )
 
 DEFAULT_SUMMARY_CODE = "SUMMARY"
@@ -60,12 +64,15 @@ def merge_command(
     reviewer: Annotated[str, typer.Option("--reviewer", help="汇总表封面：审核人 / cover: reviewer")] = "",
     date: Annotated[str, typer.Option("--date", help="汇总表封面：填报日期 YYYY-MM-DD / cover: date")] = "",
     previous: PreviousOption = None,
+    settings: SettingsOption = None,
+    queries_as_warnings: QueriesAsWarningsOption = False,
     no_cache: NoCacheOption = False,
     limits: LimitsOption = None,
 ) -> None:
     """汇总各单位报表 / Merge valid returns into one summary.
 
-    退出码：0 汇总完整；1 已生成但不完整（有未报、待补正、冲突或名单外单位）；2 用法错误。
+    有未说明核实项的报表为待补正，不计入汇总；已说明的计入，说明列在“报送情况”中。
+    退出码：0 汇总完整；1 已生成但不完整（有未报、待补正、冲突或名单外单位）；2 用法错误（含设置文件有误）。
     """
     from ogi_xlsx.merge import PREFER_CHOICES, MergeError, merge_returns, summary_lines
     from ogi_xlsx.summary import write_summary, write_summary_json
@@ -95,6 +102,7 @@ def merge_command(
             raise fail(f"输出文件“{out}”也是输入文件，不能覆盖输入。")
 
     roster_map = _load_roster(roster)
+    office = load_settings_option(settings)
     last_year_files = previous_files(previous)
 
     from ogi_xlsx.inbox import skipped_lines
@@ -130,11 +138,15 @@ def merge_command(
             files, expected_year=year, roster=roster_map, cache=not no_cache, limits=per_file_limits, collected=True
         )
 
-    mismatched = 0
-    if last_year_files:
-        mismatched = add_cross_year_findings(
-            reports, last_year_files, jobs=None, cache=not no_cache, limits=per_file_limits
-        )
+    mismatched, tally = add_query_findings(
+        reports,
+        last_year_files,
+        settings=office,
+        as_warnings=queries_as_warnings,
+        jobs=None,
+        cache=not no_cache,
+        limits=per_file_limits,
+    )
 
     name = unit_name or DEFAULT_SUMMARY_NAME
     code = unit_code or DEFAULT_SUMMARY_CODE
@@ -164,10 +176,14 @@ def merge_command(
         typer.echo(line)
     if last_year_files:
         typer.echo(
-            f"跨年度核对：{mismatched} 份报表与上年度报表不衔接（警告，不影响汇总），详见汇总表“报送情况”。"
+            f"跨年度核对：{mismatched} 份报表与上年度报表不衔接（核实项：未说明的待补正，已说明的计入汇总），"
+            "详见汇总表“报送情况”。"
             if mismatched
             else "跨年度核对：各单位与上年度报表衔接。"
         )
+    line = query_line(tally)
+    if line:
+        typer.echo(line)
     typer.echo(f"汇总表：{output}" + (f"；JSON：{json_path}" if json_path else ""))
     raise typer.Exit(EXIT_OK if result.complete else EXIT_FINDINGS)
 

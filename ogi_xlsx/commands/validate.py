@@ -15,11 +15,15 @@ from ogi_xlsx.cli import (
     LimitsOption,
     NoCacheOption,
     PreviousOption,
-    add_cross_year_findings,
+    QueriesAsWarningsOption,
+    SettingsOption,
+    add_query_findings,
     app,
     fail,
     file_limits,
+    load_settings_option,
     previous_files,
+    query_line,
 )
 
 
@@ -62,13 +66,16 @@ def validate_command(
         bool, typer.Option("--strict-blanks", help="空白单元格按错误处理 / blank inputs are errors")
     ] = False,
     previous: PreviousOption = None,
+    settings: SettingsOption = None,
+    queries_as_warnings: QueriesAsWarningsOption = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数 / worker processes")] = None,
     no_cache: NoCacheOption = False,
     limits: LimitsOption = None,
 ) -> None:
     """审核报表 / Validate returned workbooks.
 
-    退出码：0 全部通过（可有警告）；1 有报表需修改（含无法读取的文件）；2 用法错误。
+    退出码：0 全部通过（可有警告，核实项均已说明）；1 有报表需修改或有未说明的核实项（含无法读取的文件）；
+    2 用法错误（含设置文件有误）。
     """
     from ogi_xlsx.inbox import skipped_lines
     from ogi_xlsx.validate import check_paths, discover_paths
@@ -82,6 +89,7 @@ def validate_command(
     if annotate is not None and annotate.exists() and not annotate.is_dir():
         raise fail(f"--annotate 应为文件夹，“{annotate}”是一个文件。")
     roster_map = _load_roster(roster)
+    office = load_settings_option(settings)
     found = discover_paths(paths, per_file_limits)
     files = found.files
     if not files:
@@ -107,8 +115,15 @@ def validate_command(
             reports = check_paths(files, **options, collected=True, progress=lambda: progress.advance(task))
     else:
         reports = check_paths(files, **options, collected=True)
-    if last_year_files:
-        add_cross_year_findings(reports, last_year_files, jobs=jobs, cache=not no_cache, limits=per_file_limits)
+    _, tally = add_query_findings(
+        reports,
+        last_year_files,
+        settings=office,
+        as_warnings=queries_as_warnings,
+        jobs=jobs,
+        cache=not no_cache,
+        limits=per_file_limits,
+    )
 
     from ogi_xlsx import report as render
 
@@ -120,6 +135,9 @@ def validate_command(
         render.render(reports, Console(highlight=False), skipped=found.skipped)
     else:  # redirected to a file or a pipe: plain text, and no time spent importing rich
         render.render_plain(reports, sys.stdout, skipped=found.skipped)
+    line = query_line(tally)
+    if line and not as_json:
+        typer.echo(line, err=True)
     if annotate is not None:
         from rich.console import Console
 
@@ -218,6 +236,7 @@ def fill_command(
         cover=doc.cover,
         values=doc.values,
         kind="return",
+        explanations=doc.explanations,  # the 情况说明 sheet
     )
     typer.echo(f"已生成：{output}", err=True)
     raise typer.Exit(EXIT_FINDINGS if has_errors(findings) else EXIT_OK)
