@@ -433,3 +433,86 @@ def test_a_realistic_messy_inbox(libreoffice, valid_returns, tmp_path):
     assert document_from_json(loads(js.read_text(encoding="utf-8"))).values == expected
     for text in ("跳过 2 个文件", "未计入 1 个汇总表", "收到了无法读取的文件", "汇总不完整"):
         assert text in result.output
+
+
+# --------------------------------------------------------------------------- points 10-12: output an official can use
+
+
+@pytest.fixture(scope="module")
+def demo_returns(tmp_path_factory) -> Path:
+    """All demo returns as workbooks: LC003 has errors, LC006 left 18 cells of table three blank."""
+    folder = tmp_path_factory.mktemp("demo")
+    for code in ("LC001", "LC002", "LC003", "LC004", "LC005", "LC006"):
+        write_return(folder / f"{code}.xlsx", demo_doc(code))
+    return folder
+
+
+def test_blank_cells_are_grouped_with_a_unit_table_and_quiet_shows_errors_only(demo_returns):
+    blanks = [c for c, v in demo_doc("LC006").values.items() if v is None and c in demo_doc("LC006").spec.input_ids]
+    assert len(blanks) == 18
+    result = invoke("validate", demo_returns)
+    assert result.exit_code == 1
+    lc006 = result.output.split("LC006.xlsx", 1)[1].split("\n\n", 1)[0]
+    assert "共 18 格未填写，已按 0 计算" in lc006
+    assert lc006.count("\n  警告") == 1  # one line for the 18 cells, not 18
+    table = result.output.split("各单位审核结果：", 1)[1]
+    for code, verdict in (("LC001", "通过"), ("LC003", "需修改"), ("LC006", "通过")):
+        assert any(line.split()[:1] == [code] and verdict in line for line in table.splitlines())
+    # JSON keeps one finding per cell for machines
+    data = json.loads(invoke("validate", demo_returns / "LC006.xlsx", "--json").stdout)
+    assert sum(1 for f in data["files"][0]["findings"] if f["code"] == "value-blank") == 18
+
+    quiet = invoke("validate", demo_returns, "--quiet")
+    assert quiet.exit_code == 1
+    assert "\n  警告  " not in quiet.output and "\n  错误  " in quiet.output
+    assert "LC006.xlsx 鲤城区" not in quiet.output  # files without errors are not listed in detail
+    assert "各单位审核结果" in quiet.output
+
+
+def test_validate_lists_missing_units_mixed_years_and_several_files_of_a_unit(demo_returns, tmp_path):
+    roster = tmp_path / "roster.csv"
+    shutil.copy(DEMO / "roster.csv", roster)
+    folder = copy_returns(demo_returns, tmp_path / "in", ("LC001", "LC002", "LC004"))
+    shutil.copy2(folder / "LC004.xlsx", folder / "LC004 再次发送.xlsx")
+    old = replace(demo_doc("LC002"), year=2023)
+    write_return(folder / "LC002 去年.xlsx", old)
+    result = invoke("validate", folder, "--roster", roster)
+    out = result.output
+    assert "报送名单中有 5 个单位没有收到报表" in out
+    for code in ("LC003", "LC005", "LC006", "LC007", "LC008"):
+        assert f"  {code} " in out
+    assert "报告年度或格式不一致" in out and "2023 年度（ogi-2021）1 份：LC002 去年.xlsx" in out
+    assert "单位 LC004 提交了 2 个文件" in out and "数据相同" in out
+    assert "单位 LC002 提交了 2 个文件" in out and "数据不同" in out
+    data = json.loads(invoke("validate", folder, "--roster", roster, "--json").stdout)
+    assert [u["code"] for u in data["batch"]["missing_units"]] == ["LC003", "LC005", "LC006", "LC007", "LC008"]
+    assert {y["year"] for y in data["batch"]["years"]} == {2023, 2024}
+    # with --year the files of another year are errors of their own, not a batch note
+    assert "报告年度或格式不一致" not in invoke("validate", folder, "--year", "2024").output
+
+
+def test_annotated_copies_only_for_files_to_correct_never_overwritten_and_printable(demo_returns, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "copies"
+    result = invoke("validate", demo_returns, "--annotate", out)
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["LC003_审核结果.xlsx"]
+    again = invoke("validate", demo_returns, "--annotate", out)
+    assert again.exit_code == 2 and "已存在" in again.output and "--force" in again.output
+    assert invoke("validate", demo_returns, "--annotate", out, "--force").exit_code == 1
+    every = invoke("validate", demo_returns, "--annotate", tmp_path / "all", "--annotate-all")
+    assert every.exit_code == 1 and len(list((tmp_path / "all").iterdir())) == 6
+
+    wb = openpyxl.load_workbook(out / "LC003_审核结果.xlsx")
+    ws = wb.worksheets[0]
+    assert ws.title == "审核结果"
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.print_title_rows in ("1:1", "$1:$1") and ws.page_setup.fitToWidth == 1
+    header = [c.value for c in ws[1]]
+    assert header == ["序号", "级别", "工作表", "单元格", "问题类型", "问题", "代码"]
+    assert ws["E2"].value == "数量不能为负数" and ws["F2"].alignment.wrap_text
+    # a copy of an annotated copy keeps its name (no …_审核结果_审核结果.xlsx)
+    from ogi_xlsx.annotate import annotated_name
+
+    assert annotated_name(Path("LC003_审核结果.xlsx")) == "LC003_审核结果.xlsx"

@@ -61,6 +61,12 @@ def validate_command(
     strict_blanks: Annotated[
         bool, typer.Option("--strict-blanks", help="空白单元格按错误处理 / blank inputs are errors")
     ] = False,
+    annotate_all: Annotated[
+        bool,
+        typer.Option("--annotate-all", help="为每份报表生成标注副本（默认只为需修改的）/ annotate every return"),
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的标注副本 / overwrite annotated copies")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="只列出错误（不列警告和提示）/ errors only")] = False,
     previous: PreviousOption = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数 / worker processes")] = None,
     no_cache: NoCacheOption = False,
@@ -112,18 +118,29 @@ def validate_command(
 
     from ogi_xlsx import report as render
 
+    notes, batch = render.batch_notes(reports, roster_map, year)
+    planned = {}
+    if annotate is not None:
+        from ogi_xlsx.annotate import plan_copies
+
+        # existing copies are not overwritten without --force (checked before anything is written)
+        planned = plan_copies(reports, annotate, [roster] if roster else [], include_valid=annotate_all)
+        existing = [target for target in planned.values() if target.exists()]
+        if existing and not force:
+            shown = "、".join(f"“{p.name}”" for p in existing[:3]) + ("……" if len(existing) > 3 else "")
+            raise fail(f"标注副本 {shown} 已存在（共 {len(existing)} 个）；如需覆盖请加 --force。")
     if as_json:
-        sys.stdout.write(render.dumps(reports, found.skipped))
+        sys.stdout.write(render.dumps(reports, found.skipped, batch))
     elif sys.stdout.isatty():
         from rich.console import Console
 
-        render.render(reports, Console(highlight=False), skipped=found.skipped)
+        render.render(reports, Console(highlight=False), skipped=found.skipped, errors_only=quiet, notes=notes)
     else:  # redirected to a file or a pipe: plain text, and no time spent importing rich
-        render.render_plain(reports, sys.stdout, skipped=found.skipped)
+        render.render_plain(reports, sys.stdout, skipped=found.skipped, errors_only=quiet, notes=notes)
     if annotate is not None:
         from rich.console import Console
 
-        from ogi_xlsx.annotate import annotate_all
+        from ogi_xlsx.annotate import annotate_all as write_copies
 
         err = Console(stderr=True)
 
@@ -133,7 +150,9 @@ def validate_command(
             failed.append(source)
             err.print(f"错误：未能生成“{source}”的标注副本（{type(exc).__name__}: {exc}）。", highlight=False)
 
-        written = annotate_all(reports, annotate, on_error=annotate_failed, keep=[roster] if roster else [])
+        written = write_copies(
+            reports, annotate, on_error=annotate_failed, keep=[roster] if roster else [], include_valid=annotate_all
+        )
         for copy in written.values():
             err.print(f"已生成标注副本：{copy}", highlight=False)
         if failed:
