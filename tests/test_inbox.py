@@ -516,3 +516,36 @@ def test_annotated_copies_only_for_files_to_correct_never_overwritten_and_printa
     from ogi_xlsx.annotate import annotated_name
 
     assert annotated_name(Path("LC003_审核结果.xlsx")) == "LC003_审核结果.xlsx"
+
+
+# --------------------------------------------------------------------------- point 13
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_the_breakdown_of_30_units_prints_on_a_few_pages(libreoffice, tmp_path):
+    import subprocess
+
+    import openpyxl
+
+    base = demo_doc("LC001")
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for i in range(30):
+        write_return(returns / f"U{i:03d}.xlsx", replace(base, unit_code=f"U{i:03d}", unit_name=f"第{i}街道办事处"))
+    out = tmp_path / "汇总表.xlsx"
+    assert invoke("merge", returns, "--unit-code", "D", "-o", out).exit_code == 0
+    ws = openpyxl.load_workbook(out)["分单位明细"]
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_cols in ("A:B", "$A:$B")
+    # only the breakdown sheet, printed by LibreOffice: 88 pages at 100 %, now a handful
+    wb = openpyxl.load_workbook(out)
+    for name in wb.sheetnames:
+        if name != "分单位明细":
+            wb[name].sheet_state = "hidden"
+    wb.active = wb.sheetnames.index("分单位明细")
+    only = tmp_path / "only.xlsx"
+    wb.save(only)
+    (pdf,) = libreoffice.convert([only], tmp_path / "pdf", "pdf")
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    count = int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:")))
+    assert 0 < count <= 20, count
