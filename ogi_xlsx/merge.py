@@ -514,6 +514,12 @@ def merge_returns(
 
     skipped_files = tuple(sorted(skipped, key=lambda x: x.path))
     roster = dict(roster) if roster is not None else None
+    zeros: dict[str, str] = {}  # roster code -> return code, when Excel dropped the roster's leading zeros
+    if roster is not None:
+        from ogi_xlsx.roster import lost_leading_zeros
+
+        zeros = lost_leading_zeros(roster, {code: _unit_name(group) for code, group in by_unit.items()})
+    zero_of = {found: listed for listed, found in zeros.items()}
     codes = sorted(set(by_unit) | set(roster or {}))
     units: list[UnitStatus] = []
     contributions: list[Contribution] = []
@@ -527,9 +533,19 @@ def merge_returns(
         name = (roster or {}).get(code) or _unit_name(unit_items)
         status, unit_files, counted, note = _unit_status(unit_items, on_roster, prefer, is_self=is_self)
         files.extend(unit_files)
+        if code in zeros or code in zero_of:
+            from ogi_xlsx.roster import leading_zero_message
+
+            listed, found_code = (code, zeros[code]) if code in zeros else (zero_of[code], code)
+            note = (note + " " if note else "") + leading_zero_message(listed, found_code)
         unit_skipped = tuple(skipped_for_unit(skipped_files, code, name)) if status == "missing" else ()
         if unit_skipped:
-            note = "收到的文件无法作为报表读取：" + "；".join(f"{x.path}（{x.reason}）" for x in unit_skipped) + "。"
+            note = (
+                (note + " " if note else "")
+                + "收到的文件无法作为报表读取："
+                + "；".join(f"{x.path}（{x.reason}）" for x in unit_skipped)
+                + "。"
+            )
         units.append(
             UnitStatus(
                 code=code,

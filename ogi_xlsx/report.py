@@ -358,6 +358,13 @@ def batch_notes(
     data: dict[str, Any] = {}
     codes = {r.unit_code for r in reports if r.unit_code}
     if roster is not None:
+        from ogi_xlsx.roster import leading_zero_message, lost_leading_zeros
+
+        found = {r.unit_code: r.unit_name or "" for r in reports if r.unit_code}
+        zeros = lost_leading_zeros(roster, found)
+        if zeros:
+            data["roster_leading_zeros"] = [{"roster": k, "returns": v} for k, v in zeros.items()]
+            lines += [leading_zero_message(k, v) for k, v in zeros.items()]
         missing = [(code, name) for code, name in roster.items() if code not in codes]
         data["missing_units"] = [{"code": c, "name": n} for c, n in missing]
         if missing:

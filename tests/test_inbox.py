@@ -549,3 +549,22 @@ def test_the_breakdown_of_30_units_prints_on_a_few_pages(libreoffice, tmp_path):
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     count = int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:")))
     assert 0 < count <= 20, count
+
+
+# --------------------------------------------------------------------------- point 14
+
+
+def test_leading_zeros_dropped_by_excel_in_the_roster_are_pointed_out(tmp_path):
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    doc = replace(demo_doc("LC001"), unit_code="001", unit_name="临江街道办事处")
+    write_return(returns / "001.xlsx", doc)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("单位代码,单位名称\n1,临江街道办事处\n2,海滨街道办事处\n", encoding="utf-8")  # as Excel saves it
+    fix = "报送名单中的单位代码“1”与报表中的“001”（单位名称相同）只差开头的 0"
+    merged = invoke("merge", returns, "--roster", roster, "-o", tmp_path / "s.xlsx")
+    assert merged.exit_code == 1 and fix in merged.output and "改为“001”" in merged.output
+    checked = invoke("validate", returns, "--roster", roster)
+    assert fix in checked.output
+    data = json.loads(invoke("validate", returns, "--roster", roster, "--json").stdout)
+    assert data["batch"]["roster_leading_zeros"] == [{"roster": "1", "returns": "001"}]
