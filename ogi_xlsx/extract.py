@@ -574,12 +574,66 @@ def _read_cover(
             row, col = prow + (row - lrow), pcol + (col - lcol)
         raw = sheet.cells.get((row, col))
         text = _serial_date(raw) or cell_text(raw).strip()
+        if fld.type == "date":
+            from ogi_xlsx.document import parse_cover_date
+
+            # 2026年1月8日 and 2026/1/8 are how people write dates: kept as 2026-01-08
+            text = parse_cover_date(text) or text
         address = a1(row, col)
         expected_address = a1(*layout.cover.fields[fld.id])
         if (sheet.name, address) != (COVER_SHEET, expected_address):
             ex.moved[(COVER_SHEET, expected_address)] = (sheet.name, address)
         fields[fld.id] = (text, address)
     return fields
+
+
+def _hidden_inputs(spec: FormatSpec, places: dict[str, tuple[RawSheet, tuple[int, int]]]) -> list[Finding]:
+    """A hidden official sheet, or hidden rows holding filled inputs: read, but nobody sees them
+    when checking or printing the return (issue 11)."""
+    findings: list[Finding] = []
+    hidden_sheets: dict[str, list[str]] = {}
+    hidden_rows: dict[tuple[str, int], list[str]] = {}
+    tables: dict[str, str] = {}
+    for cell_id in spec.input_ids:
+        if cell_id not in places:
+            continue
+        sheet, pos = places[cell_id]
+        raw = sheet.cells.get(pos)
+        if raw is None or raw.value in (None, ""):
+            continue
+        tables[sheet.name] = spec.table(spec.cells[cell_id].table).short
+        if sheet.state != "visible":
+            hidden_sheets.setdefault(sheet.name, []).append(a1(*pos))
+        elif pos[0] in sheet.hidden_rows:
+            hidden_rows.setdefault((sheet.name, pos[0]), []).append(a1(*pos))
+    for name, cells in hidden_sheets.items():
+        findings.append(
+            Finding(
+                "sheet-hidden",
+                f"工作表“{name}”被隐藏，其中 {len(cells)} 个填报格有数据（已读取）；查看和打印时看不到，"
+                "请取消隐藏后核对。",
+                sheet=name,
+                args={"cells": len(cells)},
+            )
+        )
+    by_sheet: dict[str, list[tuple[int, list[str]]]] = {}
+    for (name, row), cells in sorted(hidden_rows.items()):
+        by_sheet.setdefault(name, []).append((row, cells))
+    for name, rows in by_sheet.items():
+        numbers = "、".join(str(row + 1) for row, _ in rows)
+        cells = [c for _, cs in rows for c in cs]
+        shown = "、".join(cells[:6]) + ("……" if len(cells) > 6 else "")
+        findings.append(
+            Finding(
+                "rows-hidden",
+                f"{tables[name]} 第 {numbers} 行被隐藏，其中有填报数据（{shown}，已读取）；查看和打印时看不到，"
+                "请取消隐藏后核对。",
+                sheet=name,
+                cell=cells[0],
+                args={"rows": [row + 1 for row, _ in rows]},
+            )
+        )
+    return findings
 
 
 def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
@@ -794,6 +848,7 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
         cell = spec.cells[cell_id]
         return Where(sheet.name, a1(*pos), spec.table(cell.table).short, cell)
 
+    findings += _hidden_inputs(spec, places)
     for cell_id in spec.input_ids:
         if cell_id not in places:
             inputs[cell_id] = None

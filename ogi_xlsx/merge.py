@@ -781,8 +781,10 @@ def summary_lines(result: MergeResult) -> list[str]:
         errors = [f.message for f in entry.findings if f.severity == "error"]
         lines.append(f"  {entry.path}：{STATUS_LABELS['unidentified']}")
         lines += [f"      {d}" for d in errors[:3]]
-    from ogi_xlsx.inbox import skipped_lines
+    from ogi_xlsx.inbox import name_mismatches, skipped_lines
 
+    known = {u.code: u.name for u in result.units}
+    lines += name_mismatches([(f.path, f.unit_code, f.unit_name) for f in result.files], known)
     lines += skipped_lines(result.skipped)
     if result.blank_everywhere:
         lines.append(f"注意：有 {len(result.blank_everywhere)} 个填报项所有已汇总单位均未填写，汇总表按 0 计。")

@@ -383,6 +383,13 @@ def batch_notes(
             for (year, fmt), rs in sorted(kinds.items()):
                 names = "、".join(Path(r.path).name for r in rs[:5]) + ("……" if len(rs) > 5 else "")
                 lines.append(f"  {year} 年度（{fmt}）{len(rs)} 份：{names}")
+    from ogi_xlsx.inbox import name_mismatches
+
+    known = {**{r.unit_code: r.unit_name or "" for r in reports if r.unit_code}, **(roster or {})}
+    mismatched = name_mismatches([(str(r.path), r.unit_code or "", r.unit_name or "") for r in reports], known)
+    if mismatched:
+        data["file_name_mismatches"] = mismatched
+        lines += mismatched
     by_unit: dict[str, list[FileReport]] = {}
     for r in reports:
         if r.unit_code:

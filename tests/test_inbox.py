@@ -568,3 +568,89 @@ def test_leading_zeros_dropped_by_excel_in_the_roster_are_pointed_out(tmp_path):
     assert fix in checked.output
     data = json.loads(invoke("validate", returns, "--roster", roster, "--json").stdout)
     assert data["batch"]["roster_leading_zeros"] == [{"roster": "1", "returns": "001"}]
+
+
+# --------------------------------------------------------------------------- point 15
+
+
+def test_merge_refuses_bad_output_names_dates_and_years_and_creates_the_output_folder(valid_returns, tmp_path):
+    returns = copy_returns(valid_returns, tmp_path / "returns", ("LC001",))
+    for name in ("x.xls", "x"):
+        result = invoke("merge", returns, "-o", tmp_path / name)
+        assert result.exit_code == 2 and ".xlsx" in result.output
+    bad_date = invoke("merge", returns, "-o", tmp_path / "a.xlsx", "--date", "2025/2/30")
+    assert bad_date.exit_code == 2 and "实际存在的日期" in bad_date.output
+    for command in (("merge", returns, "-o", tmp_path / "b.xlsx"), ("validate", returns), ("template", "-o", tmp_path / "t.xlsx")):  # fmt: skip
+        for year in ("2007", "2099"):
+            result = invoke(*command, "--year", year)
+            assert result.exit_code == 2 and "报告年度" in result.output, (command, year, result.output)
+    js = tmp_path / "new" / "folder" / "s.json"
+    made = invoke(
+        "merge", returns, "-o", tmp_path / "new" / "folder" / "s.xlsx", "--json", js, "--date", "2025年1月8日"
+    )
+    assert made.exit_code == 0, made.output
+    assert summary_json(js)["cover"]["date"] == "2025-01-08"
+
+
+def test_default_year_follows_the_month():
+    from datetime import date
+
+    from ogi_xlsx.cli import default_year
+
+    assert default_year(date(2026, 12, 5)) == 2026
+    assert default_year(date(2027, 1, 8)) == 2026
+    assert default_year(date(2026, 6, 30)) == 2025
+
+
+def test_dates_as_people_write_them_money_in_wan_and_the_cover_example(tmp_path):
+    import openpyxl
+
+    from ogi_xlsx.layout import COVER_SHEET, a1, workbook_layout
+
+    doc = demo_doc("LC001")
+    layout = workbook_layout(doc.spec)
+    money = next(c for c in doc.spec.input_ids if doc.spec.cells[c].type == "amount")
+    write_return(tmp_path / "written.xlsx", doc)
+    wb = openpyxl.load_workbook(tmp_path / "written.xlsx")  # typed as a clerk types them
+    sheet, address = layout.locate(money)
+    wb[sheet][address] = "4.5万"
+    wb[COVER_SHEET][a1(*layout.cover.fields["date"])] = "2025年1月8日"
+    path = tmp_path / "LC001.xlsx"
+    wb.save(path)
+    data = json.loads(invoke("validate", path, "--json").stdout)["files"][0]
+    codes = {f["code"] for f in data["findings"]}
+    assert "cover-invalid" not in codes and "value-unit-suffix" in codes and data["valid"]
+    exported = json.loads(invoke("export", path).stdout)
+    assert exported["cover"]["date"] == "2025-01-08" and exported["values"][money] in (4.5, "4.5")
+    # the template's example date is in January after the report year
+    assert invoke("template", "-o", tmp_path / "t2019.xlsx", "--year", "2019").exit_code == 0
+    cover = openpyxl.load_workbook(tmp_path / "t2019.xlsx")["封面"]
+    texts = " ".join(str(c.value) for row in cover.iter_rows() for c in row if c.value)
+    assert "2020-01-10" in texts and "2025-01-10" not in texts
+
+
+def test_a_file_named_for_another_unit_and_hidden_inputs_are_pointed_out(valid_returns, tmp_path):
+    import openpyxl
+
+    folder = copy_returns(valid_returns, tmp_path / "in", ("LC001", "LC002"))
+    shutil.copy2(folder / "LC001.xlsx", folder / "LC005_浮桥街道.xlsx")  # LC001's data under LC005's name
+    roster = tmp_path / "roster.csv"
+    shutil.copy(DEMO / "roster.csv", roster)
+    result = invoke("validate", folder, "--roster", roster)
+    assert "文件“LC005_浮桥街道.xlsx”的文件名指向 LC005" in result.output
+    assert "内容是 LC001" in result.output
+    merged = invoke("merge", folder, "--roster", roster, "-o", tmp_path / "s.xlsx")
+    assert "文件“LC005_浮桥街道.xlsx”的文件名指向 LC005" in merged.output
+
+    doc = demo_doc("LC002")
+    from ogi_xlsx.layout import workbook_layout
+
+    sheet, address = workbook_layout(doc.spec).locate("t3.r_new.c_natural")
+    wb = openpyxl.load_workbook(folder / "LC002.xlsx")
+    wb[sheet].row_dimensions[wb[sheet][address].row].hidden = True
+    wb["二、主动公开"].sheet_state = "hidden"
+    wb.save(tmp_path / "hidden.xlsx")
+    data = json.loads(invoke("validate", tmp_path / "hidden.xlsx", "--json").stdout)["files"][0]
+    by_code = {f["code"]: f for f in data["findings"]}
+    assert by_code["rows-hidden"]["cell"] == address and "被隐藏" in by_code["rows-hidden"]["message"]
+    assert by_code["sheet-hidden"]["sheet"] == "二、主动公开"

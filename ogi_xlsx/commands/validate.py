@@ -17,6 +17,7 @@ from ogi_xlsx.cli import (
     PreviousOption,
     add_cross_year_findings,
     app,
+    check_year,
     fail,
     file_limits,
     previous_files,
@@ -82,6 +83,7 @@ def validate_command(
     if not paths:
         raise fail("请给出要审核的报表文件或文件夹。")
     per_file_limits = file_limits(limits)
+    check_year(year)
     for path in paths:
         if not path.exists():
             raise fail(f"找不到“{path}”。")
