@@ -654,3 +654,22 @@ def test_a_file_named_for_another_unit_and_hidden_inputs_are_pointed_out(valid_r
     by_code = {f["code"]: f for f in data["findings"]}
     assert by_code["rows-hidden"]["cell"] == address and "被隐藏" in by_code["rows-hidden"]["message"]
     assert by_code["sheet-hidden"]["sheet"] == "二、主动公开"
+
+
+# --------------------------------------------------------------------------- point 9
+
+
+def test_fill_says_a_given_total_was_replaced_and_reports_what_the_file_holds(tmp_path):
+    data = json.loads((DEMO / "returns" / "LC001.json").read_text(encoding="utf-8"))
+    total_id = "t3.r_new.c_total"
+    right = with_totals(demo_doc("LC001").spec, demo_doc("LC001").values)[total_id]
+    data["values"][total_id] = 999
+    source = tmp_path / "LC001.json"
+    source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "LC001.xlsx"
+    filled = invoke("fill", source, "-o", out)
+    assert f"给出的合计为 999，按各项计算应为 {right}" in filled.output and "警告" in filled.output
+    assert "错误" not in filled.output  # no error about a 999 the written file does not hold
+    checked = invoke("validate", out, "--json")
+    assert filled.exit_code == checked.exit_code == 0, filled.output
+    assert json.loads(checked.stdout)["files"][0]["valid"]

@@ -50,6 +50,39 @@ def _check_output(output: Path, force: bool, inputs: list[Path]) -> None:
         raise fail(f"输出文件夹“{output.parent}”不存在。")
 
 
+def _totals_as_written(doc):
+    """(warnings for the totals the writer replaces by formulas, the document as written)."""
+    from dataclasses import replace
+
+    from ogi_xlsx.findings import Finding, format_number
+    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.rules import with_totals
+
+    spec = doc.spec
+    written = with_totals(spec, {cid: doc.values.get(cid) for cid in spec.input_ids})
+    layout = workbook_layout(spec)
+    warnings = []
+    for cid in spec.computed_ids:
+        given, total = doc.values.get(cid), written.get(cid)
+        if given is None or total is None or given == total:
+            continue
+        cell = spec.cells[cid]
+        sheet, address = layout.locate(cid)
+        warnings.append(
+            Finding(
+                "fill-total-replaced",
+                f"{spec.table(cell.table).short} {address}（{cell.label}）：给出的合计为 {format_number(given)}，"
+                f"按各项计算应为 {format_number(total)}；生成的文件中此格是合计公式，显示 {format_number(total)}。"
+                "请核对各项数据或合计。",
+                sheet=sheet,
+                cell=address,
+                cell_ids=(cid,),
+                args={"given": given, "written": total},
+            )
+        )
+    return warnings, replace(doc, values=written)
+
+
 @app.command("validate")
 def validate_command(
     paths: Annotated[list[Path], typer.Argument(help="报表文件或文件夹（递归查找）/ returns: files or folders")],
@@ -223,7 +256,10 @@ def fill_command(
         typer.echo(f"“{source}”不符合报表数据结构，未生成报表。", err=True)
         raise typer.Exit(EXIT_FINDINGS)
     doc = document_from_json(data)
-    findings = validate_return(doc)
+    # The workbook holds the totals as formulas over the inputs: a total given in the JSON that
+    # differs is replaced. Say so, and report what the written file holds, not what was given.
+    replaced, doc = _totals_as_written(doc)
+    findings = replaced + validate_return(doc)
     for f in findings:
         typer.echo(f"{SEVERITY_LABELS[f.severity or 'error']}：{f.message}", err=True)
 
