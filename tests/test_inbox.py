@@ -673,3 +673,43 @@ def test_fill_says_a_given_total_was_replaced_and_reports_what_the_file_holds(tm
     checked = invoke("validate", out, "--json")
     assert filled.exit_code == checked.exit_code == 0, filled.output
     assert json.loads(checked.stdout)["files"][0]["valid"]
+
+
+# --------------------------------------------------------------------------- point 6
+
+
+def test_after_an_inserted_row_every_address_in_a_message_is_where_the_cell_is_now(tmp_path):
+    import re
+
+    import openpyxl
+
+    from ogi_xlsx.layout import workbook_layout
+
+    doc = demo_doc("LC003")  # 表三 D30 does not balance (R1)
+    layout = workbook_layout(doc.spec)
+    sl = layout.sheets[1]
+    inserted = sl.data_rows[0] + 4  # 1-based row number openpyxl inserts above
+    written = write_return(tmp_path / "written.xlsx", doc)
+    wb = openpyxl.load_workbook(written)
+    wb[sl.sheet].insert_rows(inserted)
+    path = tmp_path / "LC003.xlsx"
+    wb.save(path)
+
+    def now(cell_id: str) -> str:
+        _, address = layout.locate(cell_id)
+        row, col = int(re.sub(r"[A-Z]", "", address)) - 1, re.sub(r"[0-9]", "", address)
+        return f"{col}{row + 2 if row + 1 >= inserted else row + 1}"
+
+    data = json.loads(invoke("validate", path, "--json").stdout)["files"][0]
+    mismatch = next(f for f in data["findings"] if f["code"] == "sum-mismatch" and f["sheet"] == sl.sheet)
+    listed = re.findall(r"([A-Z]+[0-9]+)=", mismatch["message"].split("参与计算：")[1])
+    assert listed == [now(cid) for cid in mismatch["cell_ids"]]
+    assert any(now(cid) != layout.locate(cid)[1] for cid in mismatch["cell_ids"])  # some cells did move
+    assert mismatch["message"].startswith(f"表三 {mismatch['cell']}（")
+    assert mismatch["cell"] == now(mismatch["cell_ids"][-1]) or mismatch["cell"] in listed
+
+    # the annotated copy's comment carries the same, right addresses
+    assert invoke("validate", path, "--annotate", tmp_path / "copies").exit_code == 1
+    copy = openpyxl.load_workbook(tmp_path / "copies" / "LC003_审核结果.xlsx")
+    comment = copy[sl.sheet][mismatch["cell"]].comment.text
+    assert re.findall(r"([A-Z]+[0-9]+)=", comment.split("参与计算：")[1]) == listed
