@@ -54,6 +54,11 @@ class Extraction:
     # (expected sheet, expected address) -> (sheet, address) in this file, when they differ
     moved: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)  # expected sheet -> actual sheet
+    # totals whose formula was replaced by a typed number (cell id -> the number): the one fact
+    # the rules' findings about these cells repeat (issue 11)
+    typed_totals: dict[str, Number] = field(default_factory=dict)
+    # totals that, summing a typed-over total, show another number than their inputs give
+    following_totals: dict[str, Number] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- identity
@@ -889,6 +894,7 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
         if cid in places and (raw := places[cid][0].cells.get(places[cid][1])) is not None and raw.formula
     )
     formula_totals = from_template or with_formulas * 2 >= len(spec.computed_ids)
+    stale: list[tuple[str, Where, Number | None]] = []
     for cell_id in spec.computed_ids:
         reported[cell_id] = totals[cell_id]
         if cell_id not in places:
@@ -921,18 +927,21 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
                     )
                 )
                 continue
+            formula = "SUM(" + _ranges([places[ref][1] for ref in rule.rhs if ref in places]) + ")"
             findings.append(
                 Finding(
                     "formula-overwritten",
                     f"{w.prefix}：合计公式被改成了数值 {format_number(constant)}（按各项计算应为 "
-                    f"{format_number(totals[cell_id])}），请使用原模板，不要改动合计单元格。",
+                    f"{format_number(totals[cell_id])}）。请恢复公式：在 {w.address} 输入 ={formula}"
+                    "（或从下发的模板复制此格），不要在合计格中填写。",
                     sheet=w.sheet,
                     cell=w.address,
                     cell_ids=(cell_id,),
-                    args={"reported": constant, "expected": totals[cell_id]},
+                    args={"reported": constant, "expected": totals[cell_id], "formula": formula},
                 )
             )
-            reported[cell_id] = constant  # the sum rule reports the difference
+            reported[cell_id] = constant  # the sums that include it follow this number
+            ex.typed_totals[cell_id] = constant
             continue
         expected = Counter(places[ref][1] for ref in rule.rhs if ref in places and places[ref][0] is sheet)
         got = formula_cells(raw.formula, sheet.name)
@@ -966,7 +975,16 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
             )
             continue
         cached = cached_number(raw)
-        if cached is not None and cached != totals[cell_id] and cached != excel_totals[cell_id]:
+        stale.append((cell_id, w, cached))
+    # What the file shows: a total summing a typed-over total follows the typed number (Excel
+    # recalculates it so), which is then neither stale nor a second error.
+    shown = compute_totals(spec, inputs, ex.typed_totals) if ex.typed_totals else totals
+    for cell_id, w, cached in stale:
+        if cell_id not in ex.typed_totals and formula_totals:
+            reported[cell_id] = shown[cell_id]
+            if shown[cell_id] != totals[cell_id]:
+                ex.following_totals[cell_id] = shown[cell_id]
+        if cached is not None and cached not in (totals[cell_id], excel_totals[cell_id], shown[cell_id]):
             findings.append(
                 Finding(
                     "cached-stale",

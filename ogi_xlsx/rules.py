@@ -45,16 +45,17 @@ def _total_order(spec: FormatSpec) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(order)
 
 
-def compute_totals(spec: FormatSpec, values: Values) -> dict[str, Number]:
+def compute_totals(spec: FormatSpec, values: Values, fixed: Values | None = None) -> dict[str, Number]:
     """Every computed cell recomputed from the inputs (blanks count as 0).
 
     Defining rules may refer to other computed cells (（七）总计 / 总计), so cells are
     resolved in dependency order (worked out once per format); the format loader
-    guarantees there is no cycle.
+    guarantees there is no cycle. ``fixed``: totals that hold a typed number instead of their
+    formula (what a spreadsheet shows then: the totals summing them follow that number).
     """
     result: dict[str, Number | None] = {cid: values.get(cid) for cid in spec.input_ids}
     for cell_id, refs in _total_order(spec):
-        result[cell_id] = _sum(result, refs)
+        result[cell_id] = fixed[cell_id] if fixed and cell_id in fixed else _sum(result, refs)
     return {cid: result[cid] for cid in spec.computed_ids}  # type: ignore[misc]
 
 

@@ -713,3 +713,54 @@ def test_after_an_inserted_row_every_address_in_a_message_is_where_the_cell_is_n
     copy = openpyxl.load_workbook(tmp_path / "copies" / "LC003_审核结果.xlsx")
     comment = copy[sl.sheet][mismatch["cell"]].comment.text
     assert re.findall(r"([A-Z]+[0-9]+)=", comment.split("参与计算：")[1]) == listed
+
+
+# --------------------------------------------------------------------------- point 7
+
+
+def _typed_over(tmp_path: Path, cell_id: str, typed: int) -> Path:
+    import openpyxl
+
+    from ogi_xlsx.layout import workbook_layout
+
+    sheet, address = workbook_layout(demo_doc("LC001").spec).locate(cell_id)
+    written = write_return(tmp_path / "written.xlsx", demo_doc("LC001"))
+    wb = openpyxl.load_workbook(written)
+    wb[sheet][address] = typed  # 0 typed over the formula
+    path = tmp_path / "typed.xlsx"
+    wb.save(path)
+    return path
+
+
+def _errors_and_others(path: Path) -> tuple[list[dict], list[dict]]:
+    data = json.loads(invoke("validate", path, "--json").stdout)["files"][0]
+    return [f for f in data["findings"] if f["severity"] == "error"], [
+        f for f in data["findings"] if f["severity"] != "error"
+    ]
+
+
+def test_one_typed_over_total_is_one_error_saying_how_to_restore_the_formula(tmp_path):
+    path = _typed_over(tmp_path, "t3.r_done_total.c_natural", 0)  # （七）总计 / 自然人, summed into J29
+    errors, others = _errors_and_others(path)
+    assert [f["code"] for f in errors] == ["formula-overwritten"], errors
+    (error,) = errors
+    assert "合计公式被改成了数值 0" in error["message"] and "请恢复公式" in error["message"]
+    assert f"在 {error['cell']} 输入 =SUM(" in error["message"]
+    consequences = [f for f in others if f["code"] == "sum-mismatch"]
+    assert consequences and all(
+        "手填的数" in f["message"] and "恢复公式后此项即平衡" in f["message"] for f in consequences
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_a_typed_over_total_recalculated_by_libreoffice_gives_no_contradiction(libreoffice, tmp_path):
+    """The file LibreOffice saved holds J29 = 0 + … (it follows the typed D29): no 'saved 22, should be
+    24' beside 'reported 24, should be 22'."""
+    path = _typed_over(tmp_path, "t3.r_done_total.c_natural", 0)
+    (resaved,) = libreoffice.roundtrip([path], tmp_path / "lo")
+    errors, others = _errors_and_others(resaved)
+    assert [f["code"] for f in errors] == ["formula-overwritten"], errors
+    assert not [f for f in others if f["code"] == "cached-stale"], others
+    shown = [f for f in others if f["code"] == "sum-mismatch"]
+    assert shown and all("手填的数" in f["message"] for f in shown)
