@@ -73,7 +73,8 @@ def _cells(char: str) -> int:
 
 # Chinese line breaking (禁则): closing punctuation never starts a line, opening never ends one.
 _NO_LINE_START = frozenset("，。、；：？！）》」』】〕〉”’…·%％,.;:!?)]}")
-_NO_LINE_END = frozenset("（《「『【〔〈“‘([{")
+_NO_LINE_END = frozenset("（《「『【〔〈“‘([{=")
+_UNBROKEN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.,:=+-$!%")
 
 
 @lru_cache(maxsize=8192)  # the same cells give the same messages in many returns
@@ -86,8 +87,15 @@ def _fold(text: str, width: int) -> tuple[str, ...]:
         size = _cells(char)
         if used + size > width and index > start:
             cut = index
-            while cut > start + 1 and (text[cut] in _NO_LINE_START or text[cut - 1] in _NO_LINE_END):
+            while cut > start + 1 and (
+                text[cut] in _NO_LINE_START
+                or text[cut - 1] in _NO_LINE_END
+                # never inside a number or a cell reference ("D30=2", "1,234.5", "-1")
+                or (text[cut] in _UNBROKEN and text[cut - 1] in _UNBROKEN)
+            ):
                 cut -= 1
+            if cut <= start + 1:  # one unbreakable run wider than the line (a path, a hash): cut it
+                cut = index
             lines.append(text[start:cut])
             start, used = cut, sum(_cells(c) for c in text[cut:index])
         used += size

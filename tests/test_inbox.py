@@ -764,3 +764,39 @@ def test_a_typed_over_total_recalculated_by_libreoffice_gives_no_contradiction(l
     assert not [f for f in others if f["code"] == "cached-stale"], others
     shown = [f for f in others if f["code"] == "sum-mismatch"]
     assert shown and all("手填的数" in f["message"] for f in shown)
+
+
+# --------------------------------------------------------------------------- point 8
+
+
+def test_rule_messages_read_as_instructions_and_lines_never_break_inside_numbers(tmp_path, monkeypatch):
+    import itertools
+    import re
+
+    doc = demo_doc("LC003")
+    path = write_return(tmp_path / "LC003.xlsx", doc)
+    data = json.loads(invoke("validate", path, "--json").stdout)["files"][0]
+    balance = next(f for f in data["findings"] if f["rule"] == "R1_t3_balance" and f["cell"] == "D30")
+    assert re.search(r"一\+二 = \d+，三\+四 = \d+，相差 \d+：请核对 D30（四、结转下年度继续办理）", balance["message"])
+
+    # cross-year X2 written out as the calculation
+    (tmp_path / "last").mkdir()
+    write_return(tmp_path / "last" / "LC001.xlsx", replace(demo_doc("LC001"), year=2023))
+    this = demo_doc("LC001")
+    valid_id = "t2.r_rules.c_valid"
+    this = replace(this, values={**this.values, valid_id: (this.values.get(valid_id) or 0) + 5})
+    current = write_return(tmp_path / "LC001.xlsx", this)
+    crossed = json.loads(invoke("validate", current, "--previous", tmp_path / "last", "--json").stdout)["files"][0]
+    x2 = next(f for f in crossed["findings"] if f["rule"] == "X2_t2_in_force")
+    assert re.search(
+        r"2023 年度现行有效件数 \d+ \+ 本年制发件数 \d+ − 本年废止件数 \d+ 应为 \d+，填报 \d+", x2["message"]
+    )
+
+    # printed in a narrow terminal: a message's continuation line never starts inside a number or reference
+    monkeypatch.setenv("COLUMNS", "64")
+    lines = invoke("validate", path).output.splitlines()
+    continued = [(a, b) for a, b in itertools.pairwise(lines) if b.startswith(" " * 20) and a.strip()]
+    assert continued  # the messages were folded
+    for line, following in continued:
+        last, first = line[-1], following.strip()[0]
+        assert not (last.isascii() and last.isalnum() and first.isascii() and first.isalnum()), (line, following)
