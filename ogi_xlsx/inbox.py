@@ -51,6 +51,9 @@ SUFFIX_ACTIONS: dict[str, tuple[Action, str]] = {
     ".tmp": ("skip", "临时文件，不作为报表读取"),
 }
 _SYSTEM_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+# Returns read from one archive at most: each is read on its own (the archive opened again), and
+# an attachment holds a district's returns, not thousands.
+MAX_ARCHIVE_RETURNS = 500
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,8 @@ def _archive_entries(archive: Path, limits: Limits) -> tuple[list[Path], list[Sk
                 action, reason = "skip", "压缩包内的文件已加密，无法读取；请不加密码重新压缩"
             elif action == "read" and info.file_size > limits.max_file_bytes:
                 action, reason = "skip", f"解压后有 {info.file_size / 1048576:.1f} MB，超过单个文件的上限"
+            if action == "read" and len(files) >= MAX_ARCHIVE_RETURNS:
+                action, reason = "skip", f"压缩包内的报表超过 {MAX_ARCHIVE_RETURNS} 份，其余未读取；请解压后放入文件夹"
             if action == "read":
                 files.append(member_path(archive, name))
             elif not base.startswith("._") and "__MACOSX/" not in name:  # macOS resource forks: not files
