@@ -173,6 +173,32 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
+FIRST_REPORT_YEAR = 2008  # 《政府信息公开条例》施行之年
+
+
+def default_year(today=None) -> int:
+    """The report year a command means without --year: last year, but this year in December
+    (offices prepare the templates for the year that is ending)."""
+    from datetime import date
+
+    today = today or date.today()
+    return today.year if today.month == 12 else today.year - 1
+
+
+def check_year(year: int | None) -> int | None:
+    """``--year`` as given, or a usage error when it is outside 2008 … next year."""
+    if year is None:
+        return None
+    from datetime import date
+
+    last = date.today().year + 1
+    if not FIRST_REPORT_YEAR <= year <= last:
+        raise fail(
+            f"报告年度 {year} 不合理：应在 {FIRST_REPORT_YEAR}—{last} 之间（请用四位数年份，如 --year {default_year()}）。"
+        )
+    return year
+
+
 def _resolve_format(value: str):
     from ogi_xlsx.spec import UnknownFormatError, all_formats, load_format
 

@@ -387,6 +387,23 @@ def _format_names() -> list[str]:
     return definition_files()
 
 
+_DATE_FORMS = re.compile(r"^\s*(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?\s*$")
+
+
+def parse_cover_date(text: str) -> str | None:
+    """A 填报日期 as ``YYYY-MM-DD`` when it is a real date written as 2026-01-08, 2026/1/8, 2026.1.8
+    or 2026年1月8日; else None."""
+    import datetime
+
+    match = _DATE_FORMS.match(text or "")
+    if match is None:
+        return None
+    try:
+        return datetime.date(int(match[1]), int(match[2]), int(match[3])).isoformat()
+    except ValueError:  # 2025-02-30
+        return None
+
+
 def check_cover(doc: ReturnDocument) -> list[Finding]:
     """Empty or malformed cover fields (封面)."""
     spec = doc.spec
@@ -406,11 +423,12 @@ def check_cover(doc: ReturnDocument) -> list[Finding]:
                     "cover-missing", f"封面 {address}：“{fld.label}”未填写，请补充。", sheet=COVER_SHEET, cell=address
                 )
             )
-        elif fld.type == "date" and not re.fullmatch(DATE_PATTERN, value):
+        elif fld.type == "date" and parse_cover_date(value) is None:
+            example = f"{doc.year + 1}-01-10" if doc.year else "2025-01-10"
             findings.append(
                 Finding(
                     "cover-invalid",
-                    f"封面 {address}：“{fld.label}”应为日期（如 2025-01-10），实际为“{value}”。",
+                    f"封面 {address}：“{fld.label}”应为日期（如 {example}），实际为“{value}”。",
                     sheet=COVER_SHEET,
                     cell=address,
                 )

@@ -76,6 +76,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "protection-removed": ("warning", "工作表保护被取消"),
     "structure-unlocked": ("info", "工作簿结构未锁定"),
     "unexpected-value": ("warning", "表格外填写了内容"),
+    # the January inbox (issue 11): data nobody sees
+    "sheet-hidden": ("warning", "工作表被隐藏"),
+    "rows-hidden": ("warning", "有数据的行被隐藏"),
+    "fill-total-replaced": ("warning", "给出的合计已按各项重新计算"),
     # files
     "file-empty": ("error", "文件为空"),
     "file-not-xlsx": ("error", "不是 .xlsx 文件"),

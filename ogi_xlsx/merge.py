@@ -548,6 +548,12 @@ def merge_returns(
 
     skipped_files = tuple(sorted(skipped, key=lambda x: x.path))
     roster = dict(roster) if roster is not None else None
+    zeros: dict[str, str] = {}  # roster code -> return code, when Excel dropped the roster's leading zeros
+    if roster is not None:
+        from ogi_xlsx.roster import lost_leading_zeros
+
+        zeros = lost_leading_zeros(roster, {code: _unit_name(group) for code, group in by_unit.items()})
+    zero_of = {found: listed for listed, found in zeros.items()}
     codes = sorted(set(by_unit) | set(roster or {}))
     units: list[UnitStatus] = []
     contributions: list[Contribution] = []
@@ -561,9 +567,19 @@ def merge_returns(
         name = (roster or {}).get(code) or _unit_name(unit_items)
         status, unit_files, counted, note = _unit_status(unit_items, on_roster, prefer, is_self=is_self)
         files.extend(unit_files)
+        if code in zeros or code in zero_of:
+            from ogi_xlsx.roster import leading_zero_message
+
+            listed, found_code = (code, zeros[code]) if code in zeros else (zero_of[code], code)
+            note = (note + " " if note else "") + leading_zero_message(listed, found_code)
         unit_skipped = tuple(skipped_for_unit(skipped_files, code, name)) if status == "missing" else ()
         if unit_skipped:
-            note = "收到的文件无法作为报表读取：" + "；".join(f"{x.path}（{x.reason}）" for x in unit_skipped) + "。"
+            note = (
+                (note + " " if note else "")
+                + "收到的文件无法作为报表读取："
+                + "；".join(f"{x.path}（{x.reason}）" for x in unit_skipped)
+                + "。"
+            )
         units.append(
             UnitStatus(
                 code=code,
@@ -810,8 +826,10 @@ def summary_lines(result: MergeResult) -> list[str]:
         errors = [f.message for f in entry.findings if f.severity == "error"]
         lines.append(f"  {entry.path}：{STATUS_LABELS['unidentified']}")
         lines += [f"      {d}" for d in errors[:3]]
-    from ogi_xlsx.inbox import skipped_lines
+    from ogi_xlsx.inbox import name_mismatches, skipped_lines
 
+    known = {u.code: u.name for u in result.units}
+    lines += name_mismatches([(f.path, f.unit_code, f.unit_name) for f in result.files], known)
     lines += skipped_lines(result.skipped)
     if result.blank_everywhere:
         lines.append(f"注意：有 {len(result.blank_everywhere)} 个填报项所有已汇总单位均未填写，汇总表按 0 计。")

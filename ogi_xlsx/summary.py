@@ -39,6 +39,7 @@ def _short_where(spec: FormatSpec, item: dict[str, str]) -> str:
 FONT = "宋体"
 OK_MARK = "✓"
 BAD_MARK = "✗"
+BREAKDOWN_PRINT_SCALE = 55  # percent; see breakdown_sheet
 MAX_MESSAGES = 3  # first error messages shown per invalid unit on 报送情况
 STATUS_WIDTHS = (6, 12, 30, 24, 34, 8, 8, 80)
 LINE_HEIGHT = 14
@@ -391,14 +392,20 @@ class _Sheets:
             self.f["good" if all_ok else "bad"],
             f"{OK_MARK} 各单元格 Σ 均与汇总表一致" if all_ok else f"{BAD_MARK} 有单元格 Σ 与汇总表不一致",
         )
-        ws.set_column(0, 0, 12)
-        ws.set_column(1, 1, 28)
-        ws.set_column(first_col, first_col + len(ids) - 1, 12)
+        ws.set_column(0, 0, 10)
+        ws.set_column(1, 1, 24)
+        ws.set_column(first_col, first_col + len(ids) - 1, 10)
         ws.freeze_panes(5, first_col)
+        # Printing: A4 landscape, the unit columns and header rows repeated on every page, and a
+        # scale that puts ~20 cell columns and all units of a district on a page (at 100% it
+        # took 80 pages for 30 units: 8 columns a page).
         ws.set_landscape()
         ws.set_paper(9)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        ws.set_print_scale(BREAKDOWN_PRINT_SCALE)
         ws.repeat_rows(1, 4)
         ws.repeat_columns(0, 1)
+        ws.set_footer("&C第 &P 页，共 &N 页")
         self.breakdown_rows = (first_unit, last_unit, sigma, official, check)
 
     # -- 来源文件

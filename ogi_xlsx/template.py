@@ -50,6 +50,13 @@ from ogi_xlsx.spec import FormatSpec, Rule
 DEFAULT_PASSWORD = "ogi2021"
 
 FONT = "宋体"  # SimSun: present on every Chinese Windows and in WPS
+
+
+def example_date(year: int) -> str:
+    """The example 填报日期 shown on the cover: in the month after the report year (returns are due in January)."""
+    return f"{year + 1}-01-10"
+
+
 # A fixed creation date keeps files byte-identical (xlsxwriter stamps "now" otherwise):
 # the day the revised 政府信息公开条例 took effect.
 CREATED = datetime(2019, 5, 15, 0, 0, 0)
@@ -139,7 +146,7 @@ VALIDATION_TEXT: dict[str, dict[str, Any]] = {
 
 COVER_PROMPTS: dict[str, tuple[str, str]] = {
     "text": ("请填写", "请填写本项内容。"),
-    "date": ("请填写日期", "请按 2025-01-10 的格式填写日期。"),
+    "date": ("请填写日期", "请按 {example} 的格式填写日期。"),
 }
 
 Number = int | Decimal
@@ -582,6 +589,7 @@ class _Writer:
                 else:
                     ws.write_blank(row, col, None, f["cover_input"])
                 title_text, message = COVER_PROMPTS["date" if fld.type == "date" else "text"]
+                message = message.format(example=example_date(year))
                 ws.data_validation(
                     row,
                     col,
@@ -650,7 +658,7 @@ class _Writer:
             "每张表下方有“勾稽关系自动校验”区：显示 ✓ 表示平衡，显示 ✗ 表示数字对不上，请核对后再报送。"
             "本封面的“勾稽关系”一行汇总了各表的校验结果。",
             "请勿增删、改名或移动工作表，请勿插入或删除行列，请勿修改表格文字；各表已设保护，只能在填报格中输入。",
-            "请填写封面上的填报人、联系电话、审核人和填报日期（如 2025-01-10）。",
+            f"请填写封面上的填报人、联系电话、审核人和填报日期（如 {example_date(int(self.identity.year))}）。",
             "审核中“核实”类的问题（数字可能有误，也可能属实）：填错的请改正；核对无误的，请在“情况说明”工作表中"
             "写明具体原因（只写“核实无误”不能作为说明）。",
             "填好后请用 Excel 或 WPS 直接保存为 .xlsx 格式（不要另存为 .xls、.et 或 PDF），"

@@ -346,6 +346,52 @@ def _unit_finding(spec: Any, f: Finding) -> Finding:
     return Finding(code, message, severity="error", sheet=COVER_SHEET, cell=address, args={"path": path})
 
 
+def _typed_total_findings(
+    spec: Any,
+    findings: list[Finding],
+    typed: Mapping[str, Any],
+    following: Mapping[str, Any],
+    true_values: Mapping[str, Any],
+) -> list[Finding]:
+    """Rule findings after a total was typed over (formula-overwritten says what, once).
+
+    The rule defining that total repeats the same fact: dropped. A rule the typed number (or a
+    total summing it, ``following``) takes part in follows from it: its message says so, and
+    when the rule holds with the totals recomputed it is only that consequence (info, not a
+    second error): one typed-over cell, one error.
+    """
+    from ogi_xlsx.findings import format_number
+    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.rules import check_rule
+
+    rules = {(r.id, r.key): r for r in spec.rules}
+    layout = workbook_layout(spec)
+    out = []
+    for f in findings:
+        if f.code not in ("sum-mismatch", "sum-blank") or not f.rule:
+            out.append(f)
+            continue
+        rule = rules.get((f.rule, f.args.get("rule_key")))
+        if rule is not None and rule.defines and rule.lhs[0] in typed:
+            continue
+        involved = [cid for cid in f.cell_ids if cid in typed]
+        follows = [cid for cid in f.cell_ids if cid in following]
+        if involved or follows:
+            cause = "、".join(f"{layout.locate(cid)[1]}={format_number(typed[cid])}" for cid in typed)
+            parts = [f"{cause} 是合计格中手填的数（见该格的提示）"]
+            if follows:
+                shown = "、".join(f"{layout.locate(cid)[1]}={format_number(following[cid])}" for cid in follows)
+                parts.append(f"{shown} 随之变化")
+            consequence_only = rule is not None and check_rule(spec, rule, true_values) is None
+            if consequence_only:
+                parts.append("恢复公式后此项即平衡")
+                f = replace(f, severity="info", message=f"{f.message}（其中 {'，'.join(parts)}。）")
+            else:
+                f = replace(f, message=f"{f.message}（其中 {'，'.join(parts)}；恢复公式后请重新核对。）")
+        out.append(f)
+    return out
+
+
 def check_workbook(
     raw: Any,
     report: FileReport,
@@ -384,6 +430,9 @@ def check_workbook(
     if ex.year is None:
         # already reported as an empty cover field
         doc_findings = [f for f in doc_findings if f.args.get("path") != ["year"] and f.code != "format-year-mismatch"]
+    if ex.typed_totals:
+        true_values = with_totals(spec, ex.inputs)
+        doc_findings = _typed_total_findings(spec, doc_findings, ex.typed_totals, ex.following_totals, true_values)
     doc_findings = remap([_unit_finding(spec, f) for f in doc_findings], ex.moved, ex.sheet_names)
     doc = ReturnDocument(
         format=spec.id,

@@ -19,6 +19,7 @@ from ogi_xlsx.cli import (
     SettingsOption,
     add_query_findings,
     app,
+    check_year,
     fail,
     file_limits,
     load_settings_option,
@@ -81,6 +82,16 @@ def merge_command(
         raise fail("请给出要汇总的报表文件或文件夹。")
 
     per_file_limits = file_limits(limits)
+    check_year(year)
+    if output.suffix.lower() != ".xlsx":
+        raise fail(f"汇总表应保存为 .xlsx 文件（Excel 工作簿），请把 -o 改为以 .xlsx 结尾：“{output}”。")
+    if date:
+        from ogi_xlsx.document import parse_cover_date
+
+        iso = parse_cover_date(date)
+        if iso is None:
+            raise fail(f"--date 应为实际存在的日期，如 {(year or 2024) + 1}-01-10 或 2025年1月10日，实际为“{date}”。")
+        date = iso
     if prefer not in (None, *PREFER_CHOICES):
         raise fail(f"--prefer 只能是 {' 或 '.join(PREFER_CHOICES)}，实际为“{prefer}”。")
     for path in paths:
@@ -92,8 +103,8 @@ def merge_command(
             raise fail(f"输出路径“{out}”是一个文件夹，请给出文件名。")
         if out.exists() and not force:
             raise fail(f"输出文件“{out}”已存在；如需覆盖请加 --force。")
-        if not out.parent.exists():
-            raise fail(f"输出文件夹“{out.parent}”不存在。")
+        if out.parent.exists() and not out.parent.is_dir():
+            raise fail(f"输出位置“{out.parent}”不是文件夹。")
     if json_path is not None and json_path.resolve() == output.resolve():
         raise fail("--json 与 -o 不能是同一个文件。")
     resolved_inputs = {p.resolve() for p in [*paths, *([roster] if roster else [])] if p.is_file()}
@@ -165,6 +176,8 @@ def merge_command(
     except MergeError as error:
         raise fail(str(error)) from None
 
+    for out in outputs:  # a missing output folder is created (as template --roster does)
+        out.parent.mkdir(parents=True, exist_ok=True)
     write_summary(output, result)
     if json_path is not None:
         write_summary_json(json_path, result)
