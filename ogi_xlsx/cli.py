@@ -66,7 +66,10 @@ def previous_files(previous: list[Path] | None) -> list[Path]:
     for path in previous:
         if not path.exists():
             raise fail(f"找不到 --previous 给出的“{path}”。")
-    files = collect_paths(previous)
+    from ogi_xlsx.importer import collect_report_paths
+
+    # Last year's returns may also be the units' published reports (PDF, .docx, web pages, text).
+    files = sorted(set(collect_paths(previous)) | set(collect_report_paths(previous)), key=str)
     if not files:
         raise fail("在 --previous 给出的位置没有找到上年度的报表。")
     return files
@@ -82,8 +85,13 @@ def add_cross_year_findings(
     # Last year's returns are read like this year's (and cached alike), for their numbers only:
     # their own findings are not reported.
     last_year = check_paths(files, jobs=jobs, cache=cache, limits=limits, collected=True)
+    from ogi_xlsx.importer import match_previous_by_name
+
+    # A published report has no unit code: matched to this year's return by unit name (shown).
+    by_name = match_previous_by_name(reports, last_year)
     mismatched = 0
-    for report, extra in zip(reports, cross_year_findings(reports, last_year), strict=True):
+    for report, extra, named in zip(reports, cross_year_findings(reports, last_year), by_name, strict=True):
+        extra = [*named, *extra]
         if extra:
             report.findings = sort_findings([*report.findings, *extra])
             mismatched += any(f.code == "cross-year-mismatch" for f in extra)
@@ -274,7 +282,7 @@ def usage_message(exc: Exception) -> str:
 
 # Commands living in their own modules register themselves on ``app`` when imported.
 # Each module imports only typer at the top; its heavy imports stay inside the commands.
-for _module in ("merge", "validate", "template"):
+for _module in ("merge", "validate", "template", "importing"):
     __import__(f"ogi_xlsx.commands.{_module}")
 
 
