@@ -34,7 +34,7 @@ _BLOCK = frozenset(
     ]
 )
 _SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "select", "option"})
-_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+_SPACES = re.compile(r"[ \t\r\f\v\u3000\u00a0]+")
 
 
 def _span(el, name: str) -> int:
@@ -55,9 +55,10 @@ def read_html(text: str, max_cells: int) -> Source:
     counters = {"table": 0, "line": 0, "cells": 0}
 
     def flush() -> None:
-        joined = _SPACES.sub(" ", "".join(buffer)).strip()
+        joined = "".join(buffer)
         buffer.clear()
         for part in joined.split("\n"):
+            part = _SPACES.sub(" ", part)
             if part.strip():
                 counters["line"] += 1
                 source.items.append(Line(part.strip(), f"正文第 {counters['line']} 段"))

@@ -17,7 +17,7 @@ from pathlib import Path
 from ogi_xlsx.importer.grid import Line, Origins, Row, Source
 
 MAX_PAGES = 80
-SECONDS = float(os.environ.get("OGI_XLSX_PDF_SECONDS", "8"))
+SECONDS = float(os.environ.get("OGI_XLSX_PDF_SECONDS", "7"))
 MEMORY_BYTES = 1536 * 1024 * 1024
 
 

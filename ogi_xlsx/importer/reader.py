@@ -113,18 +113,26 @@ def _split_label(printed: list[str]) -> tuple[list[str], list[str]]:
     return printed[: last + 1], printed[last + 1 :]
 
 
+_RANK = {"exact": 0, "prefix": 1, "truncated": 2, "approximate": 3}
+
+
 def _match_row(table: str, labels: list[str]) -> Match | None:
+    """The row the label cells name: the last cell alone, or joined with the cells before it
+    (a label split over cells or lines); the surest match wins."""
     vocab = vocabularies()[0][table]
     candidates = [labels[-1]] if labels else []
     for start in range(len(labels) - 2, -1, -1):
         candidates.append("".join(labels[start:]))
+    best: Match | None = None
     for text in candidates:
         if norm(text) in GROUP_LABELS:
             continue
         found = vocab.match(text)
-        if found is not None:
-            return found
-    return None
+        if found is not None and (best is None or _RANK[found.how] < _RANK[best.how]):
+            best = found
+            if found.how == "exact":
+                break
+    return best
 
 
 def _loose(line: Line) -> Row | None:
@@ -142,10 +150,16 @@ def read_tables(source: Source) -> Reading:
     block_columns: list[str | None] | None = None
     block_units: list[str | None] = []
 
+    pending: Unplaced | None = None  # an unknown t3 row that the next row's label may complete
+    pending_labels: list[str] = []
+
     def enter(table: str | None, where: str) -> None:
-        nonlocal context, block_columns
+        nonlocal context, block_columns, pending
         if table != context:
             block_columns = None
+            if pending is not None:
+                reading.unplaced.append(pending)
+                pending = None
         context = table
         if table and table in TABLE_NAMES:
             reading.tables.setdefault(table, where)
@@ -233,19 +247,34 @@ def read_tables(source: Source) -> Reading:
             continue
         if context == "t3":
             match = _match_row("t3", labels)
+            where = item.where
+            if pending is not None:
+                # A label cut by a line or page break: "3.要求" (with the numbers) + "提供公开出版物".
+                joined = _match_row("t3", pending_labels + labels)
+                if joined is not None and (match is None or _RANK[joined.how] < _RANK[match.how]):
+                    if not any(clean(a) for a in after):
+                        match, after, where = joined, pending.printed, pending.where
+                    elif not any(clean(a) for a in pending.printed):
+                        match = joined
+                    else:
+                        reading.unplaced.append(pending)
+                else:
+                    reading.unplaced.append(pending)
+                pending = None
             if match is None:
                 if labels and any(clean(a) for a in after):
-                    reading.unplaced.append(Unplaced("t3", "".join(labels), item.where, after, "unknown-row"))
+                    pending = Unplaced("t3", "".join(labels), item.where, after, "unknown-row")
+                    pending_labels = labels
                 continue
             if match.how == "approximate":
                 reading.approximate.append(("".join(labels), match, item.where))
             values, why = _fit(after, 7)
             if values is None:
-                reading.unplaced.append(Unplaced("t3", "".join(labels), item.where, after, why or "fewer"))
+                reading.unplaced.append(Unplaced("t3", "".join(labels), where, after, why or "fewer"))
                 continue
             if why == "same":
-                reading.same_values.append((match.id, item.where, len(after) - 7))
-            place("t3", match.id, list(T3_COLUMNS), values, item.where)
+                reading.same_values.append((match.id, where, len(after) - 7))
+            place("t3", match.id, list(T3_COLUMNS), values, where)
         elif context == "t4":
             match = _match_row("t4", labels) if labels else None
             if match is not None:
@@ -263,4 +292,6 @@ def read_tables(source: Source) -> Reading:
                 reading.same_values.append(("t4", item.where, len([a for a in after if clean(a)]) - 15))
             for g, row in enumerate(T4_ROWS):
                 place("t4", f"t4.{row}", list(T4_COLUMNS), values[g * 5 : g * 5 + 5], item.where)
+    if pending is not None:
+        reading.unplaced.append(pending)
     return reading
