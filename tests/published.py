@@ -45,7 +45,7 @@ def _shown(spec: FormatSpec, values: Mapping, printed: Mapping[str, str], cid: s
     return "" if value is None else format_number(value)
 
 
-def table2(spec: FormatSpec, values: Mapping, printed: Mapping[str, str]) -> Layout:
+def table2(spec: FormatSpec, values: Mapping, printed: Mapping[str, str], headers: Mapping[str, str] = {}) -> Layout:
     """Table 二 as stacked blocks (heading row, 信息内容 header, data rows); 4 grid columns."""
     rows: Layout = []
     blocks: dict[str, list] = {}
@@ -54,7 +54,7 @@ def table2(spec: FormatSpec, values: Mapping, printed: Mapping[str, str]) -> Lay
     for heading, cells in blocks.items():
         columns = list(dict.fromkeys((c.column, c.column_label) for c in cells))
         rows.append([(heading, 4, 1)])
-        header = [("信息内容", 1, 1)] + [(label, 1, 1) for _, label in columns]
+        header = [("信息内容", 1, 1)] + [(headers.get(col, label), 1, 1) for col, label in columns]
         if len(columns) < 3:  # the last header cell spans the rest (data rows do not: colspans differ)
             header[-1] = (header[-1][0], 4 - len(columns), 1)
         rows.append(header)
@@ -67,7 +67,14 @@ def table2(spec: FormatSpec, values: Mapping, printed: Mapping[str, str]) -> Lay
     return rows
 
 
-def table3(spec: FormatSpec, values: Mapping, printed: Mapping[str, str], *, other_2019: bool = False) -> Layout:
+def table3(
+    spec: FormatSpec,
+    values: Mapping,
+    printed: Mapping[str, str],
+    *,
+    other_2019: bool = False,
+    row_labels: Mapping[str, str] = {},
+) -> Layout:
     """Table 三 with its merged header (three levels) and merged group labels.
 
     ``other_2019``: print （六）其他处理 as the single 2019 row (values of r_other_other, or r_other).
@@ -95,6 +102,7 @@ def table3(spec: FormatSpec, values: Mapping, printed: Mapping[str, str], *, oth
     seen: set[str] = set()
     for r in order:
         groups, label = labels[r]
+        label = row_labels.get(r, label)
         source = r
         cells: list[tuple[str, int, int]] = []
         if not groups:
@@ -146,12 +154,15 @@ def report_parts(
     other_2019: bool = False,
     overview: str = "",
     filler: int = 0,
+    headers: Mapping[str, str] = {},
+    row_labels: Mapping[str, str] = {},
+    title: str | None = None,
 ) -> list[str | Layout]:
     """The report as paragraphs (str) and tables (Layout), in order."""
     printed = printed or {}
     parts: list[str | Layout] = [
         "首页 > 政府信息公开 > 年度报告　　字号：大 中 小　　打印",
-        f"{unit}{year}年政府信息公开工作年度报告",
+        title if title is not None else f"{unit}{year}年政府信息公开工作年度报告",
         NARRATIVE.format(year=year),
         "一、总体情况",
         overview or f"{year}年，本单位认真贯彻落实政府信息公开工作要求。",
@@ -159,9 +170,9 @@ def report_parts(
     parts += ["政务公开工作持续推进，各项制度不断完善，信息发布及时准确，回应关切有力有效。" * 6] * filler
     parts += [
         "二、主动公开政府信息情况",
-        table2(spec, values, printed),
+        table2(spec, values, printed, headers),
         "三、收到和处理政府信息公开申请情况",
-        table3(spec, values, printed, other_2019=other_2019),
+        table3(spec, values, printed, other_2019=other_2019, row_labels=row_labels),
         "四、政府信息公开行政复议、行政诉讼情况",
         table4(spec, values, printed, single_row=t4_single_row),
         "五、存在的主要问题及改进情况",

@@ -104,11 +104,18 @@ def _fit(after: list[str], n: int) -> tuple[list[str] | None, str | None]:
     return None, "fewer"
 
 
+def _is_label_text(text: str) -> bool:
+    """Text that names a row, not a value written with words ("约10", "10余" are unreadable values)."""
+    if not any(ch.isdigit() for ch in text):
+        return True
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") >= 2
+
+
 def _split_label(printed: list[str]) -> tuple[list[str], list[str]]:
     """(label cells, cells after the last label) of one row's printed cells."""
     last = -1
     for i, text in enumerate(printed):
-        if parse_token(text).kind == "bad":
+        if parse_token(text).kind == "bad" and _is_label_text(text):
             last = i
     return printed[: last + 1], printed[last + 1 :]
 
