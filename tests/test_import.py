@@ -532,7 +532,10 @@ def test_validate_previous_reads_a_folder_of_published_reports(tmp_path):
 
 def test_merge_previous_reads_published_reports(tmp_path):
     folder, last = _last_year_folder(tmp_path)
-    carry = {c: last[f"t3.r_carry_next.{c}"] for c in ("c_natural", "c_commercial")}
+    carry = {
+        c: last[f"t3.r_carry_next.{c}"]
+        for c in ("c_natural", "c_commercial", "c_research", "c_social", "c_legal", "c_other")
+    }
     same = invoke(
         "merge", _this_year(tmp_path, carry), "--previous", folder, "-o", tmp_path / "a.xlsx", "--year", "2021"
     )
