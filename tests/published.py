@@ -252,8 +252,8 @@ def to_docx(parts: list[str | Layout], path: Path) -> Path:
     return path
 
 
-def docx_to_pdf(docx_path: Path, outdir: Path) -> Path:
-    """The PDF LibreOffice Writer exports from a .docx (real page breaks and PDF text quirks)."""
+def docx_to_pdf(docx_paths: list[Path], outdir: Path) -> list[Path]:
+    """The PDFs LibreOffice Writer exports from .docx files (real page breaks and PDF text quirks)."""
     import os
     import subprocess
     import tempfile
@@ -271,16 +271,83 @@ def docx_to_pdf(docx_path: Path, outdir: Path) -> Path:
                 "pdf",
                 "--outdir",
                 str(outdir),
-                str(docx_path),
+                *map(str, docx_paths),
             ],
             check=True,
             capture_output=True,
-            timeout=180,
+            timeout=300,
             env={**os.environ, "HOME": profile},
         )
-    out = outdir / (docx_path.stem + ".pdf")
-    assert out.exists(), out
-    return out
+    outs = [outdir / (p.stem + ".pdf") for p in docx_paths]
+    assert all(o.exists() for o in outs), outs
+    return outs
+
+
+def minimal_pdf(
+    page_content: bytes, *, resources: bytes = b"<<>>", extra_objects: list[bytes] = (), trailer_extra: bytes = b""
+) -> bytes:
+    """A one-page PDF written by hand (for scans, encryption and slow content streams)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources " + resources + b" >>",
+        page_content,
+        *extra_objects,
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += (
+        b"trailer\n<< /Size %d /Root 1 0 R " % (len(objects) + 1)
+        + trailer_extra
+        + b">>\nstartxref\n%d\n%%%%EOF\n" % xref
+    )
+    return bytes(out)
+
+
+def stream(data: bytes, *, compress: bool = False, extra: bytes = b"") -> bytes:
+    import zlib
+
+    if compress:
+        data = zlib.compress(data, 9)
+        extra += b" /Filter /FlateDecode"
+    return b"<< /Length %d" % len(data) + extra + b" >>\nstream\n" + data + b"\nendstream"
+
+
+def scanned_pdf() -> bytes:
+    """A page that is only a picture (a scan): no text layer."""
+    image = stream(
+        bytes(range(64)) * 4,
+        extra=b" /Type /XObject /Subtype /Image /Width 16 /Height 16 /ColorSpace /DeviceGray /BitsPerComponent 8",
+    )
+    return minimal_pdf(
+        stream(b"q 500 0 0 700 40 60 cm /Im1 Do Q"),
+        resources=b"<< /XObject << /Im1 5 0 R >> >>",
+        extra_objects=[image],
+    )
+
+
+def encrypted_pdf() -> bytes:
+    """A PDF with an open password (standard security handler; the empty password does not open it)."""
+    encrypt = b"<< /Filter /Standard /V 1 /R 2 /O <" + b"41" * 32 + b"> /U <" + b"42" * 32 + b"> /P -4 >>"
+    return minimal_pdf(
+        stream(b"BT /F1 12 Tf 72 720 Td (secret) Tj ET"),
+        extra_objects=[encrypt],
+        trailer_extra=b"/Encrypt 5 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>] ",
+    )
+
+
+def slow_pdf(repeat: int = 1_500_000) -> bytes:
+    """A small file whose one page draws millions of characters (a compressed content stream)."""
+    content = b"BT /F1 1 Tf " + b"(a) Tj 0.001 0 Td " * repeat + b"ET"
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    return minimal_pdf(stream(content, compress=True), resources=b"<< /Font << /F1 5 0 R >> >>", extra_objects=[font])
 
 
 def spec_of(year: int) -> FormatSpec:

@@ -142,6 +142,11 @@ def _read_source(path: Path, data: bytes, limits: Limits, result: ImportResult) 
         from ogi_xlsx.importer.html_source import read_html
 
         result.kind = "html"
+        lowered = data.lower()
+        if lowered.count(b"<td") + lowered.count(b"<th") > limits.max_cells:
+            # counted before parsing: a page of a million cells would take the memory budget to build
+            _refuse(result, "file-too-large", f"“{name}”的表格过大（超过 {limits.max_cells} 个单元格）。")
+            return None
         text, _encoding = decode(data, declared_encoding(data))
         try:
             return read_html(text, limits.max_cells)
@@ -505,7 +510,7 @@ def _import(
         return _refuse(
             result,
             "report-no-text",
-            f"“{path.name}”的 {source.pages} 页都没有文字层（是扫描件或图片），无法读取数字；"
+            f"“{path.name}”没有文字层（共 {source.pages} 页，是扫描件或图片），无法读取数字；"
             "请提供带文字的 PDF（由 Word/WPS 直接导出）或 .docx。不做文字识别，以免读错数字。",
         )
     reading = read_tables(source)

@@ -89,6 +89,9 @@ def read_docx(path: Path, data: bytes, limits: Limits) -> Source:
                         vm = tc_pr.find(qn("w:vMerge"))
                         if vm is not None:
                             merge = vm.get(qn("w:val")) or "continue"
+                    cells_seen += span - 1  # grid positions, not cells: a span of 64 counts 64
+                    if cells_seen > limits.max_cells:
+                        raise DocxError("file-too-large", f"表格单元格超过 {limits.max_cells} 个")
                     col = len(row)
                     if merge == "continue" and col in above:
                         cell = above[col]

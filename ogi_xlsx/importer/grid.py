@@ -64,6 +64,7 @@ class Origins:
 def expand(rows: list[list[tuple[str, int, int]]], new_id: Origins, max_cells: int) -> list[list[tuple[str, int]]]:
     """Rows of (text, colspan, rowspan) cells -> a full grid with spans expanded (capped)."""
     grid: list[list[tuple[str, int] | None]] = []
+    size = 0  # grid positions allocated so far (spans can multiply a few cells into millions)
     for r, cells in enumerate(rows):
         while len(grid) <= r:
             grid.append([])
@@ -78,13 +79,14 @@ def expand(rows: list[list[tuple[str, int, int]]], new_id: Origins, max_cells: i
                 while len(grid) <= r + dr:
                     grid.append([])
                 line = grid[r + dr]
-                while len(line) < c + colspan:
-                    line.append(None)
+                if len(line) < c + colspan:
+                    size += c + colspan - len(line)
+                    if size > max_cells:
+                        raise ValueError("too many cells")
+                    line.extend([None] * (c + colspan - len(line)))
                 for dc in range(colspan):
                     line[c + dc] = (text, origin)
             c += colspan
-            if sum(len(line) for line in grid) > max_cells:
-                raise ValueError("too many cells")
     out = []
     for line in grid:
         out.append([cell if cell is not None else ("", new_id()) for cell in line])

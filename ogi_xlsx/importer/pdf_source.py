@@ -59,12 +59,13 @@ def read_pdf(path: Path, *, seconds: float | None = None) -> Source:
     except (UnicodeDecodeError, ValueError):
         result = {"error": "crash", "detail": proc.stderr.decode("utf-8", "replace")[-300:]}
     if "error" in result:
-        code, detail = result["error"], result.get("detail", "")
+        code = result["error"]
         if code == "encrypted":
             raise PdfError("file-encrypted", "PDF 设置了密码，请提供未加密的 PDF 或 .docx")
         if code == "memory":
             raise PdfError("file-too-large", "PDF 内容过多，超出内存上限")
-        raise PdfError("file-corrupt", f"PDF 文件不完整或已损坏，无法读取（{detail[:120]}）")
+        # The parser's own words (detail) stay out of the message: a clerk cannot act on "PSEOF".
+        raise PdfError("file-corrupt", "PDF 文件不完整或已损坏（可能下载或传送中断），无法读取；请重新下载，或提供 .docx")
     source = Source("pdf", pages=result["pages"])
     new_id = Origins()
     table_no = 0
@@ -100,23 +101,29 @@ def _inside(bbox, top: float, x0: float) -> bool:
     return bbox[1] - 1 <= top <= bbox[3] + 1 and bbox[0] - 1 <= x0 <= bbox[2] + 1
 
 
+def _error(exc: BaseException) -> dict:
+    """The child's report of an exception; pdfplumber wraps pdfminer's in PdfminerException."""
+    names = [type(exc).__name__] + [type(a).__name__ for a in exc.args if isinstance(a, BaseException)]
+    if exc.__context__ is not None:
+        names.append(type(exc.__context__).__name__)
+    if any("Password" in n or "Encrypt" in n for n in names):
+        return {"error": "encrypted"}
+    return {"error": "corrupt", "detail": f"{'/'.join(names)}: {exc}"[:200]}
+
+
 def _worker(path: str, max_pages: int) -> dict:  # pragma: no cover - runs in the child (tested through read_pdf)
     import pdfplumber
 
     try:
         pdf = pdfplumber.open(path)
     except Exception as exc:
-        name = type(exc).__name__
-        if "Password" in name or "Encrypt" in name:
-            return {"error": "encrypted"}
-        return {"error": "corrupt", "detail": f"{name}: {exc}"[:200]}
+        return _error(exc)
     out: dict = {"pages": 0, "page_items": []}
     with pdf:
         try:
             pages = pdf.pages
         except Exception as exc:
-            name = type(exc).__name__
-            return {"error": "encrypted" if "Password" in name else "corrupt", "detail": name}
+            return _error(exc)
         out["pages"] = len(pages)
         out["truncated"] = len(pages) > max_pages
         for page in pages[:max_pages]:
@@ -143,6 +150,5 @@ if __name__ == "__main__":  # pragma: no cover - the child process
     except MemoryError:
         payload = {"error": "memory"}
     except Exception as exc:
-        name = type(exc).__name__
-        payload = {"error": "encrypted" if "Password" in name else "corrupt", "detail": f"{name}: {exc}"[:200]}
+        payload = _error(exc)
     sys.stdout.write(json.dumps(payload, ensure_ascii=False))
