@@ -65,7 +65,9 @@ def read_pdf(path: Path, *, seconds: float | None = None) -> Source:
         if code == "memory":
             raise PdfError("file-too-large", "PDF 内容过多，超出内存上限")
         # The parser's own words (detail) stay out of the message: a clerk cannot act on "PSEOF".
-        raise PdfError("file-corrupt", "PDF 文件不完整或已损坏（可能下载或传送中断），无法读取；请重新下载，或提供 .docx")
+        raise PdfError(
+            "file-corrupt", "PDF 文件不完整或已损坏（可能下载或传送中断），无法读取；请重新下载，或提供 .docx"
+        )
     source = Source("pdf", pages=result["pages"])
     new_id = Origins()
     table_no = 0
@@ -97,8 +99,9 @@ def read_pdf(path: Path, *, seconds: float | None = None) -> Source:
     return source
 
 
-def _inside(bbox, top: float, x0: float) -> bool:
-    return bbox[1] - 1 <= top <= bbox[3] + 1 and bbox[0] - 1 <= x0 <= bbox[2] + 1
+def _inside(bbox, line: dict) -> bool:
+    """A text line lies within a table's box (a heading just below a table touches its edge: not inside)."""
+    return bbox[1] - 1 <= line["top"] and line["bottom"] <= bbox[3] + 1 and bbox[0] - 1 <= line["x0"] <= bbox[2] + 1
 
 
 def _error(exc: BaseException) -> dict:
@@ -134,7 +137,7 @@ def _worker(path: str, max_pages: int) -> dict:  # pragma: no cover - runs in th
                 tables.append((table.bbox[1], table.extract()))
             lines = []
             for line in page.extract_text_lines(keep_blank_chars=False):
-                if any(_inside(b, line["top"], line["x0"]) for b in boxes):
+                if any(_inside(b, line) for b in boxes):
                     continue
                 lines.append((line["top"], line["text"]))
             out["page_items"].append(
