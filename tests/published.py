@@ -227,7 +227,7 @@ def _positions(layout: Layout) -> tuple[list[tuple[int, int, int, int, str]], in
     return placed, len(layout), width
 
 
-def to_docx(parts: list[str | Layout], path: Path) -> Path:
+def to_docx(parts: list[str | Layout], path: Path, *, ruled: bool = True) -> Path:
     """A Word file: paragraphs and tables with merged cells (gridSpan / vMerge), as python-docx writes them."""
     import docx
     from docx.shared import Pt
@@ -242,7 +242,8 @@ def to_docx(parts: list[str | Layout], path: Path) -> Path:
             continue
         placed, height, width = _positions(part)
         table = document.add_table(rows=height, cols=width)
-        table.style = "Table Grid"
+        if ruled:  # without rules a PDF's tables are not found as tables: the text path reads them
+            table.style = "Table Grid"
         for r, c, rowspan, colspan, text in placed:
             cell = table.cell(r, c)
             if rowspan > 1 or colspan > 1:

@@ -42,8 +42,16 @@ def pdfs(libreoffice, tmp_path_factory):
             folder / "linjiang-2020.docx",
         ),
     ]
+    v22 = P.sample_values(spec21, 8)
+    docs.append(
+        P.to_docx(
+            P.report_parts(spec21, 2022, "某某街道办事处", v22, printed={"t3.r_open.c_research": ""}),
+            folder / "unruled-2022.docx",
+            ruled=False,
+        )
+    )
     out = P.docx_to_pdf(docs, folder)
-    return {"2023": (out[0], v21), "2020": (out[1], v19, wrong, claimed)}
+    return {"2023": (out[0], v21), "2020": (out[1], v19, wrong, claimed), "unruled": (out[2], v22)}
 
 
 def test_a_2021_report_with_the_2019_other_row(pdfs):
@@ -79,3 +87,21 @@ def test_a_published_pdf_with_a_broken_sum_and_a_contradicting_text(pdfs):
     report = check_file(path)
     broken = [f for f in report.findings if f.code == "sum-mismatch" and "t3.r_open.c_total" in f.cell_ids]
     assert broken and broken[0].rule and str(wrong) in broken[0].message
+
+
+def test_tables_without_rules_are_read_from_the_text(pdfs):
+    """No ruled table for pdfplumber: rows come from the text lines, labels broken over lines and
+    side by side are put together; the row whose blank cell vanished is reported, not shifted."""
+    path, values = pdfs["unruled"]
+    result = import_report(path)
+    doc = result.document
+    open_row = [
+        f"t3.r_open.{c}"
+        for c in ("c_natural", "c_commercial", "c_research", "c_social", "c_legal", "c_other", "c_total")
+    ]
+    assert all(doc.values[c] is None for c in open_row)
+    assert {k: v for k, v in doc.values.items() if k not in open_row} == {
+        k: v for k, v in values.items() if k not in open_row
+    }
+    unplaced = [f for f in result.findings if f.code == "import-row-unplaced"]
+    assert len(unplaced) == 1 and "予以公开" in unplaced[0].message and "少" in unplaced[0].message

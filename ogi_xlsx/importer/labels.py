@@ -83,6 +83,13 @@ GROUP_LABELS = frozenset(
 )
 
 
+def numbering(text: str | None) -> str | None:
+    """The item number a label starts with ("3.其他" -> "3", "（六）其他处理" -> "六"), if any."""
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+    m = re.match(r"^[(（]?([一二三四五六七八九十]+|\d+)[)）、.．,，]", s)
+    return m.group(1) if m else None
+
+
 @dataclass(frozen=True)
 class Match:
     """A label matched to an id: how (exact / prefix / approximate) and to which official label."""
@@ -115,6 +122,11 @@ class Vocabulary:
         ids = self.keys.get(key) or self.keys.get(without_notes(key))
         if ids and len(ids) == 1:
             ident = next(iter(ids))
+            # A short label is told apart by its number too: "2.其他" (the start of "2.其他法律
+            # 行政法规禁止公开" cut by a line break) is not "3.其他".
+            printed, official = numbering(label), numbering(self.official[ident])
+            if len(key) < 4 and printed and official and printed != official:
+                return None
             return Match(ident, "exact", self.official[ident])
         if ids:
             return None

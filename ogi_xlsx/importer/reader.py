@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ogi_xlsx.importer.grid import Line, Row, Source
-from ogi_xlsx.importer.labels import GROUP_LABELS, Match, norm, vocabularies
+from ogi_xlsx.importer.labels import GROUP_LABELS, Match, norm, numbering, vocabularies
 from ogi_xlsx.importer.values import Token, clean, parse_token
 
 T3_COLUMNS = ("c_natural", "c_commercial", "c_research", "c_social", "c_legal", "c_other", "c_total")
@@ -106,7 +106,7 @@ def _fit(after: list[str], n: int) -> tuple[list[str] | None, str | None]:
 
 def _is_label_text(text: str) -> bool:
     """Text that names a row, not a value written with words ("约10", "10余" are unreadable values)."""
-    if not any(ch.isdigit() for ch in text):
+    if not any(ch.isdigit() for ch in text) or numbering(text):
         return True
     return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") >= 2
 
@@ -197,8 +197,34 @@ def read_tables(source: Source) -> Reading:
             if block is not None and len(norm(item.text)) < 14:
                 block_columns = None
                 continue
-            row = _loose(item) if context else None
+            if context == "t2" and norm(item.text).startswith("信息内容"):
+                # a header line of table 二 in a PDF's text (no ruled table): its column labels
+                row = Row([(p, i) for i, p in enumerate(item.text.split())], item.where, loose=True)
+            else:
+                row = _loose(item) if context else None
             if row is None:
+                if context == "t3" and pending is not None and len(norm(item.text)) <= 12:
+                    # The rest of a label that a PDF's text broke over lines ("2.重复 12 0 …" + "申请").
+                    # Label columns side by side break line by line ("（三） 1.属于" / "不予公 国家秘"):
+                    # each piece continues its own column, the right-most columns first.
+                    parts = item.text.split()
+                    if 1 < len(parts) <= len(pending_labels):
+                        offset = len(pending_labels) - len(parts)
+                        for i, part in enumerate(parts):
+                            pending_labels[offset + i] += part
+                    else:
+                        pending_labels[-1] += "".join(parts)
+                    joined = _match_row("t3", pending_labels)
+                    if joined is not None and joined.how in ("exact", "prefix"):
+                        values, why = _fit(pending.printed, 7)
+                        if values is None:
+                            reading.unplaced.append(
+                                Unplaced("t3", "".join(pending_labels), pending.where, pending.printed, why or "fewer")
+                            )
+                        else:
+                            place("t3", joined.id, list(T3_COLUMNS), values, pending.where)
+                        pending = None
+                    continue
                 reading.text.append(item)
                 continue
             item = row
@@ -269,9 +295,9 @@ def read_tables(source: Source) -> Reading:
                     reading.unplaced.append(pending)
                 pending = None
             if match is None:
-                if labels and any(clean(a) for a in after):
+                if any(clean(a) for a in after):
                     pending = Unplaced("t3", "".join(labels), item.where, after, "unknown-row")
-                    pending_labels = labels
+                    pending_labels = list(labels) or [""]
                 continue
             if match.how == "approximate":
                 reading.approximate.append(("".join(labels), match, item.where))
