@@ -88,6 +88,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "report-no-text": ("error", "报告没有文字层（扫描件或图片）"),
     "report-no-tables": ("error", "报告中未找到统计表"),
     "report-too-slow": ("error", "报告读取超时"),
+    "report-truncated": ("warning", "报告页数过多，只读取了前面的页"),
     "import-summary": ("info", "导入情况"),
     "import-identity": ("warning", "未能从报告中读出单位或年度"),
     "import-format": ("info", "报表格式按表格文字判断"),

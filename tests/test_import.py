@@ -545,3 +545,18 @@ def test_merge_previous_reads_published_reports(tmp_path):
         "merge", _this_year(tmp_path, carry), "--previous", folder, "-o", tmp_path / "b.xlsx", "--year", "2021"
     )
     assert "跨年度核对：1 份报表与上年度报表不衔接" in off.output
+
+
+def test_a_table_split_in_two_with_its_header_repeated(tmp_path):
+    spec = P.spec_of(2023)
+    values = P.sample_values(spec, 12)
+    parts = P.report_parts(spec, 2023, "某局", values)
+    at = next(i for i, p in enumerate(parts) if isinstance(p, list) and "勾稽关系" in p[0][0][0])
+    table = parts[at]
+    head, first, rest = table[:3], table[3:12], table[12:]
+    # cut after nine data rows (inside the merged （三）不予公开 group), a page number between, header repeated
+    parts[at : at + 1] = [head + first, "-3-", head + rest]
+    result = import_report(write_html(tmp_path / "r.html", parts))
+    t3 = {k: v for k, v in result.document.values.items() if k.startswith("t3")}
+    assert t3 == {k: v for k, v in values.items() if k.startswith("t3")}
+    assert not [f for f in result.findings if f.code in ("import-row-duplicate", "import-row-unknown")]

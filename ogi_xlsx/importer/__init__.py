@@ -515,7 +515,18 @@ def _import(
         )
     reading = read_tables(source)
     result.tables = {TABLE_NAMES[t]: w for t, w in reading.tables.items()}
+    cut = []
+    if source.pages_read is not None:
+        cut.append(
+            Finding(
+                "report-truncated",
+                f"“{path.name}”有 {source.pages} 页，只读取了前 {source.pages_read} 页；统计表在后面的页时请只提供报告本身。",
+            )
+        )
     if not reading.cells:
+        if cut:
+            result.findings = cut
+            return result
         hint = "（报告中有图片，表格可能是图片）" if source.images else ""
         return _refuse(
             result,
@@ -523,7 +534,7 @@ def _import(
             f"“{path.name}”中没有找到统计表（二、主动公开，三、依申请公开，四、复议诉讼）{hint}；"
             "请提供带文字的 PDF、.docx 或网页版本的年度报告。",
         )
-    findings: list[Finding] = []
+    findings: list[Finding] = list(cut)
     title_unit, title_year, title_where = _identity(source)
     unit_name = unit_name or title_unit
     year = year or title_year

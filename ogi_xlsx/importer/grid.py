@@ -48,6 +48,7 @@ class Source:
     pages: int = 0
     chars: int = 0
     images: int = 0
+    pages_read: int | None = None  # fewer than ``pages`` when a PDF was cut at the page budget
 
 
 class Origins:

@@ -95,7 +95,7 @@ def read_pdf(path: Path, *, seconds: float | None = None) -> Source:
             else:
                 source.items.append(item)
     if result.get("truncated"):
-        source.items.append(Line(f"（只读取了前 {MAX_PAGES} 页）", "PDF"))
+        source.pages_read = MAX_PAGES
     return source
 
 
