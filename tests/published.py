@@ -35,7 +35,13 @@ def sample_values(spec: FormatSpec, seed: int = 1) -> dict[str, int | Decimal | 
             values[cid] = rng.randint(-20, 20)
         else:
             values[cid] = rng.choice((0, 0, 1, 2, 3, 5, 12))
-    return with_totals(spec, values)
+    values = with_totals(spec, values)
+    # 一 + 二 = （七）总计 + 四 (R1): 新收 is what the results and the carried-over need
+    for col in ("c_natural", "c_commercial", "c_research", "c_social", "c_legal", "c_other"):
+        done, nxt = values[f"t3.r_done_total.{col}"], values[f"t3.r_carry_next.{col}"]
+        values[f"t3.r_carry.{col}"] = min(values[f"t3.r_carry.{col}"], done + nxt)
+        values[f"t3.r_new.{col}"] = done + nxt - values[f"t3.r_carry.{col}"]
+    return with_totals(spec, {k: values[k] for k in spec.input_ids})
 
 
 def _shown(spec: FormatSpec, values: Mapping, printed: Mapping[str, str], cid: str) -> str:

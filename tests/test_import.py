@@ -118,10 +118,13 @@ def test_hand_made_docx_with_merged_cells(tmp_path):
     spec = P.spec_of(2024)
     values = P.sample_values(spec, 11)
     parts = P.report_parts(spec, 2024, "泉州市鲤城区海滨街道办事处", values)
-    result = import_report(P.to_docx(parts, tmp_path / "r.docx"))
+    path = P.to_docx(parts, tmp_path / "r.docx")
+    result = import_report(path)
     assert result.kind == "docx"
     assert result.document.values == values
-    assert all("表格" in w for w in result.tables.values()) or result.tables
+    assert set(result.tables) == {"表二", "表三", "表四"}
+    report = check_file(path)  # a report whose sums are right passes validation
+    assert report.valid, [f.message for f in report.findings if f.severity == "error"]
 
 
 def test_2019_other_row_inside_a_2021_report(tmp_path):
@@ -436,6 +439,8 @@ def test_unit_names_match_by_suffix_only_when_unique():
     assert match_name("海滨街道办事处", roster) == "U2"
     assert match_name("办事处", roster) is None
     assert match_name("金龙街道办事处", roster) is None
+    assert match_name("鲤城区人民政府临江街道办事处", {"A": "临江街道", "B": "海滨街道"}) == "A"
+    assert match_name("临江街道办事处", {"A": "鲤城区临江街道", "B": "丰泽区临江街道"}) is None
 
 
 # --------------------------------------------------------------------------- the command
@@ -560,3 +565,18 @@ def test_a_table_split_in_two_with_its_header_repeated(tmp_path):
     t3 = {k: v for k, v in result.document.values.items() if k.startswith("t3")}
     assert t3 == {k: v for k, v in values.items() if k.startswith("t3")}
     assert not [f for f in result.findings if f.code in ("import-row-duplicate", "import-row-unknown")]
+
+
+def test_published_reports_with_a_roster_get_their_codes_by_name(tmp_path):
+    spec = P.spec_of(2023)
+    for i, name in enumerate(["临江街道办事处", "海滨街道办事处"]):
+        parts = P.report_parts(spec, 2023, "鲤城区人民政府" + name, P.sample_values(spec, i))
+        write_html(tmp_path / f"{i}.html", parts)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("单位代码,单位名称\nU1,临江街道\nU2,海滨街道\n", encoding="utf-8")
+    result = invoke("validate", tmp_path / "0.html", tmp_path / "1.html", "--roster", roster, "--json")
+    files = json.loads(result.stdout)["files"]
+    assert [f["unit"]["code"] for f in files] == ["U1", "U2"]
+    assert result.exit_code == 0, [x["message"] for f in files for x in f["findings"] if x["severity"] == "error"]
+    shown = [x["message"] for x in files[0]["findings"] if x["code"] == "cross-year-by-name"]
+    assert shown and "临江街道" in shown[0] and "U1" in shown[0]

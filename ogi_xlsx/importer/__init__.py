@@ -660,12 +660,22 @@ def match_name(name: str | None, candidates: Mapping[str, str]) -> str | None:
         return equal[0]
     if equal:
         return None
-    ends = [
-        code
-        for code, other in candidates.items()
-        if len(_norm_name(other)) >= 4 and (key.endswith(_norm_name(other)) or _norm_name(other).endswith(key))
-    ]
-    return ends[0] if len(ends) == 1 else None
+    names = {code: _norm_name(other) for code, other in candidates.items()}
+    short = {code: re.sub("(办事处|人民政府)$", "", other) for code, other in names.items()}
+    bare = re.sub("(办事处|人民政府)$", "", key)
+    tests = (
+        lambda code: len(names[code]) >= 4 and (key.endswith(names[code]) or names[code].endswith(key)),
+        # "临江街道" on the roster, "…临江街道办事处" in the title
+        lambda code: len(short[code]) >= 4 and (bare.endswith(short[code]) or short[code].endswith(bare)),
+        lambda code: len(short[code]) >= 4 and (short[code] in key or bare in names[code]),
+    )
+    for test in tests:
+        found = [code for code in candidates if test(code)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return None
+    return None
 
 
 def check_report(
