@@ -99,6 +99,9 @@ def read_pdf(path: Path, *, seconds: float | None = None) -> Source:
     return source
 
 
+_TABLE_WORDS = ("第二十条", "信息内容", "申请人情况", "本年新收", "主动公开政府信息情况", "收到和处理政府信息公开申请")
+
+
 def _inside(bbox, line: dict) -> bool:
     """A text line lies within a table's box (a heading just below a table touches its edge: not inside)."""
     return bbox[1] - 1 <= line["top"] and line["bottom"] <= bbox[3] + 1 and bbox[0] - 1 <= line["x0"] <= bbox[2] + 1
@@ -129,17 +132,20 @@ def _worker(path: str, max_pages: int) -> dict:  # pragma: no cover - runs in th
             return _error(exc)
         out["pages"] = len(pages)
         out["truncated"] = len(pages) > max_pages
+        in_tables = False  # ruled tables are looked for from the first page naming a table on
         for page in pages[:max_pages]:
+            all_lines = page.extract_text_lines(keep_blank_chars=False)
+            text = "".join(line["text"] for line in all_lines).replace(" ", "")
+            starts = any(word in text for word in _TABLE_WORDS)
             tables = []
             boxes = []
-            for table in page.find_tables():
-                boxes.append(table.bbox)
-                tables.append((table.bbox[1], table.extract()))
-            lines = []
-            for line in page.extract_text_lines(keep_blank_chars=False):
-                if any(_inside(b, line) for b in boxes):
-                    continue
-                lines.append((line["top"], line["text"]))
+            # find_tables is the costly step: pages of narrative before the tables are not searched
+            if in_tables or starts:
+                for table in page.find_tables():
+                    boxes.append(table.bbox)
+                    tables.append((table.bbox[1], table.extract()))
+            in_tables = in_tables or starts
+            lines = [(line["top"], line["text"]) for line in all_lines if not any(_inside(b, line) for b in boxes)]
             out["page_items"].append(
                 {"lines": lines, "tables": tables, "chars": len(page.chars), "images": len(page.images)}
             )
