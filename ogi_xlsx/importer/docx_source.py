@@ -32,7 +32,9 @@ def check_package(data: bytes, limits: Limits) -> None:
             body = pkg.info("word/document.xml")
             if body is None:
                 if pkg.info("xl/workbook.xml") is not None:
-                    raise DocxError("report-unsupported", "这是 Excel 报表，不是发布的报告；请用 validate 或 export 读取")
+                    raise DocxError(
+                        "report-unsupported", "这是 Excel 报表，不是发布的报告；请用 validate 或 export 读取"
+                    )
                 raise DocxError("file-corrupt", "压缩包中没有 Word 正文（word/document.xml），不是 .docx 文件")
             pkg.check_declared([body])
             with zf.open(body) as stream:
