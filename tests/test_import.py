@@ -578,5 +578,6 @@ def test_published_reports_with_a_roster_get_their_codes_by_name(tmp_path):
     files = json.loads(result.stdout)["files"]
     assert [f["unit"]["code"] for f in files] == ["U1", "U2"]
     assert result.exit_code == 0, [x["message"] for f in files for x in f["findings"] if x["severity"] == "error"]
+    assert "unit-mismatch" not in {x["code"] for f in files for x in f["findings"]}
     shown = [x["message"] for x in files[0]["findings"] if x["code"] == "cross-year-by-name"]
     assert shown and "临江街道" in shown[0] and "U1" in shown[0]

@@ -64,6 +64,9 @@ def test_a_2021_report_with_the_2019_other_row(pdfs):
         expected[f"t3.r_other_nocorrect.{col}"] = expected[f"t3.r_other_nofee.{col}"] = None
     assert doc.values == expected
     assert any(f.code == "import-format-mixed" and f.severity == "info" for f in result.findings)
+    # the 1、2 rows the report does not have: said once, not as one "未填写" warning per cell
+    report = check_file(path)
+    assert not [f for f in report.findings if f.code == "value-blank" and "r_other_no" in f.cell_ids[0]]
     assert all("页" in where for where in result.tables.values())
 
 

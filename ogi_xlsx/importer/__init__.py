@@ -272,7 +272,12 @@ def _values(
                 "表三的（六）其他处理是 2019 年格式的一行（不分三项）：已导入为（六）3.其他，"
                 "1、2 两项按空白处理；请核对原报告。",
                 severity="info",
-                cell_ids=tuple(c.replace("t3.r_other.", "t3.r_other_other.") for c in other_single),
+                # the 1、2 rows the report does not have
+                cell_ids=tuple(
+                    c.replace("t3.r_other.", f"t3.r_other_{sub}.")
+                    for c in other_single
+                    for sub in ("nocorrect", "nofee")
+                ),
             )
         )
     elif "t3.r_other.c_total" in spec.cells and any(c.startswith("t3.r_other_") for c in reading.cells):
@@ -707,9 +712,16 @@ def check_report(
                     args={"code": code},
                 )
             )
-    report.findings = sort_findings(
-        report.findings + extra + document_findings(doc, result, expected_year, roster, strict_blanks)
-    )
+    checks = document_findings(doc, result, expected_year, roster, strict_blanks)
+    if extra:  # the code was found by the name: the names differ by design, the match is shown
+        checks = [f for f in checks if f.code != "unit-mismatch"]
+    # Cells of rows the report does not have (not found, or the other format's rows) are named
+    # once by the import's finding, not again one "未填写" per cell.
+    absent = {
+        cid for f in result.findings if f.code in ("import-row-missing", "import-format-mixed") for cid in f.cell_ids
+    }
+    checks = [f for f in checks if not (f.code in ("value-blank", "value-blank-strict") and set(f.cell_ids) <= absent)]
+    report.findings = sort_findings(report.findings + extra + checks)
     from dataclasses import replace
 
     from ogi_xlsx.rules import with_totals
