@@ -65,7 +65,17 @@ def read_docx(path: Path, data: bytes, limits: Limits) -> Source:
     paragraph_no = 0
     table_no = 0
     cells_seen = 0
-    for child in body.iterchildren():
+    def blocks(parent):
+        """Paragraphs and tables in order, also inside content controls (w:sdt)."""
+        for el in parent.iterchildren():
+            if el.tag == qn("w:sdt"):
+                content = el.find(qn("w:sdtContent"))
+                if content is not None:
+                    yield from blocks(content)
+            else:
+                yield el
+
+    for child in blocks(body):
         if child.tag == qn("w:p"):
             text = "".join(t.text or "" for t in child.iter(qn("w:t")))
             if text.strip():
