@@ -581,3 +581,19 @@ def test_published_reports_with_a_roster_get_their_codes_by_name(tmp_path):
     assert "unit-mismatch" not in {x["code"] for f in files for x in f["findings"]}
     shown = [x["message"] for x in files[0]["findings"] if x["code"] == "cross-year-by-name"]
     assert shown and "临江街道" in shown[0] and "U1" in shown[0]
+
+
+def test_2021_tables_inside_a_2020_report(tmp_path):
+    spec21 = P.spec_of(2023)
+    values = P.sample_values(spec21, 14)
+    parts = P.report_parts(spec21, 2020, "某某局", values)
+    result = import_report(write_html(tmp_path / "r.html", parts))
+    doc = result.document
+    assert doc.format == "ogi-2019" and doc.year == 2020
+    subs = ("nocorrect", "nofee", "other")
+    for col in ("c_natural", "c_total"):
+        assert doc.values[f"t3.r_other.{col}"] == sum(values[f"t3.r_other_{s}.{col}"] for s in subs)
+    assert doc.values["t2.r_license.c_decisions"] == values["t2.r_license.c_decisions"]
+    assert doc.values["t2.r_procurement.c_proc_count"] is None
+    dropped = [f for f in result.findings if f.code == "import-format-mixed" and "另一种格式" in f.message]
+    assert dropped and "本年制发件数" in dropped[0].message

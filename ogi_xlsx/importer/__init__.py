@@ -240,7 +240,9 @@ def _values(
     spec: FormatSpec, reading: Reading, result: ImportResult, findings: list[Finding]
 ) -> dict[str, int | Decimal | None]:
     """The printed cells in ``spec``'s ids (other-format cells mapped or reported), converted by type."""
-    from ogi_xlsx.importer.values import convert_amount
+    from ogi_xlsx.importer.values import Token, convert_amount
+    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.spec import load_format
 
     values: dict[str, int | Decimal | None] = dict.fromkeys(spec.cell_ids)
     tokens: dict[str, Token] = {}
@@ -256,9 +258,8 @@ def _values(
                 target = "t3.r_other." + cid.split(".")[2]
                 prior = tokens.get(target)
                 if prior is not None and prior.kind == "number" and token.kind == "number":
-                    from ogi_xlsx.importer.values import Token as _Token
-
-                    token = _Token("number", f"{prior.raw}+{token.raw}", prior.value + token.value, where=token.where)
+                    # the three 2021 sub-items printed, the 2019 format has their sum
+                    token = Token("number", f"{prior.raw}+{token.raw}", prior.value + token.value, where=token.where)
                 elif prior is not None and prior.kind == "number":
                     token = prior
             else:
@@ -290,10 +291,8 @@ def _values(
         )
     if dropped:
         labels = []
+        other = load_format("2019" if spec.year_format == 2021 else "2021")
         for cid in dropped:
-            from ogi_xlsx.spec import load_format
-
-            other = load_format("2019" if spec.year_format == 2021 else "2021")
             cell = other.cells.get(cid)
             labels.append(f"{TABLE_NAMES[cid[:2]]}“{cell.label}”" if cell else cid)
         findings.append(
@@ -306,8 +305,6 @@ def _values(
         )
     converted: list[str] = []
     unreadable: list[Finding] = []
-    from ogi_xlsx.layout import workbook_layout
-
     layout = workbook_layout(spec)
     for cid, token in tokens.items():
         cell = spec.cells[cid]

@@ -65,6 +65,7 @@ def read_docx(path: Path, data: bytes, limits: Limits) -> Source:
     paragraph_no = 0
     table_no = 0
     cells_seen = 0
+
     def blocks(parent):
         """Paragraphs and tables in order, also inside content controls (w:sdt)."""
         for el in parent.iterchildren():
