@@ -426,7 +426,7 @@ def test_a_page_without_the_tables(tmp_path):
     path.write_text("<html><body><p>某某街道2023年政府信息公开工作年度报告</p><img src='t.png'></body></html>")
     result = import_report(path)
     assert [f.code for f in result.findings] == ["report-no-tables"]
-    assert "带文字的 PDF" in result.findings[0].message
+    assert "带文字的 PDF" in result.findings[0].message and "图片" in result.findings[0].message
 
 
 def test_report_suffixes():

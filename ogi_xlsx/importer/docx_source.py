@@ -76,6 +76,7 @@ def read_docx(path: Path, data: bytes, limits: Limits) -> Source:
             else:
                 yield el
 
+    source.images = sum(1 for _ in body.iter(qn("w:drawing"))) + sum(1 for _ in body.iter(qn("w:pict")))
     for child in blocks(body):
         if child.tag == qn("w:p"):
             text = "".join(t.text or "" for t in child.iter(qn("w:t")))

@@ -104,4 +104,5 @@ def read_html(text: str, max_cells: int) -> Source:
 
     walk(root)
     flush()
+    source.images = sum(1 for _ in root.iter("img"))
     return source
