@@ -597,3 +597,38 @@ def test_2021_tables_inside_a_2020_report(tmp_path):
     assert doc.values["t2.r_procurement.c_proc_count"] is None
     dropped = [f for f in result.findings if f.code == "import-format-mixed" and "另一种格式" in f.message]
     assert dropped and "本年制发件数" in dropped[0].message
+
+
+def _reshaped_seed(shape: str) -> str:
+    """The seed's tab-separated tables as another text shape of the same HTML table."""
+    out = []
+    for line in SEED_COPY.read_text(encoding="utf-8").splitlines():
+        if "\t" not in line:
+            out.append(line)
+            continue
+        cells = line.split("\t")
+        while cells and not cells[-1].strip():
+            cells.pop()
+        if shape == "cell-per-line":
+            out += [f"{cell} |" for cell in cells]
+        else:  # pipe rows
+            out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("shape", ["cell-per-line", "pipes"])
+def test_other_text_shapes_of_the_same_tables(tmp_path, shape):
+    path = tmp_path / f"{shape}.txt"
+    path.write_text(_reshaped_seed(shape), encoding="utf-8")
+    result = import_report(path)
+    assert result.document.values == import_report(SEED_COPY).document.values
+    assert result.cells_missing == 0
+
+
+def test_a_vanished_blank_cell_in_a_cell_per_line_copy(tmp_path):
+    text = _reshaped_seed("cell-per-line").replace("(一) 予以公开 |\n0 |\n", "(一) 予以公开 |\n", 1)
+    path = tmp_path / "lost.txt"
+    path.write_text(text, encoding="utf-8")
+    result = import_report(path)
+    assert [f for f in result.findings if f.code == "import-row-unplaced" and "予以公开" in f.message]
+    assert result.document.values["t3.r_open.c_natural"] is None

@@ -239,9 +239,6 @@ def read_tables(source: Source) -> Reading:
             continue
         labels, after = _split_label(printed)
         if context == "t2":
-            if _BLOCK.search(key) and not [a for a in after if clean(a)]:
-                block_columns = None
-                continue
             head_at = next((i for i, p in enumerate(printed) if norm(p).startswith("信息内容")), None)
             if head_at is not None:
                 heads = printed[head_at + 1 :]
@@ -255,6 +252,9 @@ def read_tables(source: Source) -> Reading:
                         reading.approximate.append((head, m, item.where))
                     unit = "万元" if "万元" in head else ("元" if "元" in head else None)
                     block_units.append(unit)
+                continue
+            if _BLOCK.search(key) and not [a for a in after if clean(a)]:
+                block_columns = None
                 continue
             if not after or not labels:
                 continue
@@ -270,7 +270,8 @@ def read_tables(source: Source) -> Reading:
                 continue
             values, why = _fit(after, len(block_columns))
             if values is None:
-                reading.unplaced.append(Unplaced("t2", "".join(labels), item.where, after, why or "fewer"))
+                if any(clean(a) for a in after):  # blanks that cannot be placed lose nothing
+                    reading.unplaced.append(Unplaced("t2", "".join(labels), item.where, after, why or "fewer"))
                 continue
             if why == "same":
                 reading.same_values.append((match.id, item.where, len(after) - len(block_columns)))
@@ -303,7 +304,8 @@ def read_tables(source: Source) -> Reading:
                 reading.approximate.append(("".join(labels), match, item.where))
             values, why = _fit(after, 7)
             if values is None:
-                reading.unplaced.append(Unplaced("t3", "".join(labels), where, after, why or "fewer"))
+                if any(clean(a) for a in after):  # blanks that cannot be placed lose nothing
+                    reading.unplaced.append(Unplaced("t3", "".join(labels), where, after, why or "fewer"))
                 continue
             if why == "same":
                 reading.same_values.append((match.id, where, len(after) - 7))
@@ -313,13 +315,15 @@ def read_tables(source: Source) -> Reading:
             if match is not None:
                 values, why = _fit(after, 5)
                 if values is None:
-                    reading.unplaced.append(Unplaced("t4", "".join(labels), item.where, after, why or "fewer"))
+                    if any(clean(a) for a in after):  # blanks that cannot be placed lose nothing
+                        reading.unplaced.append(Unplaced("t4", "".join(labels), item.where, after, why or "fewer"))
                     continue
                 place("t4", match.id, list(T4_COLUMNS), values, item.where)
                 continue
             values, why = _fit(after, 15)
             if values is None:
-                reading.unplaced.append(Unplaced("t4", "".join(labels), item.where, after, why or "fewer"))
+                if any(clean(a) for a in after):  # blanks that cannot be placed lose nothing
+                    reading.unplaced.append(Unplaced("t4", "".join(labels), item.where, after, why or "fewer"))
                 continue
             if why == "same":
                 reading.same_values.append(("t4", item.where, len([a for a in after if clean(a)]) - 15))
