@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from ogi_xlsx.findings import Finding, format_number
 from ogi_xlsx.importer.grid import Line
 
-_GAP = r"[^\d，。；,;！？!?]{0,10}?"
+# Between the words and the number: no digit, no punctuation and no "和/及/与" (a number after
+# "予以公开和部分公开的共" is the sum of both, not either).
+_GAP = r"[^\d，。；,;！？!?和及与、]{0,10}?"
+_NOT_JOINED = r"(?<![和及与、])"
 _COUNT = r"(\d+)\s*(?:件|起|宗|个)"
 
 _T3 = "t3.r_{}.c_total"
@@ -38,15 +41,15 @@ CLAIMS: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = tuple(
     (re.compile(p), cells, what)
     for p, cells, what in (
         (r"(?:新收|收到|受理)" + _GAP + r"申请" + _GAP + _COUNT, (_T3.format("new"),), "收到申请"),
-        (r"上年结转" + _GAP + _COUNT, (_T3.format("carry"),), "上年结转"),
-        (r"(?<!部分)予以公开" + _GAP + _COUNT, (_T3.format("open"),), "予以公开"),
-        (r"部分公开" + _GAP + _COUNT, (_T3.format("partial"),), "部分公开"),
-        (r"不予公开" + _GAP + _COUNT, _DENY, "不予公开"),
-        (r"无法提供" + _GAP + _COUNT, _NONE, "无法提供"),
-        (r"不予处理" + _GAP + _COUNT, _NOPROC, "不予处理"),
+        (_NOT_JOINED + r"上年结转" + _GAP + _COUNT, (_T3.format("carry"),), "上年结转"),
+        (_NOT_JOINED + r"(?<!部分)予以公开" + _GAP + _COUNT, (_T3.format("open"),), "予以公开"),
+        (_NOT_JOINED + r"部分公开" + _GAP + _COUNT, (_T3.format("partial"),), "部分公开"),
+        (_NOT_JOINED + r"不予公开" + _GAP + _COUNT, _DENY, "不予公开"),
+        (_NOT_JOINED + r"无法提供" + _GAP + _COUNT, _NONE, "无法提供"),
+        (_NOT_JOINED + r"不予处理" + _GAP + _COUNT, _NOPROC, "不予处理"),
         (r"结转(?:至)?下(?:一)?年度" + _GAP + _COUNT, (_T3.format("carry_next"),), "结转下年度"),
-        (r"行政复议" + _GAP + _COUNT, ("t4.r_review.c_total",), "行政复议"),
-        (r"行政诉讼" + _GAP + _COUNT, ("t4.r_lit_direct.c_total", "t4.r_lit_after.c_total"), "行政诉讼"),
+        (_NOT_JOINED + r"行政复议" + _GAP + _COUNT, ("t4.r_review.c_total",), "行政复议"),
+        (_NOT_JOINED + r"行政诉讼" + _GAP + _COUNT, ("t4.r_lit_direct.c_total", "t4.r_lit_after.c_total"), "行政诉讼"),
     )
 )
 _NONE_RECEIVED = re.compile(r"未(?:接|收)到(?:任何)?(?:公开政府信息|政府信息公开)?(?:公开)?申请")
