@@ -727,6 +727,7 @@ def check_report(
         doc, values=with_totals(doc.spec, {k: doc.values.get(k) for k in doc.spec.input_ids}), cover=dict(doc.cover)
     )
     report.format, report.format_version, report.year = doc.format, doc.format_version, doc.year
+    report.kind = "return"  # a unit's own report (never a summary to be kept apart in a merge)
     report.unit_code, report.unit_name = doc.unit_code or None, doc.unit_name
     return report
 
