@@ -632,3 +632,16 @@ def test_a_vanished_blank_cell_in_a_cell_per_line_copy(tmp_path):
     result = import_report(path)
     assert [f for f in result.findings if f.code == "import-row-unplaced" and "予以公开" in f.message]
     assert result.document.values["t3.r_open.c_natural"] is None
+
+
+def test_units_typed_after_counts_are_said_and_page_numbers_are_not_rows(tmp_path):
+    text = SEED_COPY.read_text(encoding="utf-8")
+    text = text.replace("行政许可\t1\t1\t87", "行政许可\t1\t1\t87件")
+    text = text.replace("\t\t5. 属于三类内部事务信息", "— 3 —\n\t\t5. 属于三类内部事务信息")
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    result = import_report(path)
+    assert result.document.values["t2.r_license.c_decisions"] == 87
+    converted = next(f for f in result.findings if f.code == "import-value-converted" and "87件" in f.message)
+    assert "→ 87" in converted.message
+    assert not [f for f in result.findings if f.code in ("import-row-unknown", "import-row-unplaced")]

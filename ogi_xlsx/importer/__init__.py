@@ -329,7 +329,8 @@ def _values(
         value = token.value
         assert value is not None
         if cell.type == "amount":
-            unit_from = token.unit or reading.header_units.get(cid) or cell.unit
+            money = token.unit if token.unit in ("元", "万元") else None
+            unit_from = money or reading.header_units.get(cid) or cell.unit
             amount = convert_amount(value, unit_from, cell.unit)
             if unit_from != cell.unit or token.unit:
                 converted.append(f"{where}“{token.raw.strip()}”→ {format_number(amount)} {cell.unit or ''}".rstrip())

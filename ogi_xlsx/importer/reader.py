@@ -142,9 +142,12 @@ def _match_row(table: str, labels: list[str]) -> Match | None:
     return best
 
 
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页.*|\d{1,3}\s*/\s*\d{1,3})\s*$")
+
+
 def _loose(line: Line) -> Row | None:
     """A line of text with numbers at its end as a row split on spaces (positions unsure)."""
-    if not _NUMBER_AT_END.search(line.text):
+    if not _NUMBER_AT_END.search(line.text) or _PAGE_NUMBER.match(line.text):
         return None
     parts = line.text.split()
     return Row([(p, i) for i, p in enumerate(parts)], line.where, loose=True)

@@ -29,7 +29,7 @@ class Token:
     kind: Kind
     raw: str
     value: int | Decimal | None = None
-    unit: str | None = None  # 元 / 万元 printed inside the cell
+    unit: str | None = None  # printed inside the cell: 元 / 万元 (converted), 件 / 个 / 项 … (dropped)
     signed: bool = False  # "+19", "减4"
     where: str = ""
 
@@ -65,8 +65,7 @@ def parse_token(text: str | None, where: str = "") -> Token:
     if sign in ("-", "减", "减少"):
         number = -number
     value: int | Decimal = int(number) if "." not in number_text else number
-    unit = m.group("unit") if m.group("unit") in ("元", "万元") else None
-    return Token("number", raw, value, unit=unit, signed=bool(sign), where=where)
+    return Token("number", raw, value, unit=m.group("unit"), signed=bool(sign), where=where)
 
 
 def is_value_text(text: str | None) -> bool:
