@@ -18,7 +18,7 @@ from ogi_xlsx.importer.grid import Line, Origins, Row, Source
 
 MAX_PAGES = 80
 SECONDS = float(os.environ.get("OGI_XLSX_PDF_SECONDS", "7"))
-MEMORY_BYTES = 1536 * 1024 * 1024
+MEMORY_BYTES = 512 * 1024 * 1024  # address space of the child: the per-file budget is 500 MB
 
 
 class PdfError(Exception):
