@@ -39,6 +39,7 @@ def import_command(
 
     每份报告得到一份与 export 相同的 JSON（合计按报告所印导入，空白保持空白），并列出导入情况
     （读到多少格、哪些行未找到、各表在第几页/行）和审核结果（勾稽关系、正文与表格不一致）。
+
     退出码：0 无错误；1 有错误（含无法读取的报告）；2 用法错误。
     """
     from ogi_xlsx.atomic import atomic_write_bytes
