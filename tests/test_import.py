@@ -645,3 +645,13 @@ def test_units_typed_after_counts_are_said_and_page_numbers_are_not_rows(tmp_pat
     converted = next(f for f in result.findings if f.code == "import-value-converted" and "87件" in f.message)
     assert "→ 87" in converted.message
     assert not [f for f in result.findings if f.code in ("import-row-unknown", "import-row-unplaced")]
+
+
+def test_a_row_printed_twice_with_other_numbers(tmp_path):
+    text = SEED_COPY.read_text(encoding="utf-8").replace("行政处罚\t0\t1\t0", "行政处罚\t0\t1\t0\n行政处罚\t5\t1\t0")
+    path = tmp_path / "twice.txt"
+    path.write_text(text, encoding="utf-8")
+    result = import_report(path)
+    assert result.document.values["t2.r_penalty.c_prev_items"] == 0  # the first, and said so
+    twice = [f for f in result.findings if f.code == "import-row-duplicate"]
+    assert len(twice) == 1 and "行政处罚" in twice[0].message and twice[0].severity == "warning"

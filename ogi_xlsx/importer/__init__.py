@@ -363,6 +363,8 @@ def _values(
 
 def _reading_findings(spec: FormatSpec, reading: Reading, result: ImportResult, findings: list[Finding]) -> None:
     """Rows not found, numbers not placed, unknown rows, approximate labels; and the statistics."""
+    from ogi_xlsx.spec import all_formats
+
     rows_by_table: dict[str, list[tuple[str, str]]] = {}
     for cell in spec.cells.values():
         key = f"{cell.table}.{cell.row}"
@@ -425,11 +427,13 @@ def _reading_findings(spec: FormatSpec, reading: Reading, result: ImportResult, 
                 f"{TABLE_NAMES[row_id[:2]]}（{where}）印有的数字比格子多 {extra} 个；因各数都相同，取哪几个都一样，已照此导入。",
             )
         )
+    row_labels = {f"{c.table}.{c.row}": c.row_label for s in all_formats() for c in s.cells.values()}
     for row_id, where in reading.duplicates:
         findings.append(
             Finding(
                 "import-row-duplicate",
-                f"{TABLE_NAMES[row_id[:2]]}的同一行在{where}又出现一次且数字不同；已用第一次出现的数字，请核对原报告。",
+                f"{TABLE_NAMES[row_id[:2]]}“{row_labels.get(row_id, row_id)}”在{where}又出现一次且数字不同；"
+                "已用第一次出现的数字，请核对原报告。",
             )
         )
 
