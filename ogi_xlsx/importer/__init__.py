@@ -11,31 +11,39 @@ only when a file of that kind is read.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ogi_xlsx.findings import Finding, format_number, sort_findings
+from ogi_xlsx.findings import Finding, sort_findings
+from ogi_xlsx.importer.assemble import (
+    TABLE_NAMES,
+    cell_place,
+    choose_format,
+    name_list,
+    printed_values,
+    reading_findings,
+)
 from ogi_xlsx.limits import Limits
 
 if TYPE_CHECKING:
     from ogi_xlsx.document import ReturnDocument
     from ogi_xlsx.importer.grid import Source
-    from ogi_xlsx.importer.reader import Reading, Unplaced
-    from ogi_xlsx.importer.values import Token
-    from ogi_xlsx.spec import FormatSpec
-    from ogi_xlsx.validate import FileReport
 
-__all__ = ["REPORT_SUFFIXES", "ImportResult", "check_report", "collect_report_paths", "import_report"]
+__all__ = [
+    "REPORT_SUFFIXES",
+    "ImportResult",
+    "check_report",
+    "collect_report_paths",
+    "document_findings",
+    "import_report",
+    "match_name",
+    "match_previous_by_name",
+]
 
 # Published-report files read by `import` and by validate; .doc/.wps get a "另存为 .docx" finding.
 REPORT_SUFFIXES = frozenset({".pdf", ".docx", ".html", ".htm", ".txt", ".doc", ".wps"})
-TABLE_NAMES = {"t2": "表二", "t3": "表三", "t4": "表四"}
-_LIST = 8  # items named in one finding before "等 N 项"
 
 _TITLE = re.compile(
     r"^(?:关于)?(?P<unit>[^\d，。：:]{2,60}?)\s*(?P<year>(?:19|20)\d{2})\s*年度?\s*(?:的)?\s*政府信息公开(?:工作)?\s*年度?\s*报告"
@@ -83,11 +91,6 @@ class ImportResult:
             "document": self.document.to_json() if self.document is not None else None,
             "findings": [f.to_dict() for f in self.findings],
         }
-
-
-def _names(items: Sequence[str]) -> str:
-    shown = "、".join(items[:_LIST])
-    return shown + (f" 等 {len(items)} 项" if len(items) > _LIST else "")
 
 
 def _refuse(result: ImportResult, code: str, message: str) -> ImportResult:
@@ -178,288 +181,6 @@ def _identity(source: Source) -> tuple[str | None, int | None, str]:
     return None, None, ""
 
 
-def _format_votes(reading: Reading) -> dict[str, list[str]]:
-    """Which format each table's labels speak for: {"2019": [reasons], "2021": [reasons]}."""
-    votes: dict[str, list[str]] = {"2019": [], "2021": []}
-    cols = {cid.split(".")[2] for cid in reading.cells if cid.startswith("t2.")}
-    rows = {row.split(".")[1] for row in reading.rows}
-    if cols & {"c_issued", "c_repealed", "c_valid", "c_fee_amount"}:
-        votes["2021"].append("表二（本年制发件数/本年收费金额）")
-    if (
-        cols & {"c_new_made", "c_new_public", "c_public_total", "c_prev_items", "c_proc_count"}
-        or "r_procurement" in rows
-    ):
-        votes["2019"].append("表二（本年新制作数量/政府集中采购）")
-    if rows & {"r_other_nocorrect", "r_other_nofee", "r_other_other"}:
-        votes["2021"].append("表三（（六）分三项）")
-    if "r_other" in rows:
-        votes["2019"].append("表三（（六）其他处理为一行）")
-    return votes
-
-
-def _choose_format(
-    reading: Reading, format_id: str | None, year: int | None
-) -> tuple[FormatSpec | None, str, list[Finding]]:
-    from ogi_xlsx.spec import UnknownFormatError, format_for_year, load_format
-
-    votes = _format_votes(reading)
-    findings: list[Finding] = []
-    if format_id:
-        try:
-            return load_format(format_id), "按 --format 指定", findings
-        except UnknownFormatError:
-            return None, "", [Finding("format-unknown", f"未知的报表格式“{format_id}”，可用：2019、2021。")]
-    labelled = None
-    if votes["2021"] and not votes["2019"]:
-        labelled = "2021"
-    elif votes["2019"] and not votes["2021"]:
-        labelled = "2019"
-    if year is not None:
-        try:
-            spec = format_for_year(year)
-        except UnknownFormatError:
-            spec = load_format("2021")
-        how = f"按报告年度 {year}"
-        if labelled and labelled != str(spec.year_format):
-            reasons = "、".join(votes[labelled])
-            findings.append(
-                Finding(
-                    "import-format-mixed",
-                    f"报告年度 {year} 应使用{spec.notice}格式，但报告的{reasons}是 {labelled} 年格式；"
-                    f"已按 {spec.year_format} 年格式导入，两种格式共有的格照常读取。",
-                )
-            )
-        return spec, how, findings
-    spec = load_format(labelled or "2021")
-    how = f"按表格文字（{'、'.join(votes[labelled])}）" if labelled else "表格文字不能确定格式，按 2021 年格式"
-    findings.append(Finding("import-format", f"报表格式{how}判断为 {spec.year_format} 年格式（{spec.notice}）。"))
-    return spec, how, findings
-
-
-def _values(
-    spec: FormatSpec, reading: Reading, result: ImportResult, findings: list[Finding]
-) -> dict[str, int | Decimal | None]:
-    """The printed cells in ``spec``'s ids (other-format cells mapped or reported), converted by type."""
-    from ogi_xlsx.importer.values import Token, convert_amount
-    from ogi_xlsx.layout import workbook_layout
-    from ogi_xlsx.spec import load_format
-
-    values: dict[str, int | Decimal | None] = dict.fromkeys(spec.cell_ids)
-    tokens: dict[str, Token] = {}
-    dropped: list[str] = []
-    other_single = [cid for cid in reading.cells if cid.startswith("t3.r_other.")]
-    for cid, token in reading.cells.items():
-        target = cid
-        if cid not in spec.cells:
-            row = cid.split(".")[1]
-            if row == "r_other" and "t3.r_other_other.c_total" in spec.cells:
-                target = cid.replace("t3.r_other.", "t3.r_other_other.")
-            elif row in ("r_other_nocorrect", "r_other_nofee", "r_other_other") and "t3.r_other.c_total" in spec.cells:
-                target = "t3.r_other." + cid.split(".")[2]
-                prior = tokens.get(target)
-                if prior is not None and prior.kind == "number" and token.kind == "number":
-                    # the three 2021 sub-items printed, the 2019 format has their sum
-                    token = Token("number", f"{prior.raw}+{token.raw}", prior.value + token.value, where=token.where)
-                elif prior is not None and prior.kind == "number":
-                    token = prior
-            else:
-                dropped.append(cid)
-                continue
-        tokens[target] = token
-    if other_single and "t3.r_other_other.c_total" in spec.cells:
-        findings.append(
-            Finding(
-                "import-format-mixed",
-                "表三的（六）其他处理是 2019 年格式的一行（不分三项）：已导入为（六）3.其他，"
-                "1、2 两项按空白处理；请核对原报告。",
-                severity="info",
-                # the 1、2 rows the report does not have
-                cell_ids=tuple(
-                    c.replace("t3.r_other.", f"t3.r_other_{sub}.")
-                    for c in other_single
-                    for sub in ("nocorrect", "nofee")
-                ),
-            )
-        )
-    elif "t3.r_other.c_total" in spec.cells and any(c.startswith("t3.r_other_") for c in reading.cells):
-        findings.append(
-            Finding(
-                "import-format-mixed",
-                "表三的（六）其他处理分三项（2021 年格式）：已合计为 2019 年格式的（六）其他处理一行。",
-                severity="info",
-            )
-        )
-    if dropped:
-        labels = []
-        other = load_format("2019" if spec.year_format == 2021 else "2021")
-        for cid in dropped:
-            cell = other.cells.get(cid)
-            labels.append(f"{TABLE_NAMES[cid[:2]]}“{cell.label}”" if cell else cid)
-        findings.append(
-            Finding(
-                "import-format-mixed",
-                f"报告中有 {len(dropped)} 格是另一种格式才有的（{_names(labels)}），"
-                f"{spec.year_format} 年格式没有对应的格，未导入；请按{spec.notice}格式核对。",
-                args={"cells": dropped},
-            )
-        )
-    converted: list[str] = []
-    unreadable: list[Finding] = []
-    layout = workbook_layout(spec)
-    for cid, token in tokens.items():
-        cell = spec.cells[cid]
-        sheet, address = layout.locate(cid)
-        where = f"{TABLE_NAMES[cid[:2]]} {address}（{cell.label}）"
-        if token.kind == "blank":
-            continue
-        if token.kind == "na":
-            result.not_applicable[cid] = token.raw.strip()
-            continue
-        if token.kind == "bad":
-            unreadable.append(
-                Finding(
-                    "import-value-unreadable",
-                    f"{where}：报告中印的是“{token.raw.strip()[:40]}”（{token.where}），不是数字，未导入；请核对原报告。",
-                    sheet=sheet,
-                    cell=address,
-                    cell_ids=(cid,),
-                )
-            )
-            continue
-        value = token.value
-        assert value is not None
-        if cell.type == "amount":
-            money = token.unit if token.unit in ("元", "万元") else None
-            unit_from = money or reading.header_units.get(cid) or cell.unit
-            amount = convert_amount(value, unit_from, cell.unit)
-            if unit_from != cell.unit or token.unit:
-                converted.append(f"{where}“{token.raw.strip()}”→ {format_number(amount)} {cell.unit or ''}".rstrip())
-            values[cid] = amount
-            continue
-        if isinstance(value, Decimal):
-            unreadable.append(
-                Finding(
-                    "import-value-unreadable",
-                    f"{where}：报告中印的是“{token.raw.strip()}”（{token.where}），数量应为整数，未导入；请核对原报告。",
-                    sheet=sheet,
-                    cell=address,
-                    cell_ids=(cid,),
-                )
-            )
-            continue
-        if token.signed or token.unit:
-            converted.append(f"{where}“{token.raw.strip()}”→ {value}")
-        values[cid] = value
-    if converted:
-        findings.append(
-            Finding(
-                "import-value-converted", f"已换算或去掉符号、单位：{_names(converted)}。", args={"items": converted}
-            )
-        )
-    findings.extend(unreadable)
-    result.cells_read = sum(1 for v in values.values() if v is not None)
-    return values
-
-
-def _reading_findings(spec: FormatSpec, reading: Reading, result: ImportResult, findings: list[Finding]) -> None:
-    """Rows not found, numbers not placed, unknown rows, approximate labels; and the statistics."""
-    from ogi_xlsx.spec import all_formats
-
-    rows_by_table: dict[str, list[tuple[str, str]]] = {}
-    for cell in spec.cells.values():
-        key = f"{cell.table}.{cell.row}"
-        if key not in [k for k, _ in rows_by_table.setdefault(cell.table, [])]:
-            rows_by_table[cell.table].append((key, cell.row_label))
-    found_rows = set(reading.rows)
-    if "t3.r_other" in found_rows:
-        found_rows.add("t3.r_other_other")
-    if found_rows & {"t3.r_other_nocorrect", "t3.r_other_nofee", "t3.r_other_other"}:
-        found_rows.add("t3.r_other")
-    unplaced_labels = {u.label for u in reading.unplaced}
-    for table, rows in rows_by_table.items():
-        if table not in reading.tables:
-            continue
-        missing = [(key, label) for key, label in rows if key not in found_rows]
-        if table == "t3" and "t3.r_other" in reading.rows:
-            missing = [(k, lb) for k, lb in missing if k not in ("t3.r_other_nocorrect", "t3.r_other_nofee")]
-        if not missing:
-            continue
-        result.rows_missing += [f"{TABLE_NAMES[table]}“{label}”" for _, label in missing]
-        cells = tuple(c.id for c in spec.cells.values() if f"{c.table}.{c.row}" in {k for k, _ in missing})
-        note = (
-            "（其中有的行数字无法对应到列，见下）"
-            if unplaced_labels and table in {u.table for u in reading.unplaced}
-            else ""
-        )
-        findings.append(
-            Finding(
-                "import-row-missing",
-                f"{TABLE_NAMES[table]}中未找到 {len(missing)} 行：{_names([lb for _, lb in missing])}{note}；"
-                "这些格按未填写处理，请核对原报告。",
-                cell_ids=cells,
-            )
-        )
-    for table in ("t2", "t3", "t4"):
-        if table not in reading.tables:
-            cells = tuple(c.id for c in spec.cells.values() if c.table == table)
-            if cells:
-                result.rows_missing.append(f"{TABLE_NAMES[table]}（整张表）")
-                findings.append(
-                    Finding(
-                        "import-row-missing",
-                        f"报告中未找到{spec.table(table).title}的统计表；如果这张表是图片，请提供带文字的 PDF 或 .docx。",
-                        cell_ids=cells,
-                    )
-                )
-    for u in reading.unplaced:
-        findings.append(_unplaced_finding(u))
-    for label, match, where in reading.approximate:
-        findings.append(
-            Finding(
-                "import-label-approximate",
-                f"“{label[:40]}”（{where}）与官方文字“{match.official}”不完全相同，已按“{match.official}”读取。",
-            )
-        )
-    for row_id, where, extra in reading.same_values:
-        findings.append(
-            Finding(
-                "import-value-converted",
-                f"{TABLE_NAMES[row_id[:2]]}（{where}）印有的数字比格子多 {extra} 个；因各数都相同，取哪几个都一样，已照此导入。",
-            )
-        )
-    row_labels = {f"{c.table}.{c.row}": c.row_label for s in all_formats() for c in s.cells.values()}
-    for row_id, where in reading.duplicates:
-        findings.append(
-            Finding(
-                "import-row-duplicate",
-                f"{TABLE_NAMES[row_id[:2]]}“{row_labels.get(row_id, row_id)}”在{where}又出现一次且数字不同；"
-                "已用第一次出现的数字，请核对原报告。",
-            )
-        )
-
-
-def _unplaced_finding(u: Unplaced) -> Finding:
-    printed = [p.strip() or "空" for p in u.printed]
-    shown = "、".join(printed[:16]) + ("…" if len(printed) > 16 else "")
-    table = TABLE_NAMES.get(u.table, u.table)
-    label = u.label[:40] or "（无行名）"
-    if u.reason == "unknown-row":
-        return Finding(
-            "import-row-unknown",
-            f"{table}中的“{label}”（{u.where}）不是本格式的行，其数字（{shown}）未导入。",
-        )
-    if u.reason == "no-columns":
-        why = "没有找到这一栏的表头（信息内容…），不能确定各数所在的列"
-    elif u.reason == "more":
-        why = "印有的数字比格子多，不能确定各数所在的列"
-    else:
-        why = "印有的数字比格子少（空白格在转换中丢失），不能确定各数所在的列"
-    return Finding(
-        "import-row-unplaced",
-        f"{table}“{label}”（{u.where}）：{why}；此行未导入（印有：{shown}），请核对原报告或提供 .docx/网页版本。",
-    )
-
-
 def import_report(
     path: str | Path,
     *,
@@ -545,7 +266,7 @@ def _import(
     title_unit, title_year, title_where = _identity(source)
     unit_name = unit_name or title_unit
     year = year or title_year
-    spec, how, format_findings = _choose_format(reading, format_id, year)
+    spec, how, format_findings = choose_format(reading, format_id, year)
     findings += format_findings
     if spec is None:
         result.findings = findings
@@ -566,8 +287,8 @@ def _import(
                 severity="error",
             )
         )
-    values = _values(spec, reading, result, findings)
-    _reading_findings(spec, reading, result, findings)
+    values = printed_values(spec, reading, result, findings)
+    reading_findings(spec, reading, result, findings)
     result.cells_total = len(spec.cell_ids)
     missing_rows = set()
     for f in findings:
@@ -584,11 +305,11 @@ def _import(
     if blank_ids or result.not_applicable:
         parts = []
         if blank_ids:
-            parts.append(f"{len(blank_ids)} 格为空白（{_names([_label(spec, c) for c in blank_ids])}）")
+            parts.append(f"{len(blank_ids)} 格为空白（{name_list([cell_place(spec, c) for c in blank_ids])}）")
         if result.not_applicable:
             marks = "、".join(sorted({f"“{m}”" for m in result.not_applicable.values()}))
             parts.append(
-                f"{len(result.not_applicable)} 格印的是{marks}（{_names([_label(spec, c) for c in result.not_applicable])}）"
+                f"{len(result.not_applicable)} 格印的是{marks}（{name_list([cell_place(spec, c) for c in result.not_applicable])}）"
             )
         findings.append(
             Finding(
@@ -639,211 +360,14 @@ def _kind_name(kind: str | None) -> str:
     return {"pdf": "PDF", "docx": "Word 文件", "html": "网页", "text": "文本"}.get(kind or "", "文件")
 
 
-def _label(spec: FormatSpec, cell_id: str) -> str:
-    from ogi_xlsx.layout import workbook_layout
-
-    _, address = workbook_layout(spec).locate(cell_id)
-    return f"{TABLE_NAMES[cell_id[:2]]} {address}"
-
-
 # --------------------------------------------------------------------------- validate integration
 
 
-def _norm_name(name: str | None) -> str:
-    import unicodedata
-
-    return re.sub(r"[\s\u3000（）()·]", "", unicodedata.normalize("NFKC", name or ""))
-
-
-def match_name(name: str | None, candidates: Mapping[str, str]) -> str | None:
-    """The key of ``candidates`` (code -> unit name) whose name is ``name``: equal after
-    normalising, else the only one where one name ends with the other ("鲤城区人民政府临江街道办事处"
-    and "临江街道办事处")."""
-    key = _norm_name(name)
-    if len(key) < 2:
-        return None
-    equal = [code for code, other in candidates.items() if _norm_name(other) == key]
-    if len(equal) == 1:
-        return equal[0]
-    if equal:
-        return None
-    names = {code: _norm_name(other) for code, other in candidates.items()}
-    short = {code: re.sub("(办事处|人民政府)$", "", other) for code, other in names.items()}
-    bare = re.sub("(办事处|人民政府)$", "", key)
-    tests = (
-        lambda code: len(names[code]) >= 4 and (key.endswith(names[code]) or names[code].endswith(key)),
-        # "临江街道" on the roster, "…临江街道办事处" in the title
-        lambda code: len(short[code]) >= 4 and (bare.endswith(short[code]) or short[code].endswith(bare)),
-        lambda code: len(short[code]) >= 4 and (short[code] in key or bare in names[code]),
-    )
-    for test in tests:
-        found = [code for code in candidates if test(code)]
-        if len(found) == 1:
-            return found[0]
-        if found:
-            return None
-    return None
-
-
-def check_report(
-    path: Path,
-    report: FileReport,
-    *,
-    expected_year: int | None = None,
-    roster: Mapping[str, str] | None = None,
-    strict_blanks: bool = False,
-    limits: Limits | None = None,
-) -> FileReport:
-    """A published report checked like any return: import findings, then the document checks
-    (schema, identity, blanks, sum rules on the totals as printed). The report's document gets
-    recomputed totals, like a .json return's."""
-    result = import_report(path, limits=limits)
-    report.findings, report.document = list(result.findings), None
-    doc = result.document
-    if doc is None:
-        return report
-    extra = []
-    if not doc.unit_code and roster:
-        code = match_name(doc.unit_name, roster)
-        if code is not None:
-            doc.unit_code = code
-            extra.append(
-                Finding(
-                    "cross-year-by-name",
-                    f"报告没有单位代码，按单位名称“{doc.unit_name}”对应到名单中的“{roster[code]}”（代码 {code}）。",
-                    args={"code": code},
-                )
-            )
-    checks = document_findings(doc, result, expected_year, roster, strict_blanks)
-    if extra:  # the code was found by the name: the names differ by design, the match is shown
-        checks = [f for f in checks if f.code != "unit-mismatch"]
-    # Cells of rows the report does not have (not found, or the other format's rows) are named
-    # once by the import's finding, not again one "未填写" per cell.
-    absent = {
-        cid for f in result.findings if f.code in ("import-row-missing", "import-format-mixed") for cid in f.cell_ids
-    }
-    checks = [f for f in checks if not (f.code in ("value-blank", "value-blank-strict") and set(f.cell_ids) <= absent)]
-    report.findings = sort_findings(report.findings + extra + checks)
-    from dataclasses import replace
-
-    from ogi_xlsx.rules import with_totals
-
-    report.document = replace(
-        doc, values=with_totals(doc.spec, {k: doc.values.get(k) for k in doc.spec.input_ids}), cover=dict(doc.cover)
-    )
-    report.format, report.format_version, report.year = doc.format, doc.format_version, doc.year
-    report.kind = "return"  # a unit's own report (never a summary to be kept apart in a merge)
-    report.unit_code, report.unit_name = doc.unit_code or None, doc.unit_name
-    return report
-
-
-def document_findings(
-    doc: ReturnDocument,
-    result: ImportResult,
-    expected_year: int | None,
-    roster: Mapping[str, str] | None,
-    strict_blanks: bool,
-) -> list[Finding]:
-    """The checks of a .json return, for a published report: schema, identity, blanks, sum rules.
-
-    A published report has no unit code and no cover (填报人, 电话…): neither is an error here.
-    Blank cells that printed "/" or "—" say so instead of "未填写".
-    """
-    from ogi_xlsx.document import blank_findings, check_identity, validate_document_json
-    from ogi_xlsx.layout import workbook_layout
-    from ogi_xlsx.rules import check_rules
-
-    spec = doc.spec
-    data = doc.to_json()
-    if not data["unit"]["code"]:
-        data["unit"]["code"] = "-"  # absent in published reports: reported once below, not as a schema error
-    if not data["unit"]["name"]:
-        data["unit"]["name"] = "-"
-    findings = validate_document_json(data)
-    if not doc.unit_code:
-        findings.append(
-            Finding(
-                "import-identity",
-                "发布的报告没有单位代码：跨年度核对按单位名称对应；导出的 JSON 请用 --unit-code 补上代码。",
-                severity="info",
-            )
-        )
-    if (roster is not None and doc.unit_code) or expected_year is not None:
-        findings += check_identity(doc, expected_year, roster if doc.unit_code else None)
-    elif not spec.applies_to(doc.year):
-        findings += check_identity(doc, None, None)
-    if roster is not None and not doc.unit_code:
-        findings.append(
-            Finding(
-                "unit-not-on-roster",
-                f"单位“{doc.unit_name}”在报送名单中找不到对应的名称，请核对或用 --unit-code 指定。",
-            )
-        )
-    layout = workbook_layout(spec)
-    for f in blank_findings(spec, doc.values, strict=strict_blanks):
-        cid = f.cell_ids[0] if f.cell_ids else None
-        if cid in result.not_applicable:
-            sheet, address = layout.locate(cid)
-            mark = result.not_applicable[cid]
-            findings.append(
-                Finding(
-                    "value-not-applicable",
-                    f"{TABLE_NAMES[cid[:2]]} {address}（{spec.cells[cid].label}）：报告中印的是“{mark}”，按 0 计算。",
-                    sheet=sheet,
-                    cell=address,
-                    cell_ids=(cid,),
-                )
-            )
-        else:
-            findings.append(f)
-    numbers = {
-        k: v if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else None for k, v in doc.values.items()
-    }
-    return findings + check_rules(spec, numbers)
-
-
-def collect_report_paths(paths: Sequence[Path]) -> list[Path]:
-    """Published reports in ``paths``: given files as they are, folders searched recursively
-    (hidden files and Office lock files ``~$…`` left out)."""
-    found: dict[str, Path] = {}
-    for given in paths:
-        given = Path(given)
-        if given.is_dir():
-            for root, dirs, files in os.walk(given):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in files:
-                    if name.startswith(("~$", ".")) or Path(name).suffix.lower() not in REPORT_SUFFIXES:
-                        continue
-                    candidate = Path(root, name)
-                    found.setdefault(os.path.realpath(candidate), candidate)
-        elif given.is_file() and given.suffix.lower() in REPORT_SUFFIXES:
-            found.setdefault(os.path.realpath(given), given)
-    return sorted(found.values(), key=str)
-
-
-def match_previous_by_name(reports: Sequence[FileReport], previous: Sequence[FileReport]) -> list[list[Finding]]:
-    """Give last year's published reports (no unit code) the code of this year's return of the same
-    unit, matched by unit name; per report, an info finding showing each match made."""
-    names = {}
-    for report in reports:
-        doc = report.document
-        if doc is not None and doc.unit_code:
-            names.setdefault(doc.unit_code, doc.unit_name)
-    notes: dict[str, list[Finding]] = {}
-    for item in previous:
-        doc = item.document
-        if doc is None or doc.unit_code:
-            continue
-        code = match_name(doc.unit_name, names)
-        if code is None:
-            continue
-        doc.unit_code = code
-        notes.setdefault(code, []).append(
-            Finding(
-                "cross-year-by-name",
-                f"上年度报告“{item.path.name}”没有单位代码，按单位名称“{doc.unit_name}”对应到本单位"
-                f"“{names[code]}”（{code}）。",
-                args={"path": str(item.path), "code": code},
-            )
-        )
-    return [notes.get(r.document.unit_code, []) if r.document is not None else [] for r in reports]
+# validate integration (kept in checks.py; imported last: it uses the names above)
+from ogi_xlsx.importer.checks import (  # noqa: E402
+    check_report,
+    collect_report_paths,
+    document_findings,
+    match_name,
+    match_previous_by_name,
+)
