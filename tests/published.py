@@ -233,7 +233,7 @@ def _positions(layout: Layout) -> tuple[list[tuple[int, int, int, int, str]], in
     return placed, len(layout), width
 
 
-def to_docx(parts: list[str | Layout], path: Path, *, ruled: bool = True) -> Path:
+def to_docx(parts: list[str | Layout], path: Path, *, ruled: bool = True, repeat_header: bool = False) -> Path:
     """A Word file: paragraphs and tables with merged cells (gridSpan / vMerge), as python-docx writes them."""
     import docx
     from docx.shared import Pt
@@ -255,6 +255,11 @@ def to_docx(parts: list[str | Layout], path: Path, *, ruled: bool = True) -> Pat
             if rowspan > 1 or colspan > 1:
                 cell = cell.merge(table.cell(r + rowspan - 1, c + colspan - 1))
             cell.text = text
+        if repeat_header and height > 20:  # table 三: its three header rows again on every page
+            from docx.oxml import OxmlElement
+
+            for tr in table._tbl.tr_lst[:3]:
+                tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     document.save(path)
     return path
 
