@@ -138,7 +138,10 @@ def previous_files(previous: list[Path] | None) -> list[Path]:
     for path in previous:
         if not path.exists():
             raise fail(f"找不到 --previous 给出的“{path}”。")
-    files = collect_paths(previous)
+    from ogi_xlsx.importer import collect_report_paths
+
+    # Last year's returns may also be the units' published reports (PDF, .docx, web pages, text).
+    files = sorted(set(collect_paths(previous)) | set(collect_report_paths(previous)), key=str)
     if not files:
         raise fail("在 --previous 给出的位置没有找到上年度的报表。")
     return files
@@ -147,10 +150,14 @@ def previous_files(previous: list[Path] | None) -> list[Path]:
 def add_cross_year_findings(reports: list[FileReport], last_year: list[FileReport]) -> int:
     """Check ``reports`` against last year's checked returns; returns how many got a mismatch."""
     from ogi_xlsx.findings import sort_findings
+    from ogi_xlsx.importer import match_previous_by_name
     from ogi_xlsx.validate import cross_year_findings
 
+    # A published report has no unit code: matched to this year's return by unit name (shown).
+    by_name = match_previous_by_name(reports, last_year)
     mismatched = 0
-    for report, extra in zip(reports, cross_year_findings(reports, last_year), strict=True):
+    for report, extra, named in zip(reports, cross_year_findings(reports, last_year), by_name, strict=True):
+        extra = [*named, *extra]
         if extra:
             report.findings = sort_findings([*report.findings, *extra])
             mismatched += any(f.code == "cross-year-mismatch" for f in extra)
@@ -374,7 +381,7 @@ def usage_message(exc: Exception) -> str:
 
 # Commands living in their own modules register themselves on ``app`` when imported.
 # Each module imports only typer at the top; its heavy imports stay inside the commands.
-for _module in ("merge", "validate", "template", "publish"):
+for _module in ("merge", "validate", "template", "publish", "importing"):
     __import__(f"ogi_xlsx.commands.{_module}")
 
 

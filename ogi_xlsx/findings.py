@@ -104,6 +104,26 @@ CODES: dict[str, tuple[Severity, str]] = {
     "explanation-unmatched": ("info", "情况说明未对应任何核实项"),
     "explanation-carried": ("info", "下级单位的情况说明"),
     "explanation-too-many": ("warning", "情况说明行数过多"),
+    # published annual reports read by `import` / validate (issue 15)
+    "report-unsupported": ("error", "报告文件类型无法读取"),
+    "report-no-text": ("error", "报告没有文字层（扫描件或图片）"),
+    "report-no-tables": ("error", "报告中未找到统计表"),
+    "report-too-slow": ("error", "报告读取超时"),
+    "report-truncated": ("warning", "报告页数过多，只读取了前面的页"),
+    "import-summary": ("info", "导入情况"),
+    "import-identity": ("warning", "未能从报告中读出单位或年度"),
+    "import-format": ("info", "报表格式按表格文字判断"),
+    "import-format-mixed": ("warning", "报告混用了两种格式"),
+    "import-row-missing": ("warning", "报告中未找到该行"),
+    "import-row-unplaced": ("warning", "该行数字无法对应到列"),
+    "import-row-unknown": ("info", "报告中有格式以外的行"),
+    "import-row-duplicate": ("warning", "同一行出现两次且数字不同"),
+    "import-label-approximate": ("info", "标签与官方文字近似"),
+    "import-value-converted": ("info", "数值已换算或去掉符号"),
+    "import-value-unreadable": ("error", "单元格内容不是数字"),
+    "import-blank": ("info", "报告中的空白格"),
+    "narrative-mismatch": ("warning", "正文与表格数字不一致"),
+    "cross-year-by-name": ("info", "上年度报表按单位名称匹配"),
 }
 
 

@@ -30,13 +30,17 @@ Action = Literal["read", "archive", "skip"]
 # Spreadsheet-like files: read (an .xls/.et/.ods gets a "save as .xlsx" finding from the reader).
 _SPREADSHEETS = (".xlsx", ".xlsm", ".xltx", ".xls", ".et", ".ett", ".xlt", ".ods", ".wps")
 _PUBLISHED = "已发布的年度报告或文字材料"
-_NOT_READ = "本工具不能从中读取统计表数据；请单位报送下发模板填写的 .xlsx 报表"
+_NOT_READ = (
+    "在文件夹中不作为本年报表读取；请单位报送下发模板填写的 .xlsx 报表"
+    "（已发布的报告可用 ogi-xlsx import 导入，或在命令行直接给出该文件）"
+)
 
 # suffix -> (action, why it is skipped). The one place deciding what an inbox file is.
 SUFFIX_ACTIONS: dict[str, tuple[Action, str]] = {
     **{suffix: ("read", "") for suffix in _SPREADSHEETS},
     ".zip": ("archive", ""),
-    # Published reports: ogi_xlsx.importer will read these; until then they are skipped.
+    # Published reports: read by ogi_xlsx.importer when given directly or under --previous
+    # (last year's figures); in this year's inbox a unit is asked for the .xlsx return.
     ".pdf": ("skip", f"PDF 文件（{_PUBLISHED}），{_NOT_READ}"),
     ".docx": ("skip", f"Word 文件（{_PUBLISHED}），{_NOT_READ}"),
     ".doc": ("skip", f"Word 文件（{_PUBLISHED}），{_NOT_READ}"),

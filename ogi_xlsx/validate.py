@@ -473,6 +473,14 @@ def check_file(
     if not ok:
         return report
     try:
+        from ogi_xlsx.importer import REPORT_SUFFIXES  # published reports (issue 15): read by the importer
+
+        if path.suffix.lower() in REPORT_SUFFIXES:
+            from ogi_xlsx.importer import check_report
+
+            return check_report(
+                path, report, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks, limits=limits
+            )
         if path.suffix.lower() == ".json":
             if report.size > limits.max_file_bytes:
                 report.findings = [_file_finding("file-too-large", f"“{path.name}”过大（{report.size} 字节）。")]

@@ -9,6 +9,8 @@ import sys
 import pytest
 
 HEAVY = {"openpyxl", "xlsxwriter", "jsonschema", "rich", "defusedxml", "docx", "lxml"}
+# the readers of published reports (issue 15): imported only when such a report is read
+HEAVY |= {"pdfplumber", "pdfminer", "pypdfium2", "charset_normalizer"}
 
 PROBE = """
 import json, sys
@@ -23,7 +25,15 @@ print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(json.loads(
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["validate", "--help"], ["merge", "--help"], ["template", "--help"], ["publish", "--help"]]
+    "args",
+    [
+        ["--help"],
+        ["validate", "--help"],
+        ["merge", "--help"],
+        ["template", "--help"],
+        ["publish", "--help"],
+        ["import", "--help"],
+    ],
 )
 def test_help_imports_no_heavy_module(args):
     proc = subprocess.run(
@@ -51,7 +61,10 @@ def test_importing_the_query_modules_is_light():
 
 
 def test_importing_the_cli_and_cache_is_light():
-    code = "import sys, ogi_xlsx.cli, ogi_xlsx.cache; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    code = (
+        "import sys, ogi_xlsx.cli, ogi_xlsx.cache, ogi_xlsx.importer; "
+        "print(sorted({m.split('.')[0] for m in sys.modules}))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     loaded = set(json.loads(proc.stdout.replace("'", '"')))

@@ -1,0 +1,373 @@
+"""Reading published annual reports (PDF, Word, HTML, plain text) into return documents (issue 15).
+
+Entry point: :func:`import_report` -> :class:`ImportResult` (never raises for bad input). Its
+document holds the values as printed (totals included, blanks kept blank) so that validation
+judges the report as published; its findings say how sure the import is: cells read and
+missing, rows not found, where each table was found, and where the text contradicts a table.
+
+Heavy libraries (lxml, python-docx, pdfplumber, charset-normalizer) are imported by the readers
+only when a file of that kind is read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ogi_xlsx.findings import Finding, sort_findings
+from ogi_xlsx.importer.assemble import (
+    TABLE_NAMES,
+    cell_place,
+    choose_format,
+    name_list,
+    printed_values,
+    reading_findings,
+)
+from ogi_xlsx.limits import Limits
+
+if TYPE_CHECKING:
+    from ogi_xlsx.document import ReturnDocument
+    from ogi_xlsx.importer.grid import Source
+
+__all__ = [
+    "REPORT_SUFFIXES",
+    "ImportResult",
+    "check_report",
+    "collect_report_paths",
+    "document_findings",
+    "import_report",
+    "match_name",
+    "match_previous_by_name",
+]
+
+# Published-report files read by `import` and by validate; .doc/.wps get a "另存为 .docx" finding.
+REPORT_SUFFIXES = frozenset({".pdf", ".docx", ".html", ".htm", ".txt", ".doc", ".wps"})
+
+_TITLE = re.compile(
+    r"^(?:关于)?(?P<unit>[^\d，。：:]{2,60}?)\s*(?P<year>(?:19|20)\d{2})\s*年度?\s*(?:的)?\s*政府信息公开(?:工作)?\s*年度?\s*报告"
+)
+_TITLE_YEAR_FIRST = re.compile(
+    r"^(?P<year>(?:19|20)\d{2})\s*年度?\s*(?P<unit>[^\d，。：:]{2,60}?)\s*政府信息公开(?:工作)?\s*年度?\s*报告"
+)
+_PERIOD = re.compile(r"统计(?:时限|期限|时间)[^\d]{0,6}(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+
+
+@dataclass
+class ImportResult:
+    """One report read: the document (values as printed), the import's findings and statistics."""
+
+    path: Path
+    document: ReturnDocument | None = None
+    findings: list[Finding] = field(default_factory=list)
+    kind: str | None = None  # pdf / docx / html / text
+    cells_total: int = 0
+    cells_read: int = 0  # cells with a number
+    cells_blank: int = 0
+    cells_not_applicable: int = 0  # "/", "—", "无"
+    cells_missing: int = 0  # rows not found, or numbers that could not be placed
+    rows_missing: list[str] = field(default_factory=list)
+    tables: dict[str, str] = field(default_factory=dict)  # 表二 -> where it was found
+    format_source: str = ""  # how the format was chosen
+    not_applicable: dict[str, str] = field(default_factory=dict)  # cell id -> printed mark
+    text_lines: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (``import --json``)."""
+        return {
+            "path": str(self.path),
+            "kind": self.kind,
+            "format_source": self.format_source,
+            "tables": self.tables,
+            "cells": {
+                "total": self.cells_total,
+                "read": self.cells_read,
+                "blank": self.cells_blank,
+                "not_applicable": self.cells_not_applicable,
+                "missing": self.cells_missing,
+            },
+            "rows_missing": self.rows_missing,
+            "document": self.document.to_json() if self.document is not None else None,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _refuse(result: ImportResult, code: str, message: str) -> ImportResult:
+    result.findings = [Finding(code, message)]
+    return result
+
+
+def _read_source(path: Path, data: bytes, limits: Limits, result: ImportResult) -> Source | None:
+    """The report's items, or None with a finding in ``result``."""
+    from ogi_xlsx.importer.sniff import declared_encoding, decode, sniff
+
+    suffix = path.suffix.lower()
+    kind = sniff(data[:4096], suffix)
+    name = path.name
+    if suffix in (".doc", ".wps") or kind == "ole":
+        what = "WPS 文字（.wps）" if suffix == ".wps" else "旧版 Word（.doc）"
+        _refuse(
+            result,
+            "report-unsupported",
+            f"“{name}”是{what}文件，无法直接读取；请用 Word 或 WPS 另存为 .docx 后再导入。",
+        )
+        return None
+    if not data.strip():
+        _refuse(result, "file-empty", f"“{name}”是空文件。")
+        return None
+    if kind == "pdf":
+        from ogi_xlsx.importer.pdf_source import PdfError, read_pdf
+
+        result.kind = "pdf"
+        try:
+            return read_pdf(path)
+        except PdfError as exc:
+            _refuse(result, exc.code, f"“{name}”：{exc.message}。")
+            return None
+    if kind == "zip":
+        from ogi_xlsx.importer.docx_source import DocxError, read_docx
+
+        result.kind = "docx"
+        try:
+            return read_docx(path, data, limits)
+        except DocxError as exc:
+            _refuse(result, exc.code, f"“{name}”：{exc.message}。")
+            return None
+    if kind == "unknown":
+        _refuse(
+            result,
+            "report-unsupported",
+            f"“{name}”不是可读取的报告（支持 PDF、.docx、网页 .html 和 .txt）；如果是图片，请提供带文字的 PDF 或 .docx。",
+        )
+        return None
+    if kind == "html":
+        from ogi_xlsx.importer.html_source import read_html
+
+        result.kind = "html"
+        lowered = data.lower()
+        if lowered.count(b"<td") + lowered.count(b"<th") > limits.max_cells:
+            # counted before parsing: a page of a million cells would take the memory budget to build
+            _refuse(result, "file-too-large", f"“{name}”的表格过大（超过 {limits.max_cells} 个单元格）。")
+            return None
+        text, _encoding = decode(data, declared_encoding(data))
+        try:
+            return read_html(text, limits.max_cells)
+        except ValueError:
+            _refuse(result, "file-too-large", f"“{name}”的表格过大（超过 {limits.max_cells} 个单元格）。")
+            return None
+    from ogi_xlsx.importer.text_source import read_text
+
+    result.kind = "text"
+    text, _encoding = decode(data)
+    return read_text(text)
+
+
+def _identity(source: Source) -> tuple[str | None, int | None, str]:
+    """(unit name, year, where) from the report's title, or the statistics period for the year."""
+    from ogi_xlsx.importer.grid import Line
+
+    lines = [item for item in source.items if isinstance(item, Line)]
+    for line in lines[:60]:
+        text = re.sub(r"\s+", " ", line.text.strip())[:200]
+        m = _TITLE.search(text) or _TITLE_YEAR_FIRST.search(text)
+        if m:
+            unit = re.sub(r"\s+", "", m.group("unit")).strip("《》“”\"' ")
+            return unit or None, int(m.group("year")), line.where
+    for line in lines[:200]:
+        m = _PERIOD.search(re.sub(r"\s+", " ", line.text[:500]))
+        if m:
+            return None, int(m.group("year")), line.where
+    return None, None, ""
+
+
+def import_report(
+    path: str | Path,
+    *,
+    format_id: str | None = None,
+    year: int | None = None,
+    unit_name: str | None = None,
+    unit_code: str | None = None,
+    limits: Limits | None = None,
+) -> ImportResult:
+    """Read one published report into a return document; never raises for bad input."""
+    path = Path(path)
+    result = ImportResult(path=path)
+    try:
+        return _import(path, result, format_id, year, unit_name, unit_code, limits or Limits())
+    except MemoryError:
+        return _refuse(result, "file-too-large", f"“{path.name}”内容过多，超出内存上限。")
+    except Exception as exc:  # a bug must not stop the batch: report it on the file
+        return _refuse(
+            result,
+            "file-unreadable",
+            f"读取“{path.name}”时出错（{type(exc).__name__}: {str(exc)[:200]}），请另存为 .docx 后重试；如仍出错请联系管理员。",
+        )
+
+
+def _import(
+    path: Path,
+    result: ImportResult,
+    format_id: str | None,
+    year: int | None,
+    unit_name: str | None,
+    unit_code: str | None,
+    limits: Limits,
+) -> ImportResult:
+    from ogi_xlsx.document import ReturnDocument
+    from ogi_xlsx.importer.narrative import check_narrative
+    from ogi_xlsx.importer.reader import read_tables
+    from ogi_xlsx.rules import with_totals
+
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            return _refuse(
+                result,
+                "file-too-large",
+                f"“{path.name}”有 {size / 1048576:.1f} MB，超过上限 {limits.max_file_bytes / 1048576:g} MB"
+                "（如需放宽，用 --limits max_file_mb=…）。",
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        return _refuse(result, "file-unreadable", f"无法读取文件“{path.name}”：{exc.strerror or exc}。")
+    source = _read_source(path, data, limits, result)
+    if source is None:
+        return result
+    if source.kind == "pdf" and source.chars == 0:
+        return _refuse(
+            result,
+            "report-no-text",
+            f"“{path.name}”没有文字层（共 {source.pages} 页，是扫描件或图片），无法读取数字；"
+            "请提供带文字的 PDF（由 Word/WPS 直接导出）或 .docx。不做文字识别，以免读错数字。",
+        )
+    reading = read_tables(source)
+    result.tables = {TABLE_NAMES[t]: w for t, w in reading.tables.items()}
+    cut = []
+    if source.pages_read is not None:
+        cut.append(
+            Finding(
+                "report-truncated",
+                f"“{path.name}”有 {source.pages} 页，只读取了前 {source.pages_read} 页；统计表在后面的页时请只提供报告本身。",
+            )
+        )
+    if not reading.cells:
+        if cut:
+            result.findings = cut
+            return result
+        hint = "（报告中有图片，表格可能是图片）" if source.images else ""
+        return _refuse(
+            result,
+            "report-no-tables",
+            f"“{path.name}”中没有找到统计表（二、主动公开，三、依申请公开，四、复议诉讼）{hint}；"
+            "请提供带文字的 PDF、.docx 或网页版本的年度报告。",
+        )
+    findings: list[Finding] = list(cut)
+    title_unit, title_year, title_where = _identity(source)
+    unit_name = unit_name or title_unit
+    year = year or title_year
+    spec, how, format_findings = choose_format(reading, format_id, year)
+    findings += format_findings
+    if spec is None:
+        result.findings = findings
+        return result
+    result.format_source = how
+    if not unit_name:
+        findings.append(
+            Finding(
+                "import-identity",
+                "报告中没有找到单位名称（标题如“××街道办事处 2020 年政府信息公开工作年度报告”）；请用 --unit-name 指定。",
+            )
+        )
+    if year is None:
+        findings.append(
+            Finding(
+                "import-identity",
+                "报告中没有找到报告年度（标题或“统计时限”）；请用 --year 指定。",
+                severity="error",
+            )
+        )
+    values = printed_values(spec, reading, result, findings)
+    reading_findings(spec, reading, result, findings)
+    result.cells_total = len(spec.cell_ids)
+    missing_rows = set()
+    for f in findings:
+        if f.code == "import-row-missing":
+            missing_rows.update(f.cell_ids)
+    result.cells_missing = len(missing_rows)
+    result.cells_blank = sum(
+        1
+        for cid, token in reading.cells.items()
+        if token.kind == "blank" and (cid in spec.cells or cid.startswith("t3.r_other"))
+    )
+    result.cells_not_applicable = len(result.not_applicable)
+    blank_ids = [cid for cid, t in reading.cells.items() if t.kind == "blank" and cid in spec.cells]
+    if blank_ids or result.not_applicable:
+        parts = []
+        if blank_ids:
+            parts.append(f"{len(blank_ids)} 格为空白（{name_list([cell_place(spec, c) for c in blank_ids])}）")
+        if result.not_applicable:
+            marks = "、".join(sorted({f"“{m}”" for m in result.not_applicable.values()}))
+            parts.append(
+                f"{len(result.not_applicable)} 格印的是{marks}（{name_list([cell_place(spec, c) for c in result.not_applicable])}）"
+            )
+        findings.append(
+            Finding(
+                "import-blank",
+                f"报告中{'，'.join(parts)}：空白不等于 0，这些格按未填写导入。",
+                cell_ids=tuple(blank_ids) + tuple(result.not_applicable),
+            )
+        )
+    # Text versus table: printed totals, or the sum of the printed items where a total is blank.
+    computed = with_totals(spec, {k: values.get(k) for k in spec.input_ids})
+    compare = {cid: (values[cid] if values[cid] is not None else computed.get(cid)) for cid in spec.cell_ids}
+    labels = {cid: spec.cells[cid].row_label for cid in spec.cell_ids}
+    findings += check_narrative(reading.text, compare, labels)
+    where = "；".join(f"{name}见{w}" for name, w in result.tables.items())
+    findings.insert(
+        0,
+        Finding(
+            "import-summary",
+            f"从{_kind_name(result.kind)}读取：{where or '未找到统计表'}。共 {result.cells_total} 格，"
+            f"读到数字 {result.cells_read} 格，空白 {len(blank_ids)} 格，“/”等 {result.cells_not_applicable} 格，"
+            f"未找到 {result.cells_missing} 格；格式{how}；单位“{unit_name or '未知'}”"
+            f"{'（取自' + title_where + '标题）' if title_unit and unit_name == title_unit else ''}，年度 {year or '未知'}。",
+            args={
+                "cells_total": result.cells_total,
+                "cells_read": result.cells_read,
+                "cells_blank": len(blank_ids),
+                "cells_not_applicable": result.cells_not_applicable,
+                "cells_missing": result.cells_missing,
+                "tables": result.tables,
+            },
+        ),
+    )
+    result.findings = sort_findings(findings)
+    if year is not None:
+        result.document = ReturnDocument(
+            format=spec.id,
+            year=year,
+            unit_code=unit_code or "",
+            unit_name=unit_name or "",
+            values=values,
+            cover={},
+            format_version=spec.version,
+        )
+    return result
+
+
+def _kind_name(kind: str | None) -> str:
+    return {"pdf": "PDF", "docx": "Word 文件", "html": "网页", "text": "文本"}.get(kind or "", "文件")
+
+
+# --------------------------------------------------------------------------- validate integration
+
+
+# validate integration (kept in checks.py; imported last: it uses the names above)
+from ogi_xlsx.importer.checks import (  # noqa: E402
+    check_report,
+    collect_report_paths,
+    document_findings,
+    match_name,
+    match_previous_by_name,
+)
