@@ -68,6 +68,12 @@ class Skipped:
         """The file name (an archive member's own name)."""
         return re.split(r"[/\\!]", self.path)[-1]
 
+    @property
+    def short(self) -> str:
+        """The name without folders: ``x.pdf``, ``附件.zip!说明.txt``."""
+        archive, bang, member = self.path.partition("!")
+        return re.split(r"[/\\]", archive)[-1] + bang + member
+
     def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "reason": self.reason}
 
