@@ -108,6 +108,15 @@ def test_an_earlier_summary_in_the_returns_folder_is_never_summed_as_a_unit(vali
     ws = openpyxl.load_workbook(out, read_only=True)["报送情况"]
     rows = [[str(v) for v in row if v is not None] for row in ws.iter_rows(values_only=True)]
     assert any("汇总表（未计入）" in row and any(v.endswith("汇总表.xlsx") for v in row) for row in rows)
+    # validate --roster: the summary is said to be one, not an error of a unit missing from the roster
+    roster = tmp_path / "roster.csv"
+    lines = [
+    lines = [line for line in (DEMO / "roster.csv").read_text("utf-8-sig").splitlines() if line.startswith(("单位代码", *VALID))]
+    ]
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checked = invoke("validate", returns, "--roster", roster)
+    assert checked.exit_code == 0, checked.output
+    assert "汇总表.xlsx 是汇总表，不是单位报表" in checked.output
 
 
 def test_summaries_alone_are_merged_one_level_up_and_include_summaries_is_explicit(valid_returns, tmp_path):
@@ -221,6 +230,9 @@ def test_every_file_is_accounted_for_and_zip_attachments_are_read(valid_returns,
     assert "未报送（收到了无法读取的文件 LC002_海滨街道年度报告.pdf）" in merged.output
     assert units["LC005"]["status"] in ("merged", "duplicate") and "附件.zip!" in units["LC005"]["path"]
     assert len(summary_json(js)["consolidation"]["skipped"]) == 4
+    # validate --roster says the same about the unit
+    checked = invoke("validate", inbox, "--roster", roster)
+    assert "（收到了无法读取的文件 LC002_海滨街道年度报告.pdf）" in checked.output
 
 
 def test_a_zip_bomb_or_broken_zip_is_skipped_with_a_reason(valid_returns, tmp_path):
@@ -483,7 +495,7 @@ def test_validate_lists_missing_units_mixed_years_and_several_files_of_a_unit(de
         assert f"  {code} " in out
     assert "报告年度或格式不一致" in out and "2023 年度（ogi-2021）1 份：LC002 去年.xlsx" in out
     assert "单位 LC004 提交了 2 个文件" in out and "数据相同" in out
-    assert "单位 LC002 提交了 2 个文件" in out and "数据不同" in out
+    assert "单位 LC002 提交了 2 个文件" in out and "数据不同" in out and "--prefer newest-valid" in out
     data = json.loads(invoke("validate", folder, "--roster", roster, "--json").stdout)
     assert [u["code"] for u in data["batch"]["missing_units"]] == ["LC003", "LC005", "LC006", "LC007", "LC008"]
     assert {y["year"] for y in data["batch"]["years"]} == {2023, 2024}
