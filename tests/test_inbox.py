@@ -110,9 +110,8 @@ def test_an_earlier_summary_in_the_returns_folder_is_never_summed_as_a_unit(vali
     assert any("汇总表（未计入）" in row and any(v.endswith("汇总表.xlsx") for v in row) for row in rows)
     # validate --roster: the summary is said to be one, not an error of a unit missing from the roster
     roster = tmp_path / "roster.csv"
-    lines = [
-    lines = [line for line in (DEMO / "roster.csv").read_text("utf-8-sig").splitlines() if line.startswith(("单位代码", *VALID))]
-    ]
+    wanted = ("单位代码", *VALID)
+    lines = [line for line in (DEMO / "roster.csv").read_text("utf-8-sig").splitlines() if line.startswith(wanted)]
     roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
     checked = invoke("validate", returns, "--roster", roster)
     assert checked.exit_code == 0, checked.output
