@@ -811,3 +811,24 @@ def test_rule_messages_read_as_instructions_and_lines_never_break_inside_numbers
     for line, following in continued:
         last, first = line[-1], following.strip()[0]
         assert not (last.isascii() and last.isalnum() and first.isascii() and first.isalnum()), (line, following)
+
+
+def test_api_merge_prefers_the_newest_valid_file_and_discover_accounts_for_every_file(tmp_path):
+    from ogi_xlsx import api
+
+    good = demo_doc("LC001")
+    cell_id = next(c for c in good.spec.input_ids if isinstance(good.values.get(c), int) and good.values[c] > 0)
+    older_good = write_return(tmp_path / "LC001 第一次.xlsx", good)
+    newest_bad = write_return(tmp_path / "LC001 第二次.xlsx", replace(good, values={**good.values, cell_id: -1}))
+    set_mtime(older_good, 1_736_300_000)
+    set_mtime(newest_bad, 1_736_400_000)
+    (tmp_path / "说明.docx").write_bytes(b"PK")
+    found = api.discover([tmp_path])
+    assert [p.name for p in found.files] == ["LC001 第一次.xlsx", "LC001 第二次.xlsx"]
+    assert [s.short for s in found.skipped] == ["说明.docx"]
+    reports = api.check_paths(found.files)
+    newest = api.merge(reports, unit_code="D", prefer="newest")
+    assert newest.units[0].status == "invalid"  # the newest file has an error
+    valid = api.merge(reports, unit_code="D", prefer="newest-valid", skipped=found.skipped)
+    assert valid.units[0].status == "merged" and valid.units[0].counted.name == "LC001 第一次.xlsx"
+    assert valid.document.values == independent_sum([good]) and valid.skipped == tuple(found.skipped)
