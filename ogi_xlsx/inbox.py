@@ -266,6 +266,8 @@ def discover(paths: Sequence[Path], limits: Limits | None = None) -> Discovery:
         elif given.exists():
             action: Action = "archive" if given.suffix.lower() == ".zip" else "read"
             take(given, str(given.resolve()), action, "")
+        elif split_member(given) is not None:  # a member found before (a.zip!m.xlsx), given again
+            found.setdefault(str(given), given)
         else:
             raise FileNotFoundError(str(given))
     for archive in archives.values():

@@ -229,6 +229,14 @@ def test_every_file_is_accounted_for_and_zip_attachments_are_read(valid_returns,
     assert "未报送（收到了无法读取的文件 LC002_海滨街道年度报告.pdf）" in merged.output
     assert units["LC005"]["status"] in ("merged", "duplicate") and "附件.zip!" in units["LC005"]["path"]
     assert len(summary_json(js)["consolidation"]["skipped"]) == 4
+    # the API takes the discovered files, archive members included, as they are
+    from ogi_xlsx import api
+
+    found = api.discover([inbox])
+    reports = api.check_paths(found.files)
+    members = sorted(str(r.path).split(str(inbox), 1)[1] for r in reports if "!" in str(r.path))
+    assert members == ["/附件.zip!../../逃逸.xlsx", "/附件.zip!LC005.xlsx"]
+    assert all(r.valid for r in reports if "!" in str(r.path))
     # validate --roster says the same about the unit
     checked = invoke("validate", inbox, "--roster", roster)
     assert "（收到了无法读取的文件 LC002_海滨街道年度报告.pdf）" in checked.output
