@@ -72,6 +72,12 @@ class Skipped:
         """The file name (an archive member's own name)."""
         return re.split(r"[/\\!]", self.path)[-1]
 
+    @property
+    def short(self) -> str:
+        """The name without folders: ``x.pdf``, ``附件.zip!说明.txt``."""
+        archive, bang, member = self.path.partition("!")
+        return re.split(r"[/\\]", archive)[-1] + bang + member
+
     def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "reason": self.reason}
 
@@ -264,6 +270,8 @@ def discover(paths: Sequence[Path], limits: Limits | None = None) -> Discovery:
         elif given.exists():
             action: Action = "archive" if given.suffix.lower() == ".zip" else "read"
             take(given, str(given.resolve()), action, "")
+        elif split_member(given) is not None:  # a member found before (a.zip!m.xlsx), given again
+            found.setdefault(str(given), given)
         else:
             raise FileNotFoundError(str(given))
     for archive in archives.values():

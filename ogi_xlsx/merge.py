@@ -577,7 +577,7 @@ def merge_returns(
             note = (
                 (note + " " if note else "")
                 + "收到的文件无法作为报表读取："
-                + "；".join(f"{x.path}（{x.reason}）" for x in unit_skipped)
+                + "；".join(f"{x.short}（{x.reason}）" for x in unit_skipped)
                 + "。"
             )
         units.append(

@@ -369,7 +369,10 @@ def render(
 
 
 def batch_notes(
-    reports: Sequence[FileReport], roster: dict[str, str] | None = None, expected_year: int | None = None
+    reports: Sequence[FileReport],
+    roster: dict[str, str] | None = None,
+    expected_year: int | None = None,
+    skipped: Sequence[Any] = (),
 ) -> tuple[list[str], dict[str, Any]]:
     """What is wrong with the batch rather than one file (issue 11): roster units that sent nothing,
     a batch mixing report years or formats, units that sent several files. (lines, JSON)."""
@@ -377,7 +380,12 @@ def batch_notes(
 
     lines: list[str] = []
     data: dict[str, Any] = {}
-    codes = {r.unit_code for r in reports if r.unit_code}
+    summaries = [r for r in reports if r.kind == "summary"]
+    if summaries and len(summaries) < len(reports):
+        data["summaries"] = [str(r.path) for r in summaries]
+        names = "、".join(Path(r.path).name for r in summaries)
+        lines.append(f"{names} 是汇总表，不是单位报表：merge 时不与单位报表一起计入（除非加 --include-summaries）。")
+    codes = {r.unit_code for r in reports if r.unit_code and r.kind != "summary"}
     if roster is not None:
         from ogi_xlsx.roster import leading_zero_message, lost_leading_zeros
 
@@ -389,8 +397,12 @@ def batch_notes(
         missing = [(code, name) for code, name in roster.items() if code not in codes]
         data["missing_units"] = [{"code": c, "name": n} for c, n in missing]
         if missing:
+            from ogi_xlsx.inbox import skipped_for_unit
+
             lines.append(f"报送名单中有 {len(missing)} 个单位没有收到报表：")
-            lines += [f"  {code} {name}" for code, name in missing]
+            for code, name in missing:
+                unreadable = "、".join(x.short for x in skipped_for_unit(skipped, code, name))
+                lines.append(f"  {code} {name}" + (f"（收到了无法读取的文件 {unreadable}）" if unreadable else ""))
     if expected_year is None:
         kinds: dict[tuple[int, str], list[FileReport]] = {}
         for r in reports:
@@ -422,11 +434,11 @@ def batch_notes(
         distinct = len({content_key(MergeInput.from_report(r)) for r in rs})
         names = "、".join(Path(r.path).name for r in rs)
         several.append({"code": code, "files": [str(r.path) for r in rs], "same_data": distinct == 1})
-        how = (
-            "数据相同，汇总时只计一次"
-            if distinct == 1
-            else f"其中 {distinct} 份数据不同，汇总时需确认以哪份为准（见 merge --prefer）"
-        )
+        if distinct == 1:
+            how = "数据相同，汇总时只计一次"
+        else:
+            differ = "数据不同" if distinct == len(rs) else f"其中 {distinct} 份数据不同"
+            how = f"{differ}，汇总时需确认以哪份为准（如以改正后的为准：merge --prefer newest-valid）"
         lines.append(f"单位 {code} 提交了 {len(rs)} 个文件（{names}）：{how}。")
     if several:
         data["units_with_several_files"] = several

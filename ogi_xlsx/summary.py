@@ -253,8 +253,8 @@ class _Sheets:
             row += 1
             number += 1
         # every input file is accounted for: summaries set aside, files not read (issue 11)
-        extra = [(f.unit_code, f.unit_name, "汇总表（未计入）", f.path, SUMMARY_EXCLUDED + "。") for f in r.excluded]
-        extra += [("", "", "跳过（未读取）", x.path, x.reason + "。") for x in r.skipped]
+        extra = [(f.unit_code, f.unit_name, "汇总表（未计入）", f.name, SUMMARY_EXCLUDED + "。") for f in r.excluded]
+        extra += [("", "", "跳过（未读取）", x.short, x.reason + "。") for x in r.skipped]
         for code, name, label, path, reason in extra:
             ws.write_number(row, 0, number, self.f["num"])
             self.text(ws, row, 1, code)

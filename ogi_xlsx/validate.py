@@ -444,6 +444,14 @@ def check_workbook(
         cover=ex.cover,
         explanations=ex.explanations,
     )
+    if report.kind == "summary":
+        # a summary is not one of the roster's units: say what it is instead of an error
+        doc_findings = [
+            replace(f, severity="info", message=f.message + "（这是一份汇总表，不是单位报表。）")
+            if f.code == "unit-not-on-roster"
+            else f
+            for f in doc_findings
+        ]
     _fill_report(report, doc)
     if ex.identity is not None:
         report.format_version = ex.identity.format_version

@@ -109,6 +109,14 @@ def test_an_earlier_summary_in_the_returns_folder_is_never_summed_as_a_unit(vali
     ws = openpyxl.load_workbook(out, read_only=True)["报送情况"]
     rows = [[str(v) for v in row if v is not None] for row in ws.iter_rows(values_only=True)]
     assert any("汇总表（未计入）" in row and any(v.endswith("汇总表.xlsx") for v in row) for row in rows)
+    # validate --roster: the summary is said to be one, not an error of a unit missing from the roster
+    roster = tmp_path / "roster.csv"
+    wanted = ("单位代码", *VALID)
+    lines = [line for line in (DEMO / "roster.csv").read_text("utf-8-sig").splitlines() if line.startswith(wanted)]
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checked = invoke("validate", returns, "--roster", roster)
+    assert checked.exit_code == 0, checked.output
+    assert "汇总表.xlsx 是汇总表，不是单位报表" in checked.output
 
 
 @pytest.mark.slow
@@ -224,6 +232,17 @@ def test_every_file_is_accounted_for_and_zip_attachments_are_read(valid_returns,
     assert "未报送（收到了无法读取的文件 LC002_海滨街道年度报告.pdf）" in merged.output
     assert units["LC005"]["status"] in ("merged", "duplicate") and "附件.zip!" in units["LC005"]["path"]
     assert len(summary_json(js)["consolidation"]["skipped"]) == 4
+    # the API takes the discovered files, archive members included, as they are
+    from ogi_xlsx import api
+
+    found = api.discover([inbox])
+    reports = api.check_paths(found.files)
+    members = sorted(str(r.path).split(str(inbox), 1)[1] for r in reports if "!" in str(r.path))
+    assert members == ["/附件.zip!../../逃逸.xlsx", "/附件.zip!LC005.xlsx"]
+    assert all(r.valid for r in reports if "!" in str(r.path))
+    # validate --roster says the same about the unit
+    checked = invoke("validate", inbox, "--roster", roster)
+    assert "（收到了无法读取的文件 LC002_海滨街道年度报告.pdf）" in checked.output
 
 
 def test_a_zip_bomb_or_broken_zip_is_skipped_with_a_reason(valid_returns, tmp_path):
@@ -486,7 +505,7 @@ def test_validate_lists_missing_units_mixed_years_and_several_files_of_a_unit(de
         assert f"  {code} " in out
     assert "报告年度或格式不一致" in out and "2023 年度（ogi-2021）1 份：LC002 去年.xlsx" in out
     assert "单位 LC004 提交了 2 个文件" in out and "数据相同" in out
-    assert "单位 LC002 提交了 2 个文件" in out and "数据不同" in out
+    assert "单位 LC002 提交了 2 个文件" in out and "数据不同" in out and "--prefer newest-valid" in out
     data = json.loads(invoke("validate", folder, "--roster", roster, "--json").stdout)
     assert [u["code"] for u in data["batch"]["missing_units"]] == ["LC003", "LC005", "LC006", "LC007", "LC008"]
     assert {y["year"] for y in data["batch"]["years"]} == {2023, 2024}
@@ -803,3 +822,24 @@ def test_rule_messages_read_as_instructions_and_lines_never_break_inside_numbers
     for line, following in continued:
         last, first = line[-1], following.strip()[0]
         assert not (last.isascii() and last.isalnum() and first.isascii() and first.isalnum()), (line, following)
+
+
+def test_api_merge_prefers_the_newest_valid_file_and_discover_accounts_for_every_file(tmp_path):
+    from ogi_xlsx import api
+
+    good = demo_doc("LC001")
+    cell_id = next(c for c in good.spec.input_ids if isinstance(good.values.get(c), int) and good.values[c] > 0)
+    older_good = write_return(tmp_path / "LC001 第一次.xlsx", good)
+    newest_bad = write_return(tmp_path / "LC001 第二次.xlsx", replace(good, values={**good.values, cell_id: -1}))
+    set_mtime(older_good, 1_736_300_000)
+    set_mtime(newest_bad, 1_736_400_000)
+    (tmp_path / "说明.docx").write_bytes(b"PK")
+    found = api.discover([tmp_path])
+    assert [p.name for p in found.files] == ["LC001 第一次.xlsx", "LC001 第二次.xlsx"]
+    assert [s.short for s in found.skipped] == ["说明.docx"]
+    reports = api.check_paths(found.files)
+    newest = api.merge(reports, unit_code="D", prefer="newest")
+    assert newest.units[0].status == "invalid"  # the newest file has an error
+    valid = api.merge(reports, unit_code="D", prefer="newest-valid", skipped=found.skipped)
+    assert valid.units[0].status == "merged" and valid.units[0].counted.name == "LC001 第一次.xlsx"
+    assert valid.document.values == independent_sum([good]) and valid.skipped == tuple(found.skipped)

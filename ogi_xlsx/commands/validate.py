@@ -168,7 +168,7 @@ def validate_command(
 
     from ogi_xlsx import report as render
 
-    notes, batch = render.batch_notes(reports, roster_map, year)
+    notes, batch = render.batch_notes(reports, roster_map, year, found.skipped)
     planned = {}
     if annotate is not None:
         from ogi_xlsx.annotate import plan_copies
