@@ -655,3 +655,18 @@ def test_a_row_printed_twice_with_other_numbers(tmp_path):
     assert result.document.values["t2.r_penalty.c_prev_items"] == 0  # the first, and said so
     twice = [f for f in result.findings if f.code == "import-row-duplicate"]
     assert len(twice) == 1 and "行政处罚" in twice[0].message and twice[0].severity == "warning"
+
+
+def test_a_mirror_copy_in_traditional_characters(tmp_path):
+    from ogi_xlsx.importer.labels import _SIMPLIFIED, _TRADITIONAL
+
+    to_traditional = str.maketrans(_SIMPLIFIED, _TRADITIONAL)
+    spec = P.spec_of(2020)
+    values = P.sample_values(spec, 17)
+    page = P.to_html(P.report_parts(spec, 2020, "某某街道办事处", values)).translate(to_traditional)
+    assert "結轉下年度繼續辦理" in page and "主動公開政府信息情況" in page  # really traditional
+    path = tmp_path / "mirror.html"
+    path.write_text(page, encoding="utf-8")
+    result = import_report(path)
+    assert result.document.values == values
+    assert (result.document.year, result.document.unit_name) == (2020, "某某街道办事处")

@@ -166,16 +166,19 @@ def _read_source(path: Path, data: bytes, limits: Limits, result: ImportResult) 
 def _identity(source: Source) -> tuple[str | None, int | None, str]:
     """(unit name, year, where) from the report's title, or the statistics period for the year."""
     from ogi_xlsx.importer.grid import Line
+    from ogi_xlsx.importer.labels import TRADITIONAL_TO_SIMPLIFIED
 
     lines = [item for item in source.items if isinstance(item, Line)]
     for line in lines[:60]:
-        text = re.sub(r"\s+", " ", line.text.strip())[:200]
+        text = re.sub(r"\s+", " ", line.text.strip())[:200].translate(
+            TRADITIONAL_TO_SIMPLIFIED
+        )  # a mirror copy in traditional
         m = _TITLE.search(text) or _TITLE_YEAR_FIRST.search(text)
         if m:
             unit = re.sub(r"\s+", "", m.group("unit")).strip("《》“”\"' ")
             return unit or None, int(m.group("year")), line.where
     for line in lines[:200]:
-        m = _PERIOD.search(re.sub(r"\s+", " ", line.text[:500]))
+        m = _PERIOD.search(re.sub(r"\s+", " ", line.text[:500]).translate(TRADITIONAL_TO_SIMPLIFIED))
         if m:
             return None, int(m.group("year")), line.where
     return None, None, ""

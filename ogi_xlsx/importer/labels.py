@@ -22,11 +22,18 @@ _DROP = re.compile(r"[\s\u3000\u00a0“”\"'‘’「」『』《》、，,。.
 _YEAR = re.compile(r"[(（]?(?:19|20)\d{2}年?[)）]?")
 
 
+# Traditional characters of the labels (mirror sites republish reports converted character by
+# character): mapped to the simplified ones before matching. Only what the official labels use.
+_TRADITIONAL = "開資訊處結轉請數與關規範許強費購訟議復審維糾總計權務過執詢項現製補確訪舉報類據機構組織會發廢條認獲應經決罰額單萬國產穩險護內業況統號區辦鎮徵態屬禁則義訴問題級實際當達並於為個從無對來後們這時間員門車長東書頁錄體圖點線場極傳絡導幹稱價歷屆盡僅擬檢驗證戶團勞營衛優選課銷設貨贊讓標準備調變顯雖廣歸辭鄉頒賦贈兩陳張劉蘇質觀辨沒複覆繳納繼續減採動係"
+_SIMPLIFIED = "开资讯处结转请数与关规范许强费购讼议复审维纠总计权务过执询项现制补确访举报类据机构组织会发废条认获应经决罚额单万国产稳险护内业况统号区办镇征态属禁则义诉问题级实际当达并于为个从无对来后们这时间员门车长东书页录体图点线场极传络导干称价历届尽仅拟检验证户团劳营卫优选课销设货赞让标准备调变显虽广归辞乡颁赋赠两陈张刘苏质观辨没复复缴纳继续减采动系"
+TRADITIONAL_TO_SIMPLIFIED = str.maketrans(_TRADITIONAL, _SIMPLIFIED)
+
+
 def norm(text: str | None) -> str:
     """A label without numbering, spaces, quotes, punctuation or width differences."""
     if not text:
         return ""
-    s = unicodedata.normalize("NFKC", text)
+    s = unicodedata.normalize("NFKC", text).translate(TRADITIONAL_TO_SIMPLIFIED)
     s = re.sub(r"\s+", "", s)
     for _ in range(3):  # "三、（一）1." — several levels of numbering in one cell
         stripped = _NUMBERING.sub("", s, count=1)
