@@ -83,6 +83,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "merge-conflict": ("error", "同一单位提交了不同文件"),
     "merge-missing": ("error", "单位未报送"),
     "merge-unexpected": ("error", "单位不在报送名单中"),
+    # collection portal (ogi-xlsx serve): a return uploaded through another unit's link
+    "portal-wrong-unit": ("error", "不是本单位的报表"),
 }
 
 

@@ -1,0 +1,97 @@
+"""Shared helpers of the portal tests: a data folder with a collection, returns as bytes, logging in."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import hostile as H
+
+from ogi_xlsx import api
+from ogi_xlsx.portal.store import Store
+
+PASSWORD = "correct horse 42"
+YEAR = 2024  # the year of examples/haibin-2024.json
+UNITS = {"U01": "甲街道办事处", "U02": "乙街道办事处", "U03": "丙<b>街道</b>&办事处"}
+
+
+def return_bytes(code: str = "U01", name: str | None = None, *, year: int | None = None, bump: int = 0) -> bytes:
+    """A valid filled return of ``code`` (the example's numbers; ``bump`` added to one input and its totals)."""
+    doc = H.example_doc(code, name if name is not None else UNITS.get(code, code))
+    if year is not None:
+        doc.year = year
+    if bump:
+        cell = "t3.r_new.c_natural"
+        doc.values[cell] = int(doc.values.get(cell) or 0) + bump
+    buf = io.BytesIO()
+    api.write_return(doc, buf)
+    return buf.getvalue()
+
+
+def invalid_bytes(tmp: Path, code: str = "U01") -> bytes:
+    """A return of ``code`` with a negative count (an error finding in table 三)."""
+    base = tmp / f"base-{code}.xlsx"
+    base.write_bytes(return_bytes(code))
+    out = tmp / f"bad-{code}.xlsx"
+    H.set_cells(out, {"t3.r_new.c_natural": -3}, base=base)
+    return out.read_bytes()
+
+
+def example_values(code: str = "U01") -> dict[str, int | Decimal | None]:
+    return dict(H.example_doc(code).values)
+
+
+@dataclass
+class Env:
+    data: Path
+    store: Store
+    cid: int
+    tokens: dict[str, str]
+
+
+def make_env(data: Path, units: dict[str, str] | None = None, *, deadline: str = "2099-01-20") -> Env:
+    """A data folder with the office password set and one collection of ``units``."""
+    store = Store(data)
+    store.set_password(PASSWORD)
+    units = units or UNITS
+    cid = store.create_collection(
+        year=YEAR,
+        format_id=api.format_for_year(YEAR).id,
+        title=f"{YEAR} 年度测试收集",
+        roster=units,
+        deadline=deadline,
+        district_code="350502",
+        district_name="测试区",
+    )
+    tokens = {u.code: store.token(u) for u in store.units(cid)}
+    return Env(data, store, cid, tokens)
+
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "no CSRF field in the page"
+    return match.group(1)
+
+
+def login(client, password: str = PASSWORD) -> str:
+    """Log the office in; returns the session's CSRF token (read from a page, as a browser would)."""
+    response = client.post("/office/login", data={"password": password}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return csrf_of(client.get("/office").text)
+
+
+def upload(client, token: str, data: bytes, filename: str = "报表.xlsx", *, follow: bool = True):
+    page = client.get(f"/u/{token}")
+    csrf = csrf_of(page.text)
+    return client.post(
+        f"/u/{token}/upload",
+        data={"csrf": csrf},
+        files={"file": (filename, data, "application/octet-stream")},
+        follow_redirects=follow,
+    )
