@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,11 @@ import hostile as H
 
 from ogi_xlsx import api
 from ogi_xlsx.portal.store import Store
+
+with warnings.catch_warnings():
+    # Starlette 1.x suggests httpx2 for its TestClient; httpx (the documented client) still works
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from starlette.testclient import TestClient
 
 PASSWORD = "correct horse 42"
 YEAR = 2024  # the year of examples/haibin-2024.json
@@ -24,8 +30,12 @@ def return_bytes(code: str = "U01", name: str | None = None, *, year: int | None
     if year is not None:
         doc.year = year
     if bump:
-        cell = "t3.r_new.c_natural"
-        doc.values[cell] = int(doc.values.get(cell) or 0) + bump
+        # more new requests, all carried over to next year (the balance rule holds); only the
+        # inputs are written, the totals are computed again by the writer
+        inputs = set(doc.spec.input_ids)
+        doc.values = {k: v for k, v in doc.values.items() if k in inputs}
+        for cell in ("t3.r_new.c_natural", "t3.r_carry_next.c_natural"):
+            doc.values[cell] = int(doc.values.get(cell) or 0) + bump
     buf = io.BytesIO()
     api.write_return(doc, buf)
     return buf.getvalue()
@@ -95,3 +105,37 @@ def upload(client, token: str, data: bytes, filename: str = "报表.xlsx", *, fo
         files={"file": (filename, data, "application/octet-stream")},
         follow_redirects=follow,
     )
+
+
+class LiveServer:
+    """uvicorn serving the portal in a thread on 127.0.0.1 (port 0: the bound port is read back)."""
+
+    def __init__(self, data: Path, **app_options) -> None:
+        import threading
+
+        import uvicorn
+
+        from ogi_xlsx.portal.app import create_app
+
+        config = uvicorn.Config(
+            create_app(data, **app_options), host="127.0.0.1", port=0, access_log=False, log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        import time
+
+        self.thread.start()
+        for _ in range(200):  # bounded wait for the socket
+            if self.server.started:
+                break
+            time.sleep(0.05)
+        assert self.server.started, "the portal did not start"
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

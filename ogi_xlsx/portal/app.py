@@ -77,6 +77,7 @@ class Portal:
             lstrip_blocks=True,
         )
         self.env.globals.update(STATUS_LABELS=STATUS_LABELS, SEVERITY_LABELS=SEVERITY_LABELS)
+        self.env.filters["when"] = when
         self._limiter: anyio.CapacityLimiter | None = None
 
     @property
@@ -98,6 +99,13 @@ class Portal:
 
     def error(self, request: Request, status: int, title: str, message: str, **ctx: Any) -> HTMLResponse:
         return self.page(request, "error.html", status, title=title, message=message, **ctx)
+
+
+def when(value: str | None) -> str:
+    """An ISO time as ``2025-01-20 09:30:05`` (the server's local time)."""
+    if not value:
+        return ""
+    return str(value)[:19].replace("T", " ")
 
 
 def client_of(request: Request) -> str:
