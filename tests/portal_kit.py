@@ -17,7 +17,7 @@ from ogi_xlsx.portal.store import Store
 with warnings.catch_warnings():
     # Starlette 1.x suggests httpx2 for its TestClient; httpx (the documented client) still works
     warnings.simplefilter("ignore", DeprecationWarning)
-    from starlette.testclient import TestClient
+    from starlette.testclient import TestClient  # noqa: F401  (re-exported for the tests)
 
 PASSWORD = "correct horse 42"
 YEAR = 2024  # the year of examples/haibin-2024.json
