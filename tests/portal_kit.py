@@ -16,7 +16,7 @@ from ogi_xlsx.portal.store import Store
 
 with warnings.catch_warnings():
     # Starlette 1.x suggests httpx2 for its TestClient; httpx (the documented client) still works
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: F401  (re-exported for the tests)
 
 PASSWORD = "correct horse 42"
