@@ -139,3 +139,23 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def fill_template(template: Path, out: Path, code: str, *, bump: int = 0, negative: bool = False) -> Path:
+    """Fill a downloaded template as a clerk would (input cells only, through openpyxl); returns ``out``."""
+    doc = H.example_doc(code)
+    values = {k: v for k, v in doc.values.items() if k in set(doc.spec.input_ids) and v is not None}
+    for cell in ("t3.r_new.c_natural", "t3.r_carry_next.c_natural"):
+        values[cell] = int(values.get(cell) or 0) + bump
+    if negative:
+        values["t3.r_new.c_natural"] = -3
+    cover = {"preparer": "张晓", "phone": "0595-22000001", "reviewer": "李明", "date": "2025-01-15"}
+    keyed: dict = {H.cover_address(field): value for field, value in cover.items()}
+    return H.set_cells(out, {**values, **keyed}, base=template)
+
+
+def input_values(path: Path) -> dict[str, object]:
+    """The values of a checked return (its document), by cell id."""
+    report = api.check_file(path)
+    assert report.document is not None, [f.message for f in report.findings]
+    return dict(report.document.values)
