@@ -13,10 +13,14 @@ Chinese pages, never a trace; tokens never reach the log (see :mod:`ogi_xlsx.por
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import tempfile
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -66,8 +70,12 @@ def security_headers() -> list[tuple[bytes, bytes]]:
 class Portal:
     """The application state: the store, the templates, the limits."""
 
-    def __init__(self, data_dir: str | Path, *, limits: api.Limits | None = None, login_limit: int = 5) -> None:
+    def __init__(
+        self, data_dir: str | Path, *, limits: api.Limits | None = None, login_limit: int = 5, check_processes: int = 0
+    ) -> None:
         self.store = Store(data_dir)
+        self.check_processes = check_processes
+        self._pool: Any = None
         self.limits = limits or api.Limits()
         self.rate = security.RateLimiter(limit=login_limit, window=300.0)
         self.env = Environment(
@@ -90,6 +98,46 @@ class Portal:
             self._limiter = anyio.CapacityLimiter(CHECK_THREADS)
         return await anyio.to_thread.run_sync(lambda: fn(*args, **kwargs), limiter=self._limiter)
 
+    async def receive(
+        self, collection: Collection, unit: Unit, data: bytes, filename: str, *, actor: str, client: str
+    ) -> Any:
+        """Keep, check and record an upload. With ``check_processes`` the check runs in a process pool
+        (both cores; the GIL would serialise concurrent checks in threads), else in a worker thread."""
+        if not self.check_processes:
+            return await self.in_thread(
+                service.receive, self.store, collection, unit, data, filename, actor=actor, client=client
+            )
+        digest = await self.in_thread(self.store.put_blob, data)
+        verdict = None
+        try:
+            if self._pool is None:
+                self._pool = _process_pool(self.check_processes)
+            verdict = await asyncio.wrap_future(
+                self._pool.submit(
+                    service.check_in_worker, str(self.store.data_dir), collection.id, unit.id, digest, filename
+                )
+            )
+        except BrokenProcessPool:  # a worker died (killed, out of memory): new pool, check here
+            self._pool = None
+            log.error("审核进程意外退出，已改为在本进程中审核")
+        if verdict is None:
+            verdict = await self.in_thread(service.check_upload, self.store, collection, unit, digest, filename)
+        return await self.in_thread(
+            service.record, self.store, unit, data, digest, filename, verdict, actor=actor, client=client
+        )
+
+    def start(self) -> None:
+        """Start the check processes now (they import the checker), not at the first upload."""
+        if self.check_processes and self._pool is None:
+            self._pool = _process_pool(self.check_processes)
+            for _ in range(self.check_processes):
+                self._pool.submit(service.warm_worker)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
     # ------------------------------------------------------------------ rendering
 
     def page(self, request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -106,6 +154,13 @@ def when(value: str | None) -> str:
     if not value:
         return ""
     return str(value)[:19].replace("T", " ")
+
+
+def _process_pool(workers: int) -> Any:
+    import multiprocessing
+
+    # forkserver: workers start from a clean process, not a fork of this threaded server
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
 
 
 def client_of(request: Request) -> str:
@@ -232,9 +287,7 @@ async def unit_upload(request: Request) -> Response:
     if isinstance(got, Response):
         return got
     data, filename = got
-    sub = await portal.in_thread(
-        service.receive, portal.store, collection, unit, data, filename, actor="unit", client=client_of(request)
-    )
+    sub = await portal.receive(collection, unit, data, filename, actor="unit", client=client_of(request))
     return RedirectResponse(f"/u/{request.path_params['token']}?s={sub.id}#verdict", status_code=303)
 
 
@@ -531,9 +584,7 @@ async def unit_action(request: Request) -> Response:
             if isinstance(got, Response):
                 return got
             data, filename = got
-            await portal.in_thread(
-                service.receive, portal.store, collection, unit, data, filename, actor="office", client=client
-            )
+            await portal.receive(collection, unit, data, filename, actor="office", client=client)
         elif action == "reissue":
             portal.store.reissue(unit, client=client)
         elif action == "revoke":
@@ -778,9 +829,15 @@ def _same_origin(headers: dict[bytes, bytes]) -> bool:
     return origin_text != "null" and re.sub(r"^https?://", "", origin_text) == host
 
 
-def create_app(data_dir: str | Path, *, limits: api.Limits | None = None, login_limit: int = 5) -> Any:
-    """The portal's ASGI application over the data folder ``data_dir``."""
-    portal = Portal(data_dir, limits=limits, login_limit=login_limit)
+def create_app(
+    data_dir: str | Path, *, limits: api.Limits | None = None, login_limit: int = 5, check_processes: int = 0
+) -> Any:
+    """The portal's ASGI application over the data folder ``data_dir``.
+
+    ``check_processes``: check uploads in that many worker processes (``serve`` uses 2); 0 checks
+    them in worker threads of this process (tests, small sites).
+    """
+    portal = Portal(data_dir, limits=limits, login_limit=login_limit, check_processes=check_processes)
     token = "{token:str}"
     routes = [
         Route("/", home),
@@ -805,8 +862,16 @@ def create_app(data_dir: str | Path, *, limits: api.Limits | None = None, login_
         Route("/office/c/{cid:int}/s/{sid:int}/{kind:str}", office_file),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> Any:
+        portal.start()
+        yield
+        portal.shutdown()
+
     app = Starlette(
         routes=routes,
+        lifespan=lifespan,
         exception_handlers={
             HTTPException: http_error,
             LoginRequired: login_required,

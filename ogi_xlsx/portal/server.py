@@ -22,7 +22,7 @@ def run(data_dir: str | Path, *, host: str = "127.0.0.1", port: int = 8000) -> N
     portal_log.setLevel(logging.INFO)
     portal_log.propagate = False
     uvicorn.run(
-        create_app(data_dir),
+        create_app(data_dir, check_processes=2),
         host=host,
         port=port,
         access_log=False,

@@ -141,6 +141,21 @@ def receive(
     """Keep, check and record one upload (blocking: run it in a worker thread)."""
     digest = store.put_blob(data)  # kept before anything else: every upload is kept
     verdict = check_upload(store, collection, unit, digest, filename)
+    return record(store, unit, data, digest, filename, verdict, actor=actor, client=client)
+
+
+def record(
+    store: Store,
+    unit: Unit,
+    data: bytes,
+    digest: str,
+    filename: str,
+    verdict: dict[str, Any],
+    *,
+    actor: str,
+    client: str = "",
+) -> Submission:
+    """Record a kept and checked upload (one commit: the submission and its audit line)."""
     return store.add_submission(
         unit,
         filename=display_name(filename),
@@ -150,6 +165,30 @@ def receive(
         verdict=verdict,
         client=client,
     )
+
+
+_WORKER_STORES: dict[str, Store] = {}
+
+
+def warm_worker(year: int = 2024) -> None:
+    """Import the reader and checker and load the formats in a fresh worker (before the first upload)."""
+    import time
+
+    from ogi_xlsx import document, extract, validate, xlsx  # noqa: F401
+
+    api.format_for_year(year)
+    api.load_format("ogi-2019")
+    time.sleep(0.2)  # hold this worker so the next warm-up task lands on another one
+
+
+def check_in_worker(data_dir: str, collection_id: int, unit_id: int, digest: str, filename: str) -> dict[str, Any]:
+    """:func:`check_upload` in a worker process of the server (its own connection, opened once)."""
+    store = _WORKER_STORES.get(data_dir)
+    if store is None:
+        store = _WORKER_STORES[data_dir] = Store(data_dir)
+    collection = store.collection(collection_id)
+    unit = next(u for u in store.units(collection_id, removed=True) if u.id == unit_id)
+    return check_upload(store, collection, unit, digest, filename)
 
 
 def annotated(store: Store, submission: Submission) -> str | None:
