@@ -70,7 +70,7 @@ def test_thirty_units_upload_at_once(tmp_path):
         # every third unit sends its neighbour's file (refused), the others their own
         sender = list(units)[(i + 1) % 30] if i % 3 == 0 else code
         payloads[code] = K.return_bytes(sender, units[sender], bump=i)
-    with K.LiveServer(env.data) as url:
+    with K.LiveServer(env.data, check_processes=2) as url:  # as `serve` runs: checks in two processes
 
         def send(code: str) -> tuple[str, int, float]:
             with httpx.Client(base_url=url, timeout=120) as c:
