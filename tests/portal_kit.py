@@ -19,6 +19,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: F401  (re-exported for the tests)
 
+ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse 42"
 YEAR = 2024  # the year of examples/haibin-2024.json
 UNITS = {"U01": "甲街道办事处", "U02": "乙街道办事处", "U03": "丙<b>街道</b>&办事处"}

@@ -373,3 +373,37 @@ def test_same_file_from_two_units_is_a_conflict(tmp_path):
         client.post(f"/office/c/{env.cid}/u/U02/upload", data={"csrf": csrf}, files={"file": ("x.xlsx", data)})
     states = {s.unit.code: s.status for s in store.statuses(env.cid)}
     assert states == {"U01": "conflict", "U02": "conflict"}
+
+
+# --------------------------------------------------------------------------- the demo
+
+
+@pytest.mark.slow
+def test_demo_serve_fills_the_portal_with_the_demo(tmp_path, monkeypatch):
+    from ogi_xlsx.portal import server
+
+    served = {}
+    monkeypatch.setattr(server, "run", lambda data, host, port: served.update(data=data, host=host, port=port))
+    out = tmp_path / "demo"
+    result = runner.invoke(cli_app, ["demo", str(out), "--serve", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert served == {"data": out / "portal-data", "host": "127.0.0.1", "port": 8123}
+    password = result.output.split("密码：", 1)[1].split()[0]
+    store = Store(out / "portal-data")
+    cid = store.collections()[0].id
+    states = {s.unit.code: s for s in store.statuses(cid)}
+    roster = dict(api.load_roster(K.ROOT / "examples" / "demo" / "roster.csv").mapping())
+    assert set(states) == set(roster)
+    # as the demo is designed: one unit never answers, one return has errors, one unit sent its file twice
+    assert [c for c, s in states.items() if s.status == "missing"] == ["LC007"]
+    assert any(s.status == "invalid" for s in states.values())
+    assert len(store.submissions(states["LC004"].unit)) == 2
+    assert any(s.status == "accepted" for s in states.values())
+    for code in roster:
+        assert f"/u/{store.token(states[code].unit)}" in result.output
+    with TestClient(create_app(out / "portal-data")) as client:
+        K.login(client, password)
+        assert client.get(f"/office/c/{cid}").status_code == 200
+    # run again into the same folder: a fresh portal, not a second collection
+    again = runner.invoke(cli_app, ["demo", str(out), "--serve"])
+    assert again.exit_code == 0 and len(Store(out / "portal-data").collections()) == 1
