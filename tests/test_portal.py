@@ -407,3 +407,60 @@ def test_demo_serve_fills_the_portal_with_the_demo(tmp_path, monkeypatch):
     # run again into the same folder: a fresh portal, not a second collection
     again = runner.invoke(cli_app, ["demo", str(out), "--serve"])
     assert again.exit_code == 0 and len(Store(out / "portal-data").collections()) == 1
+
+
+def test_previous_year_returns_give_the_cross_year_checks(tmp_path):
+    data = tmp_path / "d"
+    roster = tmp_path / "roster.csv"
+    roster.write_text("单位代码,单位名称\nU01,甲街道办事处\nU02,乙街道办事处\n", encoding="utf-8")
+    previous = tmp_path / "上年"
+    previous.mkdir()
+    # last year U01 carried 5 more requests over than this year's return says it took over
+    (previous / "U01-2023.xlsx").write_bytes(K.return_bytes("U01", year=2023, bump=5))
+    created = runner.invoke(
+        cli_app,
+        [
+            "portal",
+            "create",
+            "--data",
+            str(data),
+            "--year",
+            "2024",
+            "--roster",
+            str(roster),
+            "--previous",
+            str(previous),
+            "--json",
+        ],
+    )
+    assert created.exit_code == 0, created.output
+    links = {u["code"]: u["link"] for u in json.loads(created.output)["units"]}
+    with TestClient(create_app(data)) as client:
+        page = client.post(
+            links["U01"] + "/upload",
+            data={"csrf": K.csrf_of(client.get(links["U01"]).text)},
+            files={"file": ("a.xlsx", K.return_bytes("U01"))},
+        )
+        assert "与上年度报表不衔接" in page.text and "通过" in page.text  # a warning: the return still passes
+        page = client.post(
+            links["U02"] + "/upload",
+            data={"csrf": K.csrf_of(client.get(links["U02"]).text)},
+            files={"file": ("b.xlsx", K.return_bytes("U02"))},
+        )
+        assert "未找到上年度报表" in page.text
+    store = Store(data)
+    codes = {
+        u.code: {f["code"] for f in store.current(u).findings_list()} for u in store.units(store.collections()[0].id)
+    }
+    assert "cross-year-mismatch" in codes["U01"] and "cross-year-mismatch" not in codes["U02"]
+    assert "cross-year-missing" in codes["U02"]
+
+
+def test_a_returned_unit_uploads_again_and_still_sees_the_comment(env, client):
+    csrf = K.login(client)
+    K.upload(client, env.tokens["U01"], K.return_bytes("U01"))
+    client.post(f"/office/c/{env.cid}/u/U01/return", data={"csrf": csrf, "comment": "封面电话有误"})
+    assert status_of(env, "U01") == "returned"
+    page = K.upload(client, env.tokens["U01"], K.return_bytes("U01", bump=1))
+    assert status_of(env, "U01") == "passed"  # a new upload is judged afresh
+    assert "封面电话有误" in page.text and "针对此前的一次提交" in page.text
