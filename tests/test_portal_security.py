@@ -192,6 +192,15 @@ def test_uploads_are_size_limited(tmp_path):
             headers={"content-length": str(10**9), "content-type": "multipart/form-data; boundary=x"},
         )
         assert r.status_code == 413
+        # and while streaming, when no length is announced (chunked)
+        head = f'--x\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
+        head += '--x\r\nContent-Disposition: form-data; name="file"; filename="big.xlsx"\r\n\r\n'
+        chunks = iter([head.encode(), *([b"\0" * 65536] * 4), b"\r\n--x--\r\n"])
+        r = client.post(
+            f"/u/{token}/upload", content=chunks, headers={"content-type": "multipart/form-data; boundary=x"}
+        )
+        assert r.status_code == 413 and "文件过大" in r.text
+        assert env.store.submissions(env.store.unit(env.cid, "U01")) == []
         # just under the limit: accepted and checked
         assert K.upload(client, token, K.return_bytes("U01")).status_code == 200
         assert len(env.store.submissions(env.store.unit(env.cid, "U01"))) == 1

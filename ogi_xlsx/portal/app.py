@@ -117,9 +117,9 @@ class Portal:
                     service.check_in_worker, str(self.store.data_dir), collection.id, unit.id, digest, filename
                 )
             )
-        except BrokenProcessPool:  # a worker died (killed, out of memory): new pool, check here
-            self._pool = None
-            log.error("审核进程意外退出，已改为在本进程中审核")
+        except (BrokenProcessPool, OSError, RuntimeError) as exc:  # a worker died (killed, out of memory)
+            self._pool = None  # a new pool next time; this upload is checked here
+            log.error("审核进程出错（%s），本次改为在服务进程中审核", type(exc).__name__)
         if verdict is None:
             verdict = await self.in_thread(service.check_upload, self.store, collection, unit, digest, filename)
         return await self.in_thread(

@@ -520,15 +520,12 @@ class Store:
         """Every active unit of a collection with its status and current submission."""
         units = self.units(cid)
         current = self.current_by_unit(cid)
-        counts: dict[str, int] = {}
-        for sub in current.values():
-            counts[sub.sha256] = counts.get(sub.sha256, 0) + 1
-        active = {u.id for u in units}
-        shared = {
-            digest
-            for digest, n in counts.items()
-            if n > 1 and sum(1 for s in current.values() if s.sha256 == digest and s.unit_id in active) > 1
-        }
+        seen: dict[str, int] = {}
+        for unit in units:  # the same file (sha256) as the current return of two active units: a conflict
+            sub = current.get(unit.id)
+            if sub is not None:
+                seen[sub.sha256] = seen.get(sub.sha256, 0) + 1
+        shared = {digest for digest, n in seen.items() if n > 1}
         return [unit_state(u, current.get(u.id), shared) for u in units]
 
 
