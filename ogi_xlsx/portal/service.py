@@ -305,7 +305,7 @@ def status_rows(store: Store, collection: Collection) -> list[list[Any]]:
                 s.unit.name,
                 s.label,
                 len(store.submissions(s.unit)) if sub else 0,
-                sub.created if sub else "",
+                sub.created[:19].replace("T", " ") if sub else "",
                 sub.filename if sub else "",
                 sub.errors if sub else "",
                 sub.warnings if sub else "",
@@ -348,9 +348,24 @@ def xlsx_table(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
                 ws.write_number(r, col, value)
             else:
                 ws.write_string(r, col, "" if value is None else str(value))
-    ws.set_column(0, 0, 12)
-    ws.set_column(1, 1, 36)
-    ws.set_column(2, len(header), 16)
+    widths = {
+        "单位代码": 10,
+        "单位名称": 30,
+        "状态": 8,
+        "提交次数": 8,
+        "最近提交时间": 22,
+        "文件名": 28,
+        "错误": 6,
+        "警告": 6,
+    }
+    for col, text in enumerate(header):
+        ws.set_column(col, col, widths.get(text, 36))
+    # printable: landscape, one page wide, the header row on every page
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.freeze_panes(1, 0)
     wb.close()
     return buf.getvalue()
 
