@@ -464,3 +464,21 @@ def test_a_returned_unit_uploads_again_and_still_sees_the_comment(env, client):
     page = K.upload(client, env.tokens["U01"], K.return_bytes("U01", bump=1))
     assert status_of(env, "U01") == "passed"  # a new upload is judged afresh
     assert "封面电话有误" in page.text and "针对此前的一次提交" in page.text
+
+
+def test_an_accepted_return_is_locked_until_the_office_sends_it_back(env, client):
+    csrf = K.login(client)
+    K.upload(client, env.tokens["U01"], K.return_bytes("U01"))
+    client.post(f"/office/c/{env.cid}/u/U01/accept", data={"csrf": csrf, "comment": "好"})
+    page = client.get(f"/u/{env.tokens['U01']}").text
+    assert "报表已确认" in page and 'name="file"' not in page
+    page_csrf = K.csrf_of(page) if 'name="csrf"' in page else "x"
+    refused = client.post(
+        f"/u/{env.tokens['U01']}/upload",
+        data={"csrf": page_csrf},
+        files={"file": ("b.xlsx", K.return_bytes("U01", bump=2))},
+    )
+    assert refused.status_code in (403, 409) and len(env.store.submissions(env.store.unit(env.cid, "U01"))) == 1
+    client.post(f"/office/c/{env.cid}/u/U01/return", data={"csrf": csrf, "comment": "请补充封面"})
+    assert K.upload(client, env.tokens["U01"], K.return_bytes("U01", bump=2)).status_code == 200
+    assert status_of(env, "U01") == "passed" and len(env.store.submissions(env.store.unit(env.cid, "U01"))) == 2

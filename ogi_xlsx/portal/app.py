@@ -283,6 +283,14 @@ async def unit_upload(request: Request) -> Response:
         return too_large(portal, request)
     if not security.same(str(form.get("csrf", "")), security.unit_csrf(portal.store.key, unit.token_hash or "")):
         return portal.error(request, 403, "页面已过期", "请刷新本单位的页面后重新上传。")
+    current = portal.store.current(unit)
+    if current is not None and unit.review == "accepted" and unit.review_submission == current.id:
+        # 验收: an accepted return is locked; only the office reopens it (by sending it back)
+        return portal.error(
+            request, 409, "报表已确认",
+            "本单位的报表已由区政务公开办确认，不能再上传。如需修改，请联系区政务公开办退回后再上传。",
+            back=f"/u/{request.path_params['token']}",
+        )  # fmt: skip
     got = await upload_of(portal, request, form)
     if isinstance(got, Response):
         return got
