@@ -161,14 +161,22 @@ def test_findings_grouped_by_table_annotated_copy_and_a_correction(env, client, 
 
 
 def test_another_units_or_years_file_is_refused_with_the_reason(env, client):
+    unit = env.store.unit(env.cid, "U01")
     page = K.upload(client, env.tokens["U01"], K.return_bytes("U02"))
+    assert "拒收" in page.text and "没有采用" in page.text
     assert "不是本单位的报表" in page.text and "乙街道办事处" in page.text
-    assert status_of(env, "U01") == "invalid"
+    assert status_of(env, "U01") == "missing"  # kept and recorded, but not U01's return
+    assert len(env.store.submissions(unit)) == 1 and env.store.submissions(unit)[0].refused
+    K.upload(client, env.tokens["U01"], K.return_bytes("U01"))
     page = K.upload(client, env.tokens["U01"], K.return_bytes("U01", year=2023))
-    assert "报告年度" in page.text and status_of(env, "U01") == "invalid"
+    assert "拒收" in page.text and "报告年度" in page.text
+    assert status_of(env, "U01") == "passed"  # the refused file does not replace the good one
+    assert env.store.current(unit).year == K.YEAR
+    audit = [a["verdict"] for a in env.store.audit_rows(env.cid) if a["action"] == "upload"]
+    assert [v[:2] for v in audit] == ["拒收", "通过", "拒收"]
     page = K.upload(client, env.tokens["U01"], b"%PDF-1.7 not a workbook", "报表.pdf")
-    assert "不是 .xlsx" in page.text or "不是 Excel" in page.text or "无法" in page.text
-    assert "upload-" not in page.text  # messages name the user's file, never the server's temporary one
+    assert "待补正" in page.text and "upload-" not in page.text  # the user's file name, never the server's
+    assert status_of(env, "U01") == "invalid"  # an unreadable file is the unit's (latest) return to correct
 
 
 def test_upload_without_a_file_and_unknown_pages(env, client):
@@ -364,15 +372,23 @@ def test_audit_log_view_export_and_append_only(env, client):
 def test_same_file_from_two_units_is_a_conflict(tmp_path):
     env = K.make_env(tmp_path / "d", {"U01": "甲", "U02": "乙"})
     store = env.store
-    data = K.return_bytes("U01", "甲")
     with TestClient(create_app(env.data)) as client:
-        K.upload(client, env.tokens["U01"], data)
-        # the office uploads U01's file for U02 by mistake: refused as another unit's, and flagged as a conflict
+        # the office uploads U01's file for U02 by mistake: refused as another unit's
+        K.upload(client, env.tokens["U01"], K.return_bytes("U01", "甲"))
         K.login(client)
         csrf = K.csrf_of(client.get(f"/office/c/{env.cid}").text)
-        client.post(f"/office/c/{env.cid}/u/U02/upload", data={"csrf": csrf}, files={"file": ("x.xlsx", data)})
-    states = {s.unit.code: s.status for s in store.statuses(env.cid)}
-    assert states == {"U01": "conflict", "U02": "conflict"}
+        client.post(
+            f"/office/c/{env.cid}/u/U02/upload",
+            data={"csrf": csrf},
+            files={"file": ("x.xlsx", K.return_bytes("U01", "甲"))},
+        )
+        assert {s.unit.code: s.status for s in store.statuses(env.cid)} == {"U01": "passed", "U02": "missing"}
+        # both send the same return without a unit code: flagged on both
+        nameless = K.return_bytes("", "")
+        K.upload(client, env.tokens["U01"], nameless)
+        K.upload(client, env.tokens["U02"], nameless)
+    assert {s.unit.code: s.status for s in store.statuses(env.cid)} == {"U01": "conflict", "U02": "conflict"}
+    assert "冲突" in TestClient(create_app(env.data)).get(f"/u/{env.tokens['U01']}").text
 
 
 # --------------------------------------------------------------------------- the demo

@@ -234,7 +234,7 @@ def unit_from(portal: Portal, request: Request) -> tuple[Collection, Unit]:
 
 def unit_context(portal: Portal, request: Request, collection: Collection, unit: Unit) -> dict[str, Any]:
     subs = portal.store.submissions(unit)
-    state = unit_state(unit, subs[0] if subs else None, _shared(portal, collection))
+    state = unit_state(unit, portal.store.current(unit), _shared(portal, collection))
     return {
         "collection": collection,
         "unit": unit,
@@ -556,7 +556,7 @@ async def unit_detail(request: Request) -> Response:
     collection = collection_from(portal, request)
     unit = office_unit(portal, request, collection)
     subs = portal.store.submissions(unit)
-    state = unit_state(unit, subs[0] if subs else None, _shared(portal, collection))
+    state = unit_state(unit, portal.store.current(unit), _shared(portal, collection))
     token = portal.store.token(unit)
     return portal.page(
         request,

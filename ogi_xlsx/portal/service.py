@@ -25,6 +25,7 @@ from ogi_xlsx.portal.store import STATUS_LABELS, SUMMED_STATUSES, Collection, St
 # any other name is checked as .xlsx, so that a PDF gets "不是 .xlsx 文件".
 KNOWN_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xls", ".xlt", ".et", ".ett", ".wps", ".ods", ".json"})
 DEFAULT_SUMMARY_CODE = "SUMMARY"
+REFUSING = frozenset({"portal-wrong-unit", "year-mismatch"})
 
 
 def display_name(filename: str | None) -> str:
@@ -125,6 +126,8 @@ def check_upload(store: Store, collection: Collection, unit: Unit, digest: str, 
         counts[f.severity or "error"] += 1
     return {
         "valid": not has_errors(findings),
+        # another unit's or another year's return is refused: kept and shown, never the unit's current return
+        "refused": any(f.code in REFUSING for f in findings),
         "counts": counts,
         "findings": [f.to_dict() for f in findings],
         "document": report.document.to_json() if report.document is not None else None,

@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     created TEXT NOT NULL, filename TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
     actor TEXT NOT NULL, valid INTEGER NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
     infos INTEGER NOT NULL, format TEXT, year INTEGER, found_code TEXT, found_name TEXT,
-    findings TEXT NOT NULL, document TEXT, annotated TEXT);
+    findings TEXT NOT NULL, document TEXT, annotated TEXT, refused INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS submissions_unit ON submissions (unit_id, id);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
@@ -136,6 +136,7 @@ class Submission:
     findings: str
     document: str | None
     annotated: str | None
+    refused: bool = False  # another unit's or year's return: kept and shown, never the unit's current one
 
     def findings_list(self) -> list[dict[str, Any]]:
         return json.loads(self.findings)
@@ -150,6 +151,7 @@ def _row(cls: type, row: sqlite3.Row | None) -> Any:
         data["closed"] = bool(data["closed"])
     if cls is Submission:
         data["valid"] = bool(data["valid"])
+        data["refused"] = bool(data["refused"])
     return cls(**data)
 
 
@@ -469,21 +471,22 @@ class Store:
         with self.tx() as db:
             cur = db.execute(
                 "INSERT INTO submissions (collection_id, unit_id, created, filename, sha256, size, actor, valid, errors,"
-                " warnings, infos, format, year, found_code, found_name, findings, document)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " warnings, infos, format, year, found_code, found_name, findings, document, refused)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     unit.collection_id, unit.id, now_iso(), filename, digest, size, actor, int(verdict["valid"]),
                     counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0), verdict.get("format"),
                     verdict.get("year"), verdict.get("unit_code"), verdict.get("unit_name"),
                     json.dumps(verdict["findings"], ensure_ascii=False),
                     json.dumps(verdict["document"], ensure_ascii=False) if verdict.get("document") else None,
+                    int(bool(verdict.get("refused"))),
                 ),
             )  # fmt: skip
             sid = int(cur.lastrowid)
             self.audit(
                 actor, "upload" if actor == "unit" else "upload-for-unit", collection_id=unit.collection_id,
                 unit_code=unit.code, object=f"提交 #{sid} {filename}", sha256=digest,
-                verdict=("通过" if verdict["valid"] else "待补正") + f"（错误 {counts.get('error', 0)}，警告 {counts.get('warning', 0)}）",
+                verdict=("拒收" if verdict.get("refused") else "通过" if verdict["valid"] else "待补正") + f"（错误 {counts.get('error', 0)}，警告 {counts.get('warning', 0)}）",
                 client=client, detail=f"{size} 字节", db=db,
             )  # fmt: skip
         return self.submission(sid)
@@ -497,15 +500,18 @@ class Store:
         return [_row(Submission, r) for r in rows]
 
     def current(self, unit: Unit) -> Submission | None:
-        """The unit's latest submission (the one that counts)."""
+        """The unit's latest submission that was not refused (the one that counts)."""
         return _row(
-            Submission, self._one("SELECT * FROM submissions WHERE unit_id = ? ORDER BY id DESC LIMIT 1", (unit.id,))
+            Submission,
+            self._one(
+                "SELECT * FROM submissions WHERE unit_id = ? AND refused = 0 ORDER BY id DESC LIMIT 1", (unit.id,)
+            ),
         )
 
     def current_by_unit(self, cid: int) -> dict[int, Submission]:
         rows = self._all(
             "SELECT s.* FROM submissions s JOIN (SELECT unit_id, MAX(id) AS id FROM submissions WHERE collection_id = ?"
-            " GROUP BY unit_id) m ON s.id = m.id",
+            " AND refused = 0 GROUP BY unit_id) m ON s.id = m.id",
             (cid,),
         )
         return {r["unit_id"]: _row(Submission, r) for r in rows}
