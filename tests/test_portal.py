@@ -245,7 +245,8 @@ def test_office_login_dashboard_review_upload_for_unit_and_downloads(env, client
     summary_path.write_bytes(xlsx.content)
     report = api.check_file(summary_path, api.CheckOptions(expected_year=K.YEAR))
     assert report.valid, [f.message for f in report.findings]
-    assert "1 / 3" in client.get(f"/office/c/{env.cid}").text
+    coverage = client.get(f"/office/c/{env.cid}").text.split('id="coverage"', 1)[1].split("</p>", 1)[0]
+    assert "1 / 3" in coverage and "甲街道办事处（已退回）" in coverage and "乙街道办事处（待补正）" in coverage
 
     status_csv = client.get(f"/office/c/{env.cid}/download/status.csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(status_csv)))

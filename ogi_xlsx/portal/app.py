@@ -544,6 +544,7 @@ async def dashboard(request: Request) -> Response:
         states=shown,
         wanted=wanted,
         summed=summed,
+        not_summed=[s for s in states if s.status not in ("passed", "accepted")],
         total=len(states),
         removed=removed,
         today=date.today().isoformat(),
