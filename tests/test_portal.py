@@ -499,3 +499,12 @@ def test_an_accepted_return_is_locked_until_the_office_sends_it_back(env, client
     client.post(f"/office/c/{env.cid}/u/U01/return", data={"csrf": csrf, "comment": "请补充封面"})
     assert K.upload(client, env.tokens["U01"], K.return_bytes("U01", bump=2)).status_code == 200
     assert status_of(env, "U01") == "passed" and len(env.store.submissions(env.store.unit(env.cid, "U01"))) == 2
+
+
+def test_serve_refuses_a_port_in_use(tmp_path):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        result = runner.invoke(cli_app, ["serve", "--data", str(tmp_path / "d"), "--port", str(port)])
+    assert result.exit_code == 2 and "无法在 127.0.0.1" in result.output and "--port" in result.output

@@ -163,8 +163,19 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", help="端口 / port")] = 8000,
 ) -> None:
     """启动网上收集（办公室与各单位在浏览器中报送、审核、汇总）/ Run the collection portal."""
+    import socket
+
     from ogi_xlsx.portal.server import run
 
+    if not 0 < port < 65536:
+        raise fail(f"--port 应在 1—65535 之间，实际为 {port}。")
+    try:  # a clear message instead of uvicorn's "[Errno 98] address already in use"
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        raise fail(
+            f"无法在 {host}:{port} 上启动：{error.strerror or error}。请换一个端口（--port）或地址（--host）。"
+        ) from None
     store = _store(data, must_exist=False)
     if store.password_hash() is None:
         typer.echo(
