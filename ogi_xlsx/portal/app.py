@@ -248,8 +248,7 @@ def unit_context(portal: Portal, request: Request, collection: Collection, unit:
 
 
 def _shared(portal: Portal, collection: Collection) -> set[str]:
-    states = portal.store.statuses(collection.id)
-    return {s.current.sha256 for s in states if s.status == "conflict" and s.current}
+    return portal.store.shared_digests(collection.id)
 
 
 async def unit_page(request: Request) -> Response:

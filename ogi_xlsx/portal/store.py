@@ -516,6 +516,16 @@ class Store:
         )
         return {r["unit_id"]: _row(Submission, r) for r in rows}
 
+    def shared_digests(self, cid: int) -> set[str]:
+        """The sha256 of files that are the current return of more than one active unit (cheap: no documents read)."""
+        rows = self._all(
+            "SELECT s.sha256 FROM submissions s JOIN (SELECT unit_id, MAX(id) AS id FROM submissions"
+            " WHERE collection_id = ? AND refused = 0 GROUP BY unit_id) m ON s.id = m.id"
+            " JOIN units u ON u.id = s.unit_id AND u.removed IS NULL GROUP BY s.sha256 HAVING COUNT(*) > 1",
+            (cid,),
+        )
+        return {r["sha256"] for r in rows}
+
     def set_annotated(self, sid: int, digest: str) -> None:
         with self.tx() as db:
             db.execute("UPDATE submissions SET annotated = ? WHERE id = ?", (digest, sid))
