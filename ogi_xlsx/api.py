@@ -41,12 +41,14 @@ __all__ = [
     "check_paths",
     "collect_paths",
     "cross_year_findings",
+    "discover",
     "document_from_json",
     "format_for_year",
     "has_errors",
     "load_format",
     "load_roster",
     "merge",
+    "publish",
     "read_return_json",
     "safe_filename",
     "sort_findings",
@@ -132,6 +134,14 @@ def collect_paths(paths: Sequence[str | Path]) -> list[Path]:
     return validate.collect_paths([Path(p) for p in paths])
 
 
+def discover(paths: Sequence[str | Path], limits: Limits | None = None) -> Any:
+    """Every file under ``paths`` accounted for: ``.files`` to read (members of .zip attachments as
+    ``a.zip!m.xlsx``, accepted by :func:`check_file`) and ``.skipped`` (``path``, Chinese ``reason``)."""
+    from ogi_xlsx import validate
+
+    return validate.discover_paths([Path(p) for p in paths], limits)
+
+
 def merge(
     reports: Iterable[FileReport],
     *,
@@ -141,12 +151,28 @@ def merge(
     unit_name: str = "",
     prefer: Literal["newest", "newest-valid"] | None = None,
     cover: Mapping[str, str] | None = None,
+    skipped: Iterable[Any] = (),
+    include_summaries: bool = False,
 ) -> MergeResult:
-    """Consolidate checked returns into one summary (raises ``MergeError`` for mixed years/formats)."""
+    """Consolidate checked returns into one summary (raises ``MergeError`` for mixed years/formats).
+
+    Files of one unit with the same data count once; with different data they are a conflict
+    unless ``prefer`` is ``"newest"`` (latest modified) or ``"newest-valid"`` (latest modified
+    that passes). Summaries among returns are set aside (``result.excluded``) unless all
+    inputs are summaries or ``include_summaries``. ``skipped``: :func:`discover`'s skipped files.
+    """
     from ogi_xlsx.merge import merge_returns
 
     return merge_returns(
-        reports, roster=roster, year=year, unit_code=unit_code, unit_name=unit_name, prefer=prefer, cover=cover
+        reports,
+        roster=roster,
+        year=year,
+        unit_code=unit_code,
+        unit_name=unit_name,
+        prefer=prefer,
+        cover=cover,
+        skipped=skipped,
+        include_summaries=include_summaries,
     )
 
 
@@ -256,6 +282,57 @@ def read_return_json(path: str | Path) -> ReturnDocument:
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(describe_json_error(exc)) from exc
     return document_from_json(data)
+
+
+def publish(
+    source: ReturnDocument | FileReport,
+    target: str | Path | BinaryIO,
+    *,
+    draft: bool = False,
+    allow_errors: bool = False,
+    kind: Literal["docx", "html"] | None = None,
+    coverage: Any = None,
+) -> None:
+    """Write the official tables (or with ``draft`` the whole report draft) as .docx or .html.
+
+    ``source`` is a checked file (a return or a summary, .xlsx or .json) or a return document.
+    A checked file with errors is refused (``PublishRefused`` carrying its findings) unless
+    ``allow_errors``; the output then carries a visible 未通过审核 mark. The format follows the
+    target's suffix (or ``kind`` for a stream). For a summary file the draft names the units
+    it covers, from the summary's own status data (or pass ``coverage``, a
+    :class:`ogi_xlsx.publish.draft.Coverage`). A path is written atomically and never over the
+    input; the same input gives the same bytes. Raises ``PublishError`` (Chinese message).
+    """
+    from ogi_xlsx.publish import PublishError, PublishRefused, build_report, coverage_of, output_kind, render, write
+
+    failed = False
+    if hasattr(source, "findings"):  # a FileReport
+        report = source
+        if report.document is None:
+            raise PublishRefused(
+                f"“{Path(report.path).name}”的数据无法完整读出，不能生成报告（--allow-errors 也不行）；请先按下列问题更正。",
+                [f for f in report.findings if f.severity == "error"],
+            )
+        if not report.valid:
+            if not allow_errors:
+                raise PublishRefused(
+                    f"“{Path(report.path).name}”未通过审核（{report.counts()['error']} 个错误），不能生成报告；"
+                    "请先更正报表（或加 --allow-errors 生成带“未通过审核”标记的草稿）。",
+                    [f for f in report.findings if f.severity == "error"],
+                )
+            failed = True
+        doc = report.document
+        if isinstance(target, (str, Path)) and Path(target).resolve() == Path(report.path).resolve():
+            raise PublishError(f"输出文件不能是输入文件“{Path(report.path).name}”本身；请换一个文件名。")
+        if coverage is None and draft:
+            coverage = coverage_of(Path(report.path))
+    else:
+        doc = source
+    if kind is None:
+        if not isinstance(target, (str, Path)):
+            raise PublishError("写入数据流时请指定 kind（docx 或 html）。")
+        kind = output_kind(target)
+    write(render(build_report(doc, draft=draft, failed=failed, coverage=coverage), kind), target)
 
 
 Number = int | Decimal

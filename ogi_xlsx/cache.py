@@ -192,6 +192,7 @@ def report_to_json(report: Any) -> dict[str, Any]:
         "unit_code": report.unit_code,
         "unit_name": report.unit_name,
         "by_labels": report.by_labels,
+        "kind": getattr(report, "kind", None),
         "document": None
         if doc is None
         else {
@@ -218,6 +219,7 @@ def _fill_header(data: Mapping[str, Any], report: Any) -> None:
     report.unit_code = data["unit_code"]
     report.unit_name = data["unit_name"]
     report.by_labels = bool(data["by_labels"])
+    report.kind = data.get("kind")
 
 
 def _decode_body(data: Mapping[str, Any]) -> tuple[list[Any], Any]:

@@ -274,7 +274,7 @@ def usage_message(exc: Exception) -> str:
 
 # Commands living in their own modules register themselves on ``app`` when imported.
 # Each module imports only typer at the top; its heavy imports stay inside the commands.
-for _module in ("merge", "validate", "template", "portal"):
+for _module in ("merge", "validate", "template", "publish", "portal"):
     __import__(f"ogi_xlsx.commands.{_module}")
 
 

@@ -32,6 +32,8 @@ RETURNS = "returns"
 REVIEW = "审核结果"
 SUMMARY_XLSX = "汇总表.xlsx"
 SUMMARY_JSON = "汇总表.json"
+DRAFT_STEM = "年度报告草稿"  # the district's draft report, .docx and .html (ogi_xlsx.publish)
+DRAFT_SUFFIXES = (".docx", ".html")
 
 
 class DemoError(Exception):
@@ -55,7 +57,7 @@ def _prepare(outdir: Path, force: bool) -> None:
         if (outdir / MARKER).is_file():
             for name in (TEMPLATES, RETURNS, REVIEW):
                 shutil.rmtree(outdir / name, ignore_errors=True)
-            for name in (SUMMARY_XLSX, SUMMARY_JSON):
+            for name in (SUMMARY_XLSX, SUMMARY_JSON, *(DRAFT_STEM + s for s in DRAFT_SUFFIXES)):
                 (outdir / name).unlink(missing_ok=True)
         elif not force:
             raise DemoError(f"文件夹“{outdir}”不是空的，也不是上次演示的输出；请换一个文件夹，或加 --force 写入其中。")
@@ -179,6 +181,9 @@ def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] =
     for line in summary_lines(result):
         echo(f"        {line}")
 
+    # 6. the district's draft annual report from the summary (tables and data sentences filled in)
+    _publish_draft(outdir, echo)
+
     # The demo is designed to be incomplete; check that it is incomplete in exactly the designed way.
     expected = {u.code: "missing" for u in missing}
     for code, doc in docs.items():
@@ -195,6 +200,16 @@ def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] =
         return False
     echo("演示完成。汇总表“报送情况”工作表列出了各单位的状态，“分单位明细”可核对每个数的来源。")
     return True
+
+
+def _publish_draft(outdir: Path, echo: Callable[[str], None]) -> None:
+    from ogi_xlsx import api
+
+    summary = api.check_file(outdir / SUMMARY_JSON)
+    drafts = [outdir / f"{DRAFT_STEM}{suffix}" for suffix in DRAFT_SUFFIXES]
+    for target in drafts:
+        api.publish(summary, target, draft=True)
+    echo(f"第 6 步  全区年度报告草稿（统计表和数字已填好，需人工撰写处已标黄）→ {'、'.join(str(t) for t in drafts)}")
 
 
 def _validate_doc(doc, year, mapping):

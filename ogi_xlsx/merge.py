@@ -7,10 +7,18 @@ a status for every unit, the provenance of every file and each merged unit's val
 
 Rules (issue 5):
 
-- only valid returns are summed, and nothing is counted twice: the same file (same
-  sha256) given twice is merged once and noted (``duplicate``); two different files for
-  one unit are a ``conflict`` and neither is summed, unless ``prefer="newest"`` takes the
-  most recently modified one;
+- only valid returns are summed, and nothing is counted twice: files of one unit holding
+  the same data (values, cover, unit, year: compared as data, not bytes, so a copy re-saved
+  unchanged by Excel or LibreOffice is the same) are merged once and noted (``duplicate``);
+  files with different data are a ``conflict`` and neither is summed, unless ``prefer``
+  says which to take: ``"newest"`` (the most recently modified) or ``"newest-valid"`` (the
+  most recently modified one that passes the checks: "the corrected one", issue 11);
+- a summary (identity kind ``summary``, or ``merge --json`` output) is never summed beside
+  returns of units: it is listed in :attr:`MergeResult.excluded` and does not make the
+  merge incomplete. When every input is a summary (or ``include_summaries``), summaries
+  are merged one level up like returns;
+- files found but not read (``skipped``: PDFs, .csv …) are carried along; a missing unit
+  whose code or name appears in such a file's name is told so;
 - the INPUT cells are summed (ints for counts, ``Decimal`` for money) and the totals are
   recomputed with :func:`ogi_xlsx.rules.with_totals`; totals are never summed;
 - a blank input cell counts as 0; a cell every merged unit left blank is 0 in the summary
@@ -29,14 +37,17 @@ from typing import Any, Literal
 
 from ogi_xlsx.document import ReturnDocument
 from ogi_xlsx.findings import Finding, has_errors
+from ogi_xlsx.inbox import Skipped, skipped_for_unit
 from ogi_xlsx.rules import Number, with_totals
 from ogi_xlsx.spec import FormatSpec, UnknownFormatError, format_for_year, load_format
 
 Status = Literal["merged", "duplicate", "missing", "invalid", "conflict", "unexpected"]
+Prefer = Literal["newest", "newest-valid"]
+PREFER_CHOICES: tuple[str, ...] = ("newest", "newest-valid")
 
 STATUS_LABELS: dict[str, str] = {
     "merged": "已汇总",
-    "duplicate": "已汇总（同一文件重复提交，只计一次）",
+    "duplicate": "已汇总（同一份数据重复提交，只计一次）",
     "missing": "未报送",
     "invalid": "待补正（未汇总）",
     "conflict": "提交了多个不同文件（未汇总）",
@@ -47,7 +58,12 @@ STATUS_LABELS: dict[str, str] = {
 # How a file was used: counted in the summary, a byte-identical copy of a counted file,
 # or not counted (invalid, conflicting, superseded, unexpected, unidentified).
 FileUse = Literal["counted", "copy", "not-counted"]
-FILE_USE_LABELS: dict[str, str] = {"counted": "计入汇总", "copy": "重复文件，未重复计入", "not-counted": "未计入"}
+FILE_USE_LABELS: dict[str, str] = {
+    "counted": "计入汇总",
+    "copy": "数据相同的重复文件，未重复计入",
+    "not-counted": "未计入",
+}
+SUMMARY_EXCLUDED = "这是一份汇总表（不是单位报表），与各单位报表一起汇总会重复计算，未计入"
 
 
 class MergeError(Exception):
@@ -71,6 +87,7 @@ class MergeInput:
     unit_code: str = ""
     unit_name: str = ""
     mtime_key: float = 0.0  # for --prefer newest (seconds since the epoch)
+    kind: str | None = None  # identity kind: "summary" is never summed beside returns
 
     @property
     def name(self) -> str:
@@ -104,6 +121,7 @@ class MergeInput:
             year=int(year) if year not in (None, "") else None,
             unit_code=str(code).strip(),
             unit_name=str(name).strip(),
+            kind=getattr(report, "kind", None),
         )
 
 
@@ -170,9 +188,14 @@ class UnitStatus:
     counted: FileEntry | None = None
     on_roster: bool = True
     note: str = ""
+    # files found but not read whose names point at this unit (a PDF instead of the workbook …)
+    skipped: tuple[Skipped, ...] = ()
 
     @property
     def label(self) -> str:
+        if self.status == "missing" and self.skipped:
+            names = "、".join(s.name for s in self.skipped)
+            return f"未报送（收到了无法读取的文件 {names}）"
         return STATUS_LABELS[self.status]
 
     @property
@@ -216,6 +239,9 @@ class UnitStatus:
         }
         if self.note:
             entry["note"] = self.note
+        if self.skipped:
+            entry["label"] = self.label
+            entry["skipped"] = [x.to_dict() for x in self.skipped]
         finding = self.status_finding
         if finding is not None:
             entry["finding"] = finding.to_dict()
@@ -256,6 +282,8 @@ class Counts:
     unexpected: int  # 名单外
     duplicates: int  # 重复提交（已合并）
     unidentified: int  # 无法识别单位的文件
+    excluded: int = 0  # 未计入的汇总表（不是单位报表）
+    skipped: int = 0  # 跳过的文件（不是报表或无法读取）
 
 
 @dataclass(frozen=True)
@@ -270,6 +298,8 @@ class MergeResult:
     unidentified: tuple[FileEntry, ...]
     blank_everywhere: tuple[str, ...]
     has_roster: bool
+    excluded: tuple[FileEntry, ...] = ()  # summaries not summed beside returns (see SUMMARY_EXCLUDED)
+    skipped: tuple[Skipped, ...] = ()  # files found but not read, with the reason
 
     @property
     def counts(self) -> Counts:
@@ -283,6 +313,8 @@ class MergeResult:
             unexpected=sum(1 for u in self.units if u.status == "unexpected"),
             duplicates=sum(1 for u in self.units if u.status == "duplicate"),
             unidentified=len(self.unidentified),
+            excluded=len(self.excluded),
+            skipped=len(self.skipped),
         )
 
     @property
@@ -345,9 +377,13 @@ class MergeResult:
                 "unexpected": c.unexpected,
                 "duplicates": c.duplicates,
                 "unidentified": c.unidentified,
+                "excluded": c.excluded,
+                "skipped": c.skipped,
             },
             "complete": self.complete,
             "blank_everywhere": list(self.blank_everywhere),
+            "excluded": [{"path": f.path, "sha256": f.sha256, "reason": SUMMARY_EXCLUDED} for f in self.excluded],
+            "skipped": [x.to_dict() for x in self.skipped],
         }
 
 
@@ -423,8 +459,10 @@ def merge_returns(
     year: int | None = None,
     unit_code: str = "",
     unit_name: str = "",
-    prefer: Literal["newest"] | None = None,
+    prefer: Prefer | None = None,
     cover: Mapping[str, str] | None = None,
+    skipped: Iterable[Skipped] = (),
+    include_summaries: bool = False,
 ) -> MergeResult:
     """Merge validated returns into one summary (see the module docstring for the rules).
 
@@ -434,13 +472,26 @@ def merge_returns(
         year: the report year of this summary; returns of other years become invalid.
             Without it, all returns must share one year and format (else :class:`MergeError`).
         unit_code, unit_name: the summary's own identity (the district).
-        prefer: ``"newest"`` resolves a conflict by the most recently modified file.
+        prefer: how a unit's files with different data are resolved: ``"newest"`` takes the
+            most recently modified, ``"newest-valid"`` the most recently modified valid one;
+            None leaves them a conflict.
         cover: cover fields of the summary (preparer, phone, reviewer, date).
+        skipped: files found but not read (:class:`~ogi_xlsx.inbox.Skipped`), shown with the result.
+        include_summaries: sum summaries like returns even when returns of units are present.
 
     Raises:
         MergeError: the returns mix formats or years and no ``year`` was given.
     """
-    items = sorted((MergeInput.from_report(r) for r in reports), key=_file_key)
+    if prefer not in (None, *PREFER_CHOICES):
+        raise MergeError(f"prefer 只能是 {'、'.join(PREFER_CHOICES)}，实际为“{prefer}”。")
+    every = sorted((MergeInput.from_report(r) for r in reports), key=_file_key)
+    # A summary lying among its units' returns (an earlier run's output, or a summary mailed
+    # along) would count every unit twice: it is set aside unless only summaries are merged.
+    summaries = [i for i in every if i.kind == "summary"]
+    others = [i for i in every if i.kind != "summary"]
+    summing_summaries = include_summaries or not any(i.document is not None for i in others)
+    items = every if summing_summaries else others
+    excluded = [] if summing_summaries else [_entry(i, "not-counted") for i in summaries]
     spec, summary_year = _summary_spec(items, year)
 
     # Returns of another year or format are invalid for this summary.
@@ -461,6 +512,7 @@ def merge_returns(
         else:
             by_unit.setdefault(item.unit_code, []).append(item)
 
+    skipped_files = tuple(sorted(skipped, key=lambda x: x.path))
     roster = dict(roster) if roster is not None else None
     codes = sorted(set(by_unit) | set(roster or {}))
     units: list[UnitStatus] = []
@@ -475,6 +527,9 @@ def merge_returns(
         name = (roster or {}).get(code) or _unit_name(unit_items)
         status, unit_files, counted, note = _unit_status(unit_items, on_roster, prefer, is_self=is_self)
         files.extend(unit_files)
+        unit_skipped = tuple(skipped_for_unit(skipped_files, code, name)) if status == "missing" else ()
+        if unit_skipped:
+            note = "收到的文件无法作为报表读取：" + "；".join(f"{x.path}（{x.reason}）" for x in unit_skipped) + "。"
         units.append(
             UnitStatus(
                 code=code,
@@ -484,6 +539,7 @@ def merge_returns(
                 counted=counted,
                 on_roster=on_roster,
                 note=note,
+                skipped=unit_skipped,
             )
         )
         if counted is not None:
@@ -502,6 +558,7 @@ def merge_returns(
         values=with_totals(spec, summed),
         cover=dict(cover or {}),
     )
+    files.extend(excluded)
     files.sort(key=lambda f: (f.unit_code, f.name, f.path, f.sha256))
     return MergeResult(
         spec=spec,
@@ -512,6 +569,8 @@ def merge_returns(
         unidentified=tuple(sorted(unidentified, key=lambda f: (f.name, f.path, f.sha256))),
         blank_everywhere=blank_everywhere,
         has_roster=roster is not None,
+        excluded=tuple(sorted(excluded, key=lambda f: (f.name, f.path, f.sha256))),
+        skipped=skipped_files,
     )
 
 
@@ -526,17 +585,65 @@ def _number(value: Any) -> Number | None:
     return value
 
 
+def _plain(value: Any) -> Any:
+    """A value compared as data: numbers by value (5 == Decimal("5.00")), text stripped."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return Decimal(value).normalize()
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def content_key(item: MergeInput) -> tuple[Any, ...]:
+    """What makes two files the same return: its data (format, year, unit, values, cover), not its bytes.
+
+    A return re-saved unchanged (Excel, WPS, LibreOffice) has other bytes but the same key;
+    a file that could not be read has only its sha256.
+    """
+    doc = item.document
+    if doc is None:
+        return ("file", item.sha256 or item.path)
+    values = tuple(sorted((k, _plain(v)) for k, v in doc.values.items()))
+    cover = tuple(sorted((k, _plain(v)) for k, v in (doc.cover or {}).items() if _plain(v) not in ("", None)))
+    return ("data", doc.format, doc.year, doc.unit_code.strip(), doc.unit_name.strip(), values, cover)
+
+
+def _when(item: MergeInput) -> str:
+    """The file's modification time for messages: 2025-01-08 10:05."""
+    return item.mtime[:16].replace("T", " ") if item.mtime else "时间不明"
+
+
+def _describe(group: list[MergeInput]) -> str:
+    """One distinct return for a conflict message: its files, their times and whether it passes."""
+    head = group[0]
+    state = "通过审核" if _is_valid(head) else f"有 {sum(1 for f in head.findings if f.severity == 'error')} 个错误"
+    names = "、".join(f"{i.name}（修改于 {_when(i)}）" for i in group)
+    return f"{names}：{state}"
+
+
+def _newest(groups: list[list[MergeInput]]) -> list[MergeInput] | None:
+    """The group with the latest modified file; None when two share that time."""
+    if not groups:
+        return None
+    latest = max(max(i.mtime_key for i in g) for g in groups)
+    top = [g for g in groups if max(i.mtime_key for i in g) == latest]
+    return top[0] if len(top) == 1 else None
+
+
 def _unit_status(
     items: list[MergeInput], on_roster: bool, prefer: str | None, *, is_self: bool = False
 ) -> tuple[Status, list[FileEntry], FileEntry | None, str]:
     """Status, file entries (in a fixed order), the counted file and a note for one unit."""
     if not items:
         return "missing", [], None, ""
-    # One representative per distinct content; byte-identical copies ride along.
-    distinct: dict[str, list[MergeInput]] = {}
+    # One group per distinct return (same data); a group's first file is a valid one if any.
+    distinct: dict[tuple[Any, ...], list[MergeInput]] = {}
     for item in items:
-        distinct.setdefault(item.sha256, []).append(item)
-    groups = sorted(distinct.values(), key=lambda g: _file_key(g[0]))
+        distinct.setdefault(content_key(item), []).append(item)
+    groups = sorted(
+        (sorted(g, key=lambda i: (not _is_valid(i), _file_key(i))) for g in distinct.values()),
+        key=lambda g: _file_key(g[0]),
+    )
 
     if not on_roster:
         entries = [_entry(i, "not-counted") for g in groups for i in g]
@@ -551,27 +658,42 @@ def _unit_status(
 
     chosen_group: list[MergeInput] | None
     note = ""
+    if len(groups) > 1:
+        listing = "；".join(_describe(g) for g in groups)
+        head = f"提交了 {len(groups)} 份数据不同的报表（{listing}）"
     if len(groups) == 1:
         chosen_group = groups[0]
     elif prefer == "newest":
-        ordered = sorted(groups, key=lambda g: max(i.mtime_key for i in g), reverse=True)
-        newest = max(i.mtime_key for i in ordered[0])
-        if sum(1 for g in groups if max(i.mtime_key for i in g) == newest) > 1:
-            chosen_group = None
-            note = f"提交了 {len(groups)} 个内容不同的文件，且修改时间相同，无法判断哪个是最新的；均未计入汇总。"
+        chosen_group = _newest(groups)
+        if chosen_group is None:
+            note = f"{head}，且修改时间相同，无法判断哪个是最新的；均未计入汇总。"
         else:
-            chosen_group = ordered[0]
-            note = f"提交了 {len(groups)} 个内容不同的文件，按“采用最新”规则采用修改时间最晚的 {chosen_group[0].name}。"
+            note = f"{head}；按 --prefer newest 采用修改时间最晚的 {chosen_group[0].name}。"
+    elif prefer == "newest-valid":
+        passing = [g for g in groups if _is_valid(g[0])]
+        chosen_group = _newest(passing)
+        if not passing:
+            chosen_group = _newest(groups)
+            note = f"{head}；按 --prefer newest-valid 应采用通过审核的最新文件，但没有一份通过审核，均未计入汇总。"
+            entries = [_entry(i, "not-counted") for g in groups for i in g]
+            return "invalid", entries, None, note
+        if chosen_group is None:
+            note = f"{head}，通过审核的文件修改时间相同，无法判断哪个是最新的；均未计入汇总。"
+        else:
+            note = f"{head}；按 --prefer newest-valid 采用通过审核的最新文件 {chosen_group[0].name}。"
     else:
         chosen_group = None
-        note = f"提交了 {len(groups)} 个内容不同的文件，无法判断以哪个为准，均未计入汇总；请单位确认后只保留一个。"
+        note = (
+            f"{head}，无法判断以哪个为准，均未计入汇总。请单位确认后只保留一份；"
+            "或加 --prefer newest（采用最新的文件）或 --prefer newest-valid（采用通过审核的最新文件）。"
+        )
 
     if chosen_group is None:
         entries = [_entry(i, "not-counted") for g in groups for i in g]
         return "conflict", entries, None, note
 
-    head = chosen_group[0]
-    if not _is_valid(head):
+    head_item = chosen_group[0]
+    if not _is_valid(head_item):
         entries = [_entry(i, "not-counted") for g in groups for i in g]
         return "invalid", entries, None, note
     entries = []
@@ -586,7 +708,9 @@ def _unit_status(
             entries.append(entry)
     if len(chosen_group) > 1:
         copies = "、".join(i.name for i in chosen_group)
-        dup = f"同一文件提交了 {len(chosen_group)} 次（{copies}），只计入一次。"
+        same_bytes = len({i.sha256 for i in chosen_group}) == 1
+        how = "同一文件" if same_bytes else "数据相同的文件（文件本身不同，如另存过）"
+        dup = f"{how}提交了 {len(chosen_group)} 次（{copies}），只计入一次：{chosen_group[0].name}。"
         return "duplicate", entries, counted, (note + dup) if note else dup
     return "merged", entries, counted, note
 
@@ -619,22 +743,31 @@ def summary_lines(result: MergeResult) -> list[str]:
         + (f"；无法识别单位的文件 {c.unidentified} 个" if c.unidentified else "")
         + "。"
     ]
+    if result.excluded:
+        lines.append(
+            f"未计入 {len(result.excluded)} 个汇总表（{SUMMARY_EXCLUDED}；如确要逐级汇总，请加 --include-summaries）："
+        )
+        lines += [f"  {f.path}（{f.unit_name or f.unit_code or '汇总'}）" for f in result.excluded]
     if not result.has_roster:
         lines.append("（未提供报送名单：应报单位按收到的报表计算，无法发现未报单位。）")
     for unit in result.units:
-        if unit.status not in ("missing", "invalid", "conflict", "unexpected", "duplicate"):
+        # a merged unit is shown only when a rule chose between its files (--prefer)
+        if unit.status not in ("missing", "invalid", "conflict", "unexpected", "duplicate") and not unit.note:
             continue
-        head = f"  {unit.code} {unit.name}：{unit.label}"
+        title = f"  {unit.code} {unit.name}：{unit.label}"
         detail = [unit.note] if unit.note else []
         if unit.status in ("invalid", "unexpected", "conflict"):
             errors = [f.message for f in unit.findings if f.severity == "error"]
             detail += errors[:3] + ([f"……共 {len(errors)} 个错误"] if len(errors) > 3 else [])
-        lines.append(head)
+        lines.append(title)
         lines += [f"      {d}" for d in detail]
     for entry in result.unidentified:
         errors = [f.message for f in entry.findings if f.severity == "error"]
         lines.append(f"  {entry.path}：{STATUS_LABELS['unidentified']}")
         lines += [f"      {d}" for d in errors[:3]]
+    from ogi_xlsx.inbox import skipped_lines
+
+    lines += skipped_lines(result.skipped)
     if result.blank_everywhere:
         lines.append(f"注意：有 {len(result.blank_everywhere)} 个填报项所有已汇总单位均未填写，汇总表按 0 计。")
     lines.append("汇总完整。" if result.complete else "汇总不完整：未报、待补正、冲突或名单外的单位未计入汇总。")

@@ -20,21 +20,33 @@ def summary(reports: Sequence[FileReport]) -> dict[str, int]:
     return {"files": len(reports), "valid": valid, "invalid": len(reports) - valid}
 
 
-def to_json(reports: Sequence[FileReport]) -> dict[str, Any]:
-    """The ``validate --json`` document."""
-    return {"files": [r.to_dict() for r in reports], "summary": summary(reports)}
+def to_json(reports: Sequence[FileReport], skipped: Sequence[Any] = ()) -> dict[str, Any]:
+    """The ``validate --json`` document (``skipped``: files found but not read, with the reason)."""
+    return {
+        "files": [r.to_dict() for r in reports],
+        "skipped": [s.to_dict() for s in skipped],
+        "summary": summary(reports),
+    }
 
 
-def dumps(reports: Sequence[FileReport]) -> str:
+def dumps(reports: Sequence[FileReport], skipped: Sequence[Any] = ()) -> str:
     """``validate --json`` text; always valid UTF-8 (a file name that is not shows U+FFFD)."""
-    text = json.dumps(to_json(reports), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(to_json(reports, skipped), ensure_ascii=False, indent=2) + "\n"
     # names not in UTF-8 arrive as lone surrogates (os.fsdecode): never write them as raw bytes
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def summary_line(reports: Sequence[FileReport]) -> str:
+def summary_line(reports: Sequence[FileReport], skipped: int = 0) -> str:
     s = summary(reports)
-    return f"共 {s['files']} 份，通过 {s['valid']} 份，需修改 {s['invalid']} 份"
+    tail = f"；另跳过 {skipped} 个文件（见上）" if skipped else ""
+    return f"共 {s['files']} 份，通过 {s['valid']} 份，需修改 {s['invalid']} 份{tail}"
+
+
+def _skipped_text(skipped: Sequence[Any]) -> str:
+    from ogi_xlsx.inbox import skipped_lines
+
+    lines = skipped_lines(skipped)
+    return _clean("\n".join(lines)).replace("\t", " ") + "\n\n" if lines else ""
 
 
 def file_title(report: FileReport) -> str:
@@ -137,7 +149,14 @@ def plain_lines(report: FileReport, width: int, show_info: bool = True) -> str:
     return _clean("\n".join(line for line, _ in _file_lines(report, width, show_info))).replace("\t", " ")
 
 
-def render_plain(reports: Sequence[FileReport], out: Any, *, width: int | None = None, show_info: bool = True) -> None:
+def render_plain(
+    reports: Sequence[FileReport],
+    out: Any,
+    *,
+    width: int | None = None,
+    show_info: bool = True,
+    skipped: Sequence[Any] = (),
+) -> None:
     """The report as plain text on a file (output that is not a terminal): no rich, no styles."""
     width = max(width or plain_width(), 60)
     for report in reports:
@@ -145,10 +164,11 @@ def render_plain(reports: Sequence[FileReport], out: Any, *, width: int | None =
         if lines is None:
             lines = plain_lines(report, width, show_info)
         out.write(_clean(file_title(report)).replace("\t", " ") + "\n" + lines + "\n\n")
-    out.write(summary_line(reports) + "\n")
+    out.write(_skipped_text(skipped))
+    out.write(summary_line(reports, len(skipped)) + "\n")
 
 
-def render(reports: Sequence[FileReport], console: Any, *, show_info: bool = True) -> None:
+def render(reports: Sequence[FileReport], console: Any, *, show_info: bool = True, skipped: Sequence[Any] = ()) -> None:
     """Print the findings of each file as aligned columns, then the summary line, on a rich console.
 
     The same lines as :func:`render_plain` (written as they are when the console is not a
@@ -157,7 +177,7 @@ def render(reports: Sequence[FileReport], console: Any, *, show_info: bool = Tru
     and ``Text.append`` per line cleaned every piece again.
     """
     if not console.is_terminal:
-        render_plain(reports, console.file, width=console.width, show_info=show_info)
+        render_plain(reports, console.file, width=console.width, show_info=show_info, skipped=skipped)
         return
     from rich.text import Span, Text
 
@@ -179,4 +199,6 @@ def render(reports: Sequence[FileReport], console: Any, *, show_info: bool = Tru
                 spans.append(Span(offset, offset + len(line), "bold"))
             offset += len(line) + 1
         console.print(Text(f"{title}\n{lines}\n", spans=spans), soft_wrap=True)
-    console.print(Text(summary_line(reports), style="bold"))
+    if skipped:
+        console.print(Text(_skipped_text(skipped).rstrip("\n"), style="yellow"))
+    console.print(Text(summary_line(reports, len(skipped)), style="bold"))

@@ -45,18 +45,30 @@ class Roster:
 
 
 def _decode(data: bytes, path: Path) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")  # a superset of GBK
-    except UnicodeDecodeError:
-        raise RosterError(
-            f"报送名单“{path.name}”无法识别文字编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后重试。"
-        ) from None
+    """The roster's text, whatever a Chinese office's editor saved it as.
+
+    UTF-16 ("Unicode 文本" from Excel, tab-separated, with or without a BOM), UTF-8 with or
+    without a BOM, GBK/GB18030 ("ANSI" in Chinese Windows), and a UTF-8 BOM followed by GBK
+    text (a UTF-8 file re-saved as ANSI by an editor that kept the BOM).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates: tuple[tuple[bytes, str], ...] = ((data, "utf-16"),)
+    elif len(data) >= 4 and data.count(b"\x00") * 4 >= len(data):
+        # no BOM but every other byte zero: UTF-16 (little-endian when the zeros come second)
+        order = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
+        candidates = ((data, order),)
+    else:
+        body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        candidates = ((body, "utf-8"), (body, "gb18030"))  # gb18030: a superset of GBK
+    for raw, encoding in candidates:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text.lstrip("\ufeff")
+    raise RosterError(
+        f"报送名单“{path.name}”无法识别文字编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后重试。"
+    )
 
 
 def _clean(value: object) -> str:
@@ -68,9 +80,24 @@ def _clean(value: object) -> str:
 
 
 def _rows_from_csv(path: Path) -> list[list[str]]:
-    text = _decode(path.read_bytes(), path)
+    data = path.read_bytes()
+    if data.startswith(b"PK\x03\x04"):
+        raise RosterError(
+            f"报送名单“{path.name}”其实是 Excel 工作簿（.xlsx），只是扩展名被改成了 {path.suffix or '空'}："
+            "请把扩展名改回 .xlsx，或在 Excel 中“另存为”CSV。"
+        )
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise RosterError(
+            f"报送名单“{path.name}”其实是旧版 Excel 文件（.xls），只是扩展名被改了：请在 Excel 或 WPS 中另存为 .xlsx 或 CSV。"
+        )
+    text = _decode(data, path)
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = next((d for d in (",", "\t", ";") if d in first_line), ",")
+    if delimiter not in first_line and "，" in first_line:
+        raise RosterError(
+            f"报送名单“{path.name}”用全角逗号“，”分隔各列：请改为半角逗号“,”"
+            "（或在 Excel 中另存为“CSV UTF-8（逗号分隔）”）后重试。"
+        )
     try:
         return [[_clean(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:  # e.g. one field over 128 KB (an unterminated quote swallowing the file)
@@ -148,6 +175,8 @@ def load_roster(path: Path) -> Roster:
     assert code_col is not None and name_col is not None
     units: list[RosterUnit] = []
     seen: dict[str, int] = {}
+    seen_loose: dict[str, tuple[int, str]] = {}  # code without case and spaces -> (row, code)
+    seen_names: dict[str, int] = {}
     problems: list[str] = []
     for number, row in numbered[header_at + 1 :]:
         code = row[code_col] if code_col < len(row) else ""
@@ -161,7 +190,19 @@ def load_roster(path: Path) -> Roster:
         if code in seen:
             problems.append(f"第 {number} 行的单位代码“{code}”与第 {seen[code]} 行重复")
             continue
+        loose = re.sub(r"\s+", "", code).upper()
+        if loose in seen_loose:
+            row, other = seen_loose[loose]
+            problems.append(
+                f"第 {number} 行的单位代码“{code}”与第 {row} 行的“{other}”只差大小写或空格，请统一为同一写法"
+            )
+            continue
+        if name in seen_names:
+            problems.append(f"第 {number} 行的单位名称“{name}”与第 {seen_names[name]} 行重复（一个单位只应出现一次）")
+            continue
         seen[code] = number
+        seen_loose[loose] = (number, code)
+        seen_names[name] = number
         units.append(RosterUnit(code=code, name=name))
     if problems:
         shown = "；".join(problems[:10]) + ("；……" if len(problems) > 10 else "")

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 from ogi_xlsx.findings import SEVERITY_LABELS
 from ogi_xlsx.layout import SUMMARY_SHEETS, col_letter, workbook_layout
-from ogi_xlsx.merge import FILE_USE_LABELS, STATUS_LABELS, MergeResult
+from ogi_xlsx.merge import FILE_USE_LABELS, STATUS_LABELS, SUMMARY_EXCLUDED, MergeResult
 from ogi_xlsx.spec import FormatSpec
 
 STATUS_SHEET, BREAKDOWN_SHEET, PROVENANCE_SHEET, CHART_SHEET = SUMMARY_SHEETS
@@ -168,6 +168,10 @@ class _Sheets:
             ("重复提交（只计一次）", c.duplicates),
             ("无法识别单位的文件", c.unidentified),
         ]
+        if c.excluded:
+            rows.append(("汇总表（未计入）", c.excluded))
+        if c.skipped:
+            rows.append(("跳过的文件（未读取）", c.skipped))
         row = 3
         for label, value in rows:
             self.merged(ws, row, 0, 1, label, "head")
@@ -227,6 +231,21 @@ class _Sheets:
             ws.write_number(row, 6, entry.warnings, self.f["num"])
             self.text(ws, row, 7, "\n".join(messages))
             self.fit_row(ws, row, {4: entry.name, 7: "\n".join(messages)})
+            row += 1
+            number += 1
+        # every input file is accounted for: summaries set aside, files not read (issue 11)
+        extra = [(f.unit_code, f.unit_name, "汇总表（未计入）", f.path, SUMMARY_EXCLUDED + "。") for f in r.excluded]
+        extra += [("", "", "跳过（未读取）", x.path, x.reason + "。") for x in r.skipped]
+        for code, name, label, path, reason in extra:
+            ws.write_number(row, 0, number, self.f["num"])
+            self.text(ws, row, 1, code)
+            self.text(ws, row, 2, name)
+            self.text(ws, row, 3, label, "bad")
+            self.text(ws, row, 4, path)
+            ws.write_number(row, 5, 0, self.f["num"])
+            ws.write_number(row, 6, 0, self.f["num"])
+            self.text(ws, row, 7, reason)
+            self.fit_row(ws, row, {2: name, 3: label, 4: path, 7: reason})
             row += 1
             number += 1
         ws.autofilter(head_row, 0, max(row - 1, head_row), len(headers) - 1)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the document module (and jsonschema behind it) is imported 
 # Spreadsheet-like files picked up from folders; .xls/.et get a "save as .xlsx" finding.
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xls", ".et", ".ett", ".xlt", ".ods", ".wps"})
 ANNOTATED_SUFFIX = "_审核结果"
+RESULT_SHEET = "审核结果"  # the sheet validate --annotate adds (ogi_xlsx.annotate)
 PARALLEL_THRESHOLD = 8
 # Codes about one cell that the document checks repeat when normalisation already reported the cell.
 _REPEATED = frozenset({"value-blank", "value-blank-strict", "schema"})
@@ -51,6 +52,9 @@ class FileReport:
     document: ReturnDocument | None = field(default_factory=lambda: None)
     findings: list[Finding] = field(default_factory=list)
     by_labels: bool = False
+    # The workbook's identity kind ("return", "summary", "template"; None when it has none):
+    # a merge never sums a summary beside its own units (issue 11).
+    kind: str | None = None
 
     def __getattr__(self, name: str) -> Any:
         # Reached only for an attribute that is not set. A report served from the cache
@@ -101,6 +105,7 @@ class FileReport:
             "sha256": self.sha256,
             "size": self.size,
             "recognised_by_labels": self.by_labels,
+            "kind": self.kind,
             "counts": self.counts(),
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -214,6 +219,8 @@ def check_document_json(
             report.year = parsed.get("year") if isinstance(parsed.get("year"), int) else None
         return report
     doc = document_from_json(parsed)
+    # ``merge --json`` writes the summary with its units and consolidation status.
+    report.kind = "summary" if isinstance(parsed, dict) and "consolidation" in parsed else "return"
     findings = validate_return(doc, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks)
     findings = shorten_quotes(findings)
     spec = doc.spec
@@ -351,6 +358,11 @@ def check_workbook(
 
     ex = extract(raw)
     report.by_labels = ex.by_labels
+    if ex.identity is not None:
+        report.kind = ex.identity.kind or None
+    # The 审核结果 sheet of an annotated copy (validate --annotate) is ours: a corrected copy
+    # mailed back is an ordinary return.
+    ex.findings = [f for f in ex.findings if not (f.code == "sheet-extra" and f.sheet == RESULT_SHEET)]
     if ex.spec is None:
         report.findings = sort_findings(ex.findings)
         return report
@@ -397,6 +409,13 @@ def check_file(
     """Validate one returned file (.xlsx or a .json return document); never raises for bad input."""
     path = Path(path)
     limits = limits or Limits()
+    from ogi_xlsx.inbox import split_member
+
+    member = split_member(path)
+    if member is not None:
+        return _check_member(
+            path, *member, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks, limits=limits
+        )
     ok, report = _stat(path, limits)
     if not ok:
         return report
@@ -431,6 +450,51 @@ def check_file(
         return report
 
 
+def _check_member(
+    path: Path,
+    archive: Path,
+    member: str,
+    *,
+    expected_year: int | None,
+    roster: Mapping[str, str] | None,
+    strict_blanks: bool,
+    limits: Limits,
+) -> FileReport:
+    """A return inside a .zip attachment (``a.zip!m.xlsx``), read from memory, never extracted."""
+    from ogi_xlsx.inbox import ArchiveError, read_member
+
+    try:
+        data, mtime = read_member(archive, member, limits)
+    except ArchiveError as error:
+        report = FileReport(path=path, sha256="", size=0, mtime=0.0)
+        report.findings = [_file_finding("file-unreadable", f"无法读取压缩包内的“{member}”：{error}。")]
+        return report
+    report = FileReport(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data), mtime=mtime)
+    try:
+        if member.lower().endswith(".json"):
+            return check_document_json(
+                path, data, report, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks
+            )
+        from ogi_xlsx.xlsx import XlsxError, read_xlsx
+
+        try:
+            raw = read_xlsx(data, limits, skip_sheets=_summary_sheets)
+        except XlsxError as exc:
+            suffix = _suffix_finding(Path(member))
+            if suffix is not None and exc.code in ("file-not-xlsx", "file-corrupt", "file-unreadable"):
+                report.findings = [suffix]
+            else:
+                report.findings = [_file_finding(exc.code, exc.message)]
+            return report
+        return check_workbook(raw, report, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks)
+    except Exception as exc:  # a bug must not stop the batch: report it on the file
+        report.findings = [
+            _file_finding("file-unreadable", f"读取“{path.name}”时出错（{type(exc).__name__}: {exc}）。")
+        ]
+        report.document = None
+        return report
+
+
 def _summary_sheets(properties: dict[str, str]) -> tuple[str, ...]:
     """A summary's own sheets (status, per-unit breakdown, sources, chart) are not read: only its
     official tables are the return one level up, and the breakdown grows with the units summed."""
@@ -440,43 +504,28 @@ def _summary_sheets(properties: dict[str, str]) -> tuple[str, ...]:
     return SUMMARY_SHEETS if properties.get(property_name("kind")) == "summary" else ()
 
 
-def _is_candidate(path: Path) -> bool:
-    name = path.name
-    if name.startswith(("~$", ".")):
-        return False
-    if path.stem.endswith(ANNOTATED_SUFFIX):
-        return False
-    return path.suffix.lower() in SPREADSHEET_SUFFIXES
-
-
 def collect_paths(paths: Sequence[Path]) -> list[Path]:
     """Files to check: given files as they are, folders searched recursively; sorted, no duplicates.
 
-    In folders only spreadsheet-like files are taken (not Office lock files ``~$…``, hidden
-    files, nor annotated copies ``…_审核结果.xlsx`` written by ``validate --annotate``).
-    Raises FileNotFoundError for a path that does not exist.
+    In folders only the files :func:`ogi_xlsx.inbox.classify` reads are taken (spreadsheets,
+    including annotated copies ``…_审核结果.xlsx`` mailed back corrected), and the workbooks
+    inside .zip attachments (``a.zip!m.xlsx``). :func:`discover_paths` also says which files
+    were skipped and why. Raises FileNotFoundError for a path that does not exist.
     """
-    found: dict[str, Path] = {}
-    for given in paths:
-        given = Path(given)
-        if given.is_dir():
-            for root, dirs, files in os.walk(given):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                # One resolve() per folder, not per file (~40 µs each): a file's real path is
-                # its real folder plus its name unless the file itself is a link.
-                real_root = os.path.realpath(root)
-                for name in files:
-                    candidate = Path(root, name)
-                    if _is_candidate(candidate):
-                        key = os.path.join(real_root, name)
-                        if os.path.islink(key):
-                            key = os.path.realpath(key)
-                        found.setdefault(key, candidate)
-        elif given.exists():
-            found.setdefault(str(given.resolve()), given)
-        else:
-            raise FileNotFoundError(str(given))
-    return sorted(found.values(), key=lambda p: str(p))
+    return discover_paths(paths).files
+
+
+def discover_paths(paths: Sequence[Path], limits: Limits | None = None) -> Any:
+    """:class:`ogi_xlsx.inbox.Discovery` of ``paths``: the files to read and the files skipped (with reasons)."""
+    from ogi_xlsx.inbox import discover
+
+    return discover([Path(p) for p in paths], limits)
+
+
+def _is_member(path: Path) -> bool:
+    from ogi_xlsx.inbox import split_member
+
+    return "!" in str(path) and split_member(path) is not None
 
 
 def _check_one(args: tuple[Path, dict[str, Any], Any]) -> FileReport:
@@ -533,7 +582,8 @@ def check_paths(
     gc.disable()
     try:
         for index, path in enumerate(files):
-            hit = _cached(store, path, limits) if store is not None else None
+            # members of a .zip attachment are read from memory each time (they have no file to stat)
+            hit = _cached(store, path, limits) if store is not None and not _is_member(path) else None
             if hit is None:
                 todo.append(index)
                 continue

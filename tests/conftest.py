@@ -36,3 +36,17 @@ def _private_result_cache(tmp_path_factory):
         os.environ.pop("OGI_XLSX_CACHE_DIR", None)
     else:
         os.environ["OGI_XLSX_CACHE_DIR"] = old
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive a real client (LibreOffice, Chromium) take seconds: they are slow too,
+    so `pytest -m "not slow"` is a quick loop and CI (plain `pytest`) still runs everything."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if (
+            "libreoffice" in fixtures
+            or "chromium" in fixtures
+            or item.get_closest_marker("libreoffice")
+            or item.get_closest_marker("chromium")
+        ):
+            item.add_marker(pytest.mark.slow)

@@ -62,6 +62,7 @@ def test_never_overwrites_the_input(tampered):
         annotate(check_file(tampered), tampered)
 
 
+@pytest.mark.slow
 def test_annotated_copy_opens_in_libreoffice_and_lists_the_json_findings(tampered, tmp_path, libreoffice):
     from openpyxl import load_workbook
 

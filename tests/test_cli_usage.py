@@ -40,6 +40,7 @@ def test_usage_errors_are_chinese(args, expected, tmp_path):
     assert not any(word in proc.stderr for word in ENGLISH), proc.stderr
 
 
+@pytest.mark.slow
 def test_exit_codes_pass_through_the_entry_point(tmp_path):
     """0 for help and a valid return, 1 for a file with findings: the Chinese wrapper changes none of them."""
     assert run("--help").returncode == 0

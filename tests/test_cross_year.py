@@ -134,6 +134,7 @@ def _two_years(tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.slow
 def test_validate_previous_on_the_command_line(tmp_path):
     _two_years(tmp_path)
 

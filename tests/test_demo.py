@@ -69,6 +69,7 @@ def demo_run(tmp_path_factory):
     return clone, clone / "out", proc
 
 
+@pytest.mark.slow
 def test_demo_runs_from_a_clean_clone(demo_run):
     _clone, out, proc = demo_run
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -86,6 +87,7 @@ def test_demo_runs_from_a_clean_clone(demo_run):
     assert data["consolidation"]["complete"] is False
 
 
+@pytest.mark.slow
 def test_demo_rerun_and_refusal(demo_run, tmp_path):
     clone, out, _ = demo_run
     before = (out / "汇总表.xlsx").read_bytes()
@@ -111,6 +113,7 @@ def test_demo_summary_validates(demo_run):
     assert report.document.to_json()["values"] == data["values"]
 
 
+@pytest.mark.slow
 @pytest.mark.libreoffice
 def test_demo_summary_opens_in_libreoffice(demo_run, libreoffice, tmp_path):
     _, out, _ = demo_run

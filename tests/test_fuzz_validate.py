@@ -18,11 +18,15 @@ import zipfile
 from pathlib import Path
 
 import hostile as H
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ogi_xlsx.findings import CODES
 from ogi_xlsx.validate import FileReport, check_file
+
+# Hostile inputs and fuzzing take seconds each: not part of the quick loop.
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("OGI_FUZZ_EXAMPLES", "200"))
 MAX_SECONDS = 10

@@ -22,6 +22,9 @@ from typer.testing import CliRunner
 
 from ogi_xlsx.cli import app
 
+# Hostile inputs and fuzzing take seconds each: not part of the quick loop.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 

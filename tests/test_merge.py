@@ -93,6 +93,7 @@ units_values = st.lists(input_values(), min_size=1, max_size=4)
 fast = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @fast
 @given(units_values, st.randoms(use_true_random=False))
 def test_merge_is_independent_of_input_order(values_list, rnd):
@@ -108,6 +109,7 @@ def test_merge_is_independent_of_input_order(values_list, rnd):
     assert [c.code for c in a.contributions] == [c.code for c in b.contributions]
 
 
+@pytest.mark.slow
 @fast
 @given(input_values())
 def test_merging_one_return_reproduces_it(values):
@@ -122,6 +124,7 @@ def test_merging_one_return_reproduces_it(values):
     assert set(result.blank_everywhere) == {cid for cid, v in values.items() if v is None}
 
 
+@pytest.mark.slow
 @fast
 @given(units_values)
 def test_breakdown_sums_to_the_summary_for_every_cell(values_list):
@@ -132,6 +135,7 @@ def test_breakdown_sums_to_the_summary_for_every_cell(values_list):
         assert sum(v for v in column if v is not None) == result.document.values[cid], cid
 
 
+@pytest.mark.slow
 @fast
 @given(units_values, st.data())
 def test_a_duplicate_never_changes_the_totals(values_list, data):

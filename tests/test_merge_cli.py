@@ -122,6 +122,7 @@ def test_roster_driven_statuses_exit_codes_and_a_valid_summary(district, tmp_pat
     assert identity["kind"] == "summary" and identity["unit_code"] == "350502"
 
 
+@pytest.mark.slow
 def test_complete_without_roster_exits_0_and_is_deterministic(district, tmp_path):
     _, returns, _ = district
     folder = tmp_path / "ok"
@@ -189,6 +190,7 @@ def test_usage_errors_exit_2(district, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_two_levels_city_equals_all_units(tmp_path):
     from ogi_xlsx.validate import check_file, check_paths
 

@@ -124,6 +124,7 @@ def test_consistent_random_inputs_never_fire_a_rule(spec, data):
     assert check_rules(spec, values) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())

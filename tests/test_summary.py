@@ -141,6 +141,7 @@ def test_extra_sheets_are_deterministic():
     assert _extra_sheets_only(_result()) == _extra_sheets_only(_result())
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(input_values(), min_size=1, max_size=3))
 def test_breakdown_cached_sigma_equals_summary_for_random_units(values_list):
@@ -196,6 +197,7 @@ def _workbook_facts(data: bytes) -> dict:
     return facts
 
 
+@pytest.mark.slow
 def test_streamed_summary_has_the_same_cells_as_one_kept_in_memory():
     """The summary is written row by row (flat memory); every cell, style and merge is as in the default mode."""
     from ogi_xlsx.summary import write_summary

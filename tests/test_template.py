@@ -491,6 +491,7 @@ def _random_inputs(spec, draw_value):
     return {cid: draw_value(spec.cells[cid]) for cid in spec.input_ids}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("format_id", FORMATS)
 @settings(max_examples=8, deadline=None)
 @given(data=st.data())

@@ -82,6 +82,7 @@ def roundtripped(libreoffice, tmp_path_factory):
     return [(*c[:3], s) for c, s in zip(cases, saved, strict=True)]
 
 
+@pytest.mark.slow
 def test_libreoffice_totals_equal_the_python_sums(roundtripped):
     cases = roundtripped
     for spec, _, values, saved in cases:
@@ -97,6 +98,7 @@ def test_libreoffice_totals_equal_the_python_sums(roundtripped):
             assert got == Decimal(expected).quantize(Decimal("0.0001")), (saved.name, cell_id)
 
 
+@pytest.mark.slow
 def test_libreoffice_check_marks_agree_with_python(roundtripped):
     cases = roundtripped
     for spec, _, values, saved in cases:

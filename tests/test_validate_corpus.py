@@ -262,6 +262,7 @@ def found(report: FileReport) -> set[tuple[str, str | None, str | None]]:
     return {(f.code, f.sheet, f.cell) for f in report.findings}
 
 
+@pytest.mark.slow
 def test_clean_return_is_valid_after_libreoffice(corpus):
     report = corpus["clean"]
     assert report.valid

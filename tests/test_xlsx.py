@@ -439,6 +439,7 @@ def lo_books(libreoffice, tmp_path_factory) -> dict[str, RawWorkbook]:
     return {path.stem: read_xlsx(path) for path in outs}
 
 
+@pytest.mark.slow
 @pytest.mark.libreoffice
 def test_libreoffice_values_and_recalculation(lo_books, xw):
     lo = lo_books["xw"]
@@ -496,6 +497,7 @@ def test_streaming_path_reads_the_same(monkeypatch):
     assert [read_xlsx(book) for book in books] == whole
 
 
+@pytest.mark.slow
 def test_big_sheet_streamed_within_limits(monkeypatch):
     rows = 3000
     buf = io.BytesIO()

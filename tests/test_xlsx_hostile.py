@@ -29,6 +29,9 @@ from ogi_xlsx.xlsx import Limits, RawWorkbook, XlsxError, read_xlsx
 sys.path.insert(0, str(Path(__file__).parent))
 from test_xlsx import xlsxwriter_book
 
+# Hostile inputs and fuzzing take seconds each: not part of the quick loop.
+pytestmark = pytest.mark.slow
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 MAX_SECONDS = 10
 MAX_MB = 500

@@ -38,8 +38,19 @@ def merge_command(
     unit_code: Annotated[str | None, typer.Option("--unit-code", help="汇总单位代码 / summary's unit code")] = None,
     prefer: Annotated[
         str | None,
-        typer.Option("--prefer", help="同一单位有多个不同文件时：newest = 采用修改时间最晚的 / resolve conflicts"),
+        typer.Option(
+            "--prefer",
+            help="同一单位有多份数据不同的文件时：newest = 采用修改时间最晚的；newest-valid = 采用通过审核的最新文件"
+            " / resolve conflicts",
+        ),
     ] = None,
+    include_summaries: Annotated[
+        bool,
+        typer.Option(
+            "--include-summaries",
+            help="把汇总表与单位报表一起汇总（逐级汇总时用；默认汇总表不计入）/ also sum summaries",
+        ),
+    ] = False,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="另存汇总数据 JSON / also write the summary as JSON")
     ] = None,
@@ -56,15 +67,15 @@ def merge_command(
 
     退出码：0 汇总完整；1 已生成但不完整（有未报、待补正、冲突或名单外单位）；2 用法错误。
     """
-    from ogi_xlsx.merge import MergeError, merge_returns, summary_lines
+    from ogi_xlsx.merge import PREFER_CHOICES, MergeError, merge_returns, summary_lines
     from ogi_xlsx.summary import write_summary, write_summary_json
 
     if not paths:
         raise fail("请给出要汇总的报表文件或文件夹。")
 
     per_file_limits = file_limits(limits)
-    if prefer not in (None, "newest"):
-        raise fail(f"--prefer 只能是 newest，实际为“{prefer}”。")
+    if prefer not in (None, *PREFER_CHOICES):
+        raise fail(f"--prefer 只能是 {' 或 '.join(PREFER_CHOICES)}，实际为“{prefer}”。")
     for path in paths:
         if not path.exists():
             raise fail(f"找不到“{path}”。")
@@ -86,15 +97,19 @@ def merge_command(
     roster_map = _load_roster(roster)
     last_year_files = previous_files(previous)
 
-    from ogi_xlsx.validate import check_paths, collect_paths
+    from ogi_xlsx.inbox import skipped_lines
+    from ogi_xlsx.validate import check_paths, discover_paths
 
-    files = collect_paths(paths)
+    found = discover_paths(paths, per_file_limits)
+    files = found.files
     if not files:
+        for line in skipped_lines(found.skipped):
+            typer.echo(line, err=True)
         raise fail("在给出的位置没有找到 .xlsx 报表文件。")
     targets = {os.path.realpath(o) for o in outputs}
-    for found in files:
-        if os.path.realpath(found) in targets:
-            raise fail(f"输出文件“{found}”也在输入中，不能覆盖输入；请换一个输出位置。")
+    for candidate in files:
+        if os.path.realpath(candidate) in targets:
+            raise fail(f"输出文件“{candidate}”也在输入中，不能覆盖输入；请换一个输出位置。")
     if len(files) > 1 and sys.stderr.isatty():
         from rich.console import Console
         from rich.progress import Progress
@@ -130,8 +145,10 @@ def merge_command(
             year=year,
             unit_code=code,
             unit_name=name,
-            prefer="newest" if prefer == "newest" else None,
+            prefer=prefer,  # type: ignore[arg-type]  # checked against PREFER_CHOICES above
             cover={"preparer": preparer, "phone": phone, "reviewer": reviewer, "date": date},
+            skipped=found.skipped,
+            include_summaries=include_summaries,
         )
     except MergeError as error:
         raise fail(str(error)) from None

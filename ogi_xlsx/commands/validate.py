@@ -70,7 +70,8 @@ def validate_command(
 
     退出码：0 全部通过（可有警告）；1 有报表需修改（含无法读取的文件）；2 用法错误。
     """
-    from ogi_xlsx.validate import check_paths, collect_paths
+    from ogi_xlsx.inbox import skipped_lines
+    from ogi_xlsx.validate import check_paths, discover_paths
 
     if not paths:
         raise fail("请给出要审核的报表文件或文件夹。")
@@ -81,8 +82,11 @@ def validate_command(
     if annotate is not None and annotate.exists() and not annotate.is_dir():
         raise fail(f"--annotate 应为文件夹，“{annotate}”是一个文件。")
     roster_map = _load_roster(roster)
-    files = collect_paths(paths)
+    found = discover_paths(paths, per_file_limits)
+    files = found.files
     if not files:
+        for line in skipped_lines(found.skipped):
+            typer.echo(line, err=True)
         raise fail("在给出的位置没有找到 .xlsx 报表文件。")
     last_year_files = previous_files(previous)
 
@@ -109,13 +113,13 @@ def validate_command(
     from ogi_xlsx import report as render
 
     if as_json:
-        sys.stdout.write(render.dumps(reports))
+        sys.stdout.write(render.dumps(reports, found.skipped))
     elif sys.stdout.isatty():
         from rich.console import Console
 
-        render.render(reports, Console(highlight=False))
+        render.render(reports, Console(highlight=False), skipped=found.skipped)
     else:  # redirected to a file or a pipe: plain text, and no time spent importing rich
-        render.render_plain(reports, sys.stdout)
+        render.render_plain(reports, sys.stdout, skipped=found.skipped)
     if annotate is not None:
         from rich.console import Console
 
