@@ -508,3 +508,39 @@ def test_serve_refuses_a_port_in_use(tmp_path):
         port = busy.getsockname()[1]
         result = runner.invoke(cli_app, ["serve", "--data", str(tmp_path / "d"), "--port", str(port)])
     assert result.exit_code == 2 and "无法在 127.0.0.1" in result.output and "--port" in result.output
+
+
+def docx_text(data: bytes) -> str:
+    from docx import Document
+
+    document = Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_draft_reports_for_a_unit_and_the_district(env, client, tmp_path):
+    token = env.tokens["U01"]
+    K.upload(client, token, K.invalid_bytes(tmp_path, "U01"))
+    assert 'id="draft"' not in client.get(f"/u/{token}").text
+    refused = client.get(f"/u/{token}/draft.docx")
+    assert refused.status_code == 400 and "通过审核后才能生成" in refused.text
+    page = K.upload(client, token, K.return_bytes("U01", bump=7))
+    assert 'id="draft"' in page.text
+    draft = client.get(f"/u/{token}/draft.docx")
+    assert draft.status_code == 200 and draft.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml"
+    )
+    text = docx_text(draft.content)
+    assert "甲街道办事处" in text and str(K.YEAR) in text
+    new_requests = int(K.H.example_doc("U01").values["t3.r_new.c_natural"]) + 7
+    assert str(new_requests) in text
+    # another unit cannot fetch it, and the office gets the district's draft from the summary
+    assert client.get(f"/u/{env.tokens['U02']}/draft.docx").status_code == 404
+    K.login(client)
+    district = client.get(f"/office/c/{env.cid}/download/draft.docx")
+    assert district.status_code == 200
+    text = docx_text(district.content)
+    assert "测试区" in text and str(new_requests) in text
+    sub = env.store.current(env.store.unit(env.cid, "U01"))
+    assert docx_text(client.get(f"/office/c/{env.cid}/s/{sub.id}/draft").content) == docx_text(draft.content)
+    assert any(a["action"] == "download-draft" for a in env.store.audit_rows(env.cid))

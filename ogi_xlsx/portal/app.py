@@ -318,6 +318,28 @@ def _template_bytes(collection: Collection, unit: Unit) -> bytes:
     return buf.getvalue()
 
 
+async def unit_draft(request: Request) -> Response:
+    """The unit's own draft annual report (Word), from its current passed return."""
+    portal: Portal = request.app.state.portal
+    collection, unit = unit_from(portal, request)
+    if collection.closed:
+        return portal.error(request, 410, "收集已结束", "本次收集已截止。")
+    current = portal.store.current(unit)
+    if current is None:
+        return portal.error(request, 404, "还没有报表", "请先上传本单位的报表，通过审核后再生成年度报告草稿。")
+    return await _draft(portal, request, service.unit_draft, current, f"{unit.name}{collection.year}年度报告草稿.docx")
+
+
+async def _draft(portal: Portal, request: Request, fn: Any, source: Any, filename: str) -> Response:
+    from ogi_xlsx.publish import PublishError
+
+    try:
+        data = await portal.in_thread(fn, source)
+    except PublishError as exc:
+        return portal.error(request, 400, "不能生成报告草稿", str(exc))
+    return download(data, filename, service.DOCX)
+
+
 async def unit_file(request: Request) -> Response:
     """The unit's own original or annotated file; another unit's submission id is a 404."""
     portal: Portal = request.app.state.portal
@@ -337,6 +359,8 @@ async def _submission_file(
     if kind == "original":
         data = portal.store.blob_path(sub.sha256).read_bytes()
         return download(data, sub.filename, "application/octet-stream")
+    if kind == "draft":
+        return await _draft(portal, request, service.unit_draft, sub, f"{stem}_年度报告草稿.docx")
     if kind == "annotated":
         digest = await portal.in_thread(service.annotated, portal.store, sub)
         if digest is None:
@@ -665,6 +689,15 @@ async def office_download(request: Request) -> Response:
         if what == "summary.xlsx":
             return download(await portal.in_thread(service.summary_xlsx, result), f"{stem}汇总表.xlsx", XLSX)
         return download(await portal.in_thread(service.summary_json, result), f"{stem}汇总表.json", "application/json")
+    if what == "draft.docx":
+        from ogi_xlsx.merge import MergeError
+
+        try:
+            result = await portal.in_thread(service.build_summary, portal.store, collection)
+        except MergeError as exc:
+            return portal.error(request, 400, "无法汇总", str(exc), back=f"/office/c/{collection.id}")
+        portal.store.audit("office", "download-draft", collection_id=collection.id, client=client_of(request))
+        return await _draft(portal, request, service.summary_draft, result, f"{stem}年度报告草稿（汇总）.docx")
     if what in ("status.csv", "status.xlsx"):
         rows = service.status_rows(portal.store, collection)
         if what == "status.csv":
@@ -726,7 +759,7 @@ ACTIONS = {
     "logout": "退出", "create-collection": "建立收集任务", "add-unit": "增加单位", "remove-unit": "移除单位",
     "reissue-link": "重新生成链接", "revoke-link": "停用链接", "upload": "单位上传", "upload-for-unit": "代为上传",
     "return": "退回", "accept": "确认", "close": "截止收集", "reopen": "重新开放", "download-template": "下载模板",
-    "download-summary": "下载汇总表", "download-returns": "下载全部报表",
+    "download-summary": "下载汇总表", "download-returns": "下载全部报表", "download-draft": "下载报告草稿",
 }  # fmt: skip
 
 
@@ -854,6 +887,7 @@ def create_app(
         Route(f"/u/{token}", unit_page),
         Route(f"/u/{token}/upload", unit_upload, methods=["POST"]),
         Route(f"/u/{token}/template.xlsx", unit_template),
+        Route(f"/u/{token}/draft.docx", unit_draft),
         Route(f"/u/{token}/s/{{sid:int}}/{{kind:str}}", unit_file),
         Route("/office/login", login_page),
         Route("/office/login", login, methods=["POST"]),

@@ -446,3 +446,29 @@ def dashboard_counts(states: list[UnitState]) -> dict[str, int]:
         "已退回": by["returned"],
         "冲突": by["conflict"],
     }
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def unit_draft(submission: Submission) -> bytes:
+    """The draft annual report (Word) of one unit from its passed return (``api.publish``, draft)."""
+    if not submission.valid or not submission.document:
+        from ogi_xlsx.publish import PublishError
+
+        raise PublishError("报表通过审核后才能生成年度报告草稿；请先按审核意见修改报表。")
+    buf = io.BytesIO()
+    api.publish(api.document_from_json(json.loads(submission.document)), buf, draft=True, kind="docx")
+    return buf.getvalue()
+
+
+def summary_draft(result: Any) -> bytes:
+    """The district's draft annual report (Word) from the summary: the summary workbook is written and
+    checked like any return, so the draft names the units it covers from the summary's own status data."""
+    with tempfile.TemporaryDirectory(prefix="ogi-portal-") as tmp:
+        path = Path(tmp) / "汇总表.xlsx"
+        api.write_summary(result, path)
+        report = api.check_file(path)
+        buf = io.BytesIO()
+        api.publish(report, buf, draft=True, kind="docx")
+        return buf.getvalue()
