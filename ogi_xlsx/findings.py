@@ -85,6 +85,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "merge-unexpected": ("error", "单位不在报送名单中"),
     # collection portal (ogi-xlsx serve): a return uploaded through another unit's link
     "portal-wrong-unit": ("error", "不是本单位的报表"),
+    "portal-returned": ("error", "已被退回"),
 }
 
 

@@ -140,6 +140,15 @@ def test_the_whole_job_in_chromium(chromium_path, tmp_path):
             office.click("text=汇总表（.xlsx）")
         summary = files / "汇总表.xlsx"
         got.value.save_as(summary)
+        with office.expect_download() as got:
+            office.click("text=年度报告草稿（Word）")
+        assert got.value.suggested_filename.endswith(".docx")
+        got.value.save_as(files / "草稿.docx")
+        from docx import Document
+
+        draft_text = "\n".join(p.text for p in Document(files / "草稿.docx").paragraphs)
+        assert "泉州市鲤城区" in draft_text and "海滨街道办事处" in draft_text  # named as not summed
+        assert "由2个单位" in draft_text.replace(" ", "")
 
         office.goto(f"{dashboard}/reminders")
         expect(office.locator("#reminders tbody tr")).to_have_count(1)

@@ -243,13 +243,18 @@ class StoredReturn:
 
 
 def summary_inputs(states: list[UnitState]) -> list[StoredReturn]:
-    """The current accepted or valid submission of each unit (returned, conflicting, invalid ones are left out)."""
+    """Each unit's current return as the merge reads it: accepted or passed ones are summed; returned and
+    invalid ones go in as not valid, so the summary lists them as 待补正 rather than 未报送."""
     out = []
     for state in states:
         sub = state.current
-        if sub is None or state.status not in SUMMED_STATUSES or not sub.document:
+        if sub is None or not sub.document or state.status == "conflict":
             continue
         doc = api.document_from_json(json.loads(sub.document))
+        findings = findings_of(sub)
+        if state.status == "returned":
+            reason = state.unit.review_comment or "请按办公室的意见修改后重新上传"
+            findings.append(Finding("portal-returned", f"区政务公开办已退回：{reason}"))
         out.append(
             StoredReturn(
                 path=f"{state.unit.code}/{sub.filename}",
@@ -257,8 +262,8 @@ def summary_inputs(states: list[UnitState]) -> list[StoredReturn]:
                 size=sub.size,
                 mtime=sub.created,
                 document=doc,
-                findings=tuple(findings_of(sub)),
-                valid=sub.valid,
+                findings=tuple(findings),
+                valid=state.status in SUMMED_STATUSES,
                 format=sub.format,
                 year=sub.year,
                 unit_code=doc.unit_code,
