@@ -235,6 +235,9 @@ def test_office_login_dashboard_review_upload_for_unit_and_downloads(env, client
 
     # the summary covers U03 only (U01 returned, U02 invalid) and its sums are U03's numbers
     summary = json.loads(client.get(f"/office/c/{env.cid}/download/summary.json").content)
+    by_code = {u["code"]: u for u in summary["units"]}
+    assert {c: u["status"] for c, u in by_code.items()} == {"U01": "invalid", "U02": "invalid", "U03": "merged"}
+    assert "请核对第三项数字" in json.dumps(by_code["U01"], ensure_ascii=False)  # the office's reason travels along
     values = summary["values"] if "values" in summary else summary["summary"]["values"]
     doc = api.document_from_json(json.loads(sub3.document))
     spec = api.format_for_year(K.YEAR)
