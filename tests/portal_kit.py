@@ -12,7 +12,13 @@ from pathlib import Path
 import hostile as H
 
 from ogi_xlsx import api
+from ogi_xlsx.portal import security
 from ogi_xlsx.portal.store import Store
+
+# Tests hash the office password with a cheaper scrypt (the parameters are stored with each hash, so
+# verifying works the same); the server's own parameter is checked in a fresh process
+# (test_portal_security.test_production_scrypt_parameters).
+security.SCRYPT_N = 2**10
 
 with warnings.catch_warnings():
     # Starlette 1.x suggests httpx2 for its TestClient; httpx (the documented client) still works

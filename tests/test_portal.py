@@ -521,6 +521,7 @@ def docx_text(data: bytes) -> str:
     return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
+@pytest.mark.slow  # renders Word documents (python-docx, lxml)
 def test_draft_reports_for_a_unit_and_the_district(env, client, tmp_path):
     token = env.tokens["U01"]
     K.upload(client, token, K.invalid_bytes(tmp_path, "U01"))

@@ -266,3 +266,12 @@ def test_errors_are_chinese_pages_never_a_trace(env, client, monkeypatch):
     assert "Traceback" not in r.text and "/secret/path" not in r.text
     assert client.get("/office/c/999").status_code == 404
     assert "操作方式不对" in client.get(f"/u/{env.tokens['U01']}/upload").text
+
+
+def test_production_scrypt_parameters():
+    import subprocess
+    import sys
+
+    code = "from ogi_xlsx.portal import security as s; h = s.hash_password('x' * 12); print(h.split('$')[1], s.verify_password('x' * 12, h), s.verify_password('y' * 12, h))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split()
+    assert out == ["16384", "True", "False"]
