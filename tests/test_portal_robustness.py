@@ -98,6 +98,28 @@ def test_thirty_units_upload_at_once(tmp_path):
     assert sorted(a["unit_code"] for a in uploads) == sorted(units)
 
 
+def children(pid: int) -> list[int]:
+    """The PIDs of a process's children (from /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def running(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -157,9 +179,17 @@ def test_server_killed_mid_upload_loses_nothing_acknowledged(tmp_path):
             + body[: len(body) // 2]
         )
         time.sleep(0.5)
+        helpers = children(proc.pid)
+        assert len(helpers) >= 2  # the two check processes (and spawn's resource tracker)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         sock.close()
+        # the check processes notice that their server is gone and leave (no orphans left running)
+        for _ in range(100):
+            if not any(running(pid) for pid in helpers):
+                break
+            time.sleep(0.1)
+        assert not any(running(pid) for pid in helpers)
     finally:
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)

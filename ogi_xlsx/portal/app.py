@@ -131,7 +131,7 @@ class Portal:
         if self.check_processes and self._pool is None:
             self._pool = _process_pool(self.check_processes)
             for _ in range(self.check_processes):
-                self._pool.submit(service.warm_worker)
+                self._pool.submit(service.ping)
 
     def shutdown(self) -> None:
         if self._pool is not None:
@@ -158,9 +158,16 @@ def when(value: str | None) -> str:
 
 def _process_pool(workers: int) -> Any:
     import multiprocessing
+    import os
 
-    # forkserver: workers start from a clean process, not a fork of this threaded server
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    # spawn: workers start from a clean interpreter (not a fork of this threaded server) as children
+    # of the server, and watch it: they leave when it is gone (service.worker_init)
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=service.worker_init,
+        initargs=(os.getpid(),),
+    )
 
 
 def client_of(request: Request) -> str:
