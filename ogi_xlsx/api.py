@@ -22,13 +22,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
-from ogi_xlsx.findings import Finding, has_errors, sort_findings
+from ogi_xlsx.findings import Finding, has_errors, has_open_queries, sort_findings
 from ogi_xlsx.limits import Limits
 
 if TYPE_CHECKING:
     from ogi_xlsx.document import ReturnDocument
     from ogi_xlsx.merge import MergeResult
+    from ogi_xlsx.queries import QueryTally
     from ogi_xlsx.roster import Roster
+    from ogi_xlsx.settings import Settings
     from ogi_xlsx.spec import FormatSpec
     from ogi_xlsx.validate import FileReport
 
@@ -37,6 +39,7 @@ __all__ = [
     "Finding",
     "Limits",
     "annotate",
+    "apply_queries",
     "check_file",
     "check_paths",
     "collect_paths",
@@ -45,8 +48,10 @@ __all__ = [
     "document_from_json",
     "format_for_year",
     "has_errors",
+    "has_open_queries",
     "load_format",
     "load_roster",
+    "load_settings",
     "merge",
     "publish",
     "read_return_json",
@@ -142,6 +147,29 @@ def discover(paths: Sequence[str | Path], limits: Limits | None = None) -> Any:
     return validate.discover_paths([Path(p) for p in paths], limits)
 
 
+def apply_queries(
+    reports: Sequence[FileReport],
+    previous: Sequence[FileReport] = (),
+    settings: Settings | None = None,
+    *,
+    as_warnings: bool = False,
+) -> QueryTally:
+    """Add the queries (核实) to checked reports, as ``validate`` and ``merge`` do: plausibility
+    rules (year on year against ``previous``, last year's checked returns), the office's
+    ``settings``, the units' explanations (情况说明) judged. Call it after any cross-year
+    findings were added; a report with an unexplained query is then not ``valid`` (待补正)."""
+    from ogi_xlsx.queries import apply_queries as apply
+
+    return apply(reports, previous, settings, as_warnings=as_warnings)
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read the office's settings file (TOML or JSON); raises ``SettingsError`` (Chinese message)."""
+    from ogi_xlsx.settings import load_settings as load
+
+    return load(path)
+
+
 def merge(
     reports: Iterable[FileReport],
     *,
@@ -220,6 +248,7 @@ def write_return(doc: ReturnDocument, target: str | Path | BinaryIO, **options: 
         cover=dict(doc.cover),
         values=doc.values,
         kind="return",
+        explanations=doc.explanations,  # the 情况说明 sheet
         **options,
     )
 

@@ -51,6 +51,17 @@ def test_help_imports_no_heavy_module(args):
     assert json.loads(lines[-1]) == []
 
 
+def test_importing_the_query_modules_is_light():
+    """Plausibility, settings, explanations and the 情况说明 sheet import their heavy helpers
+    (jsonschema, tomllib, openpyxl) only inside the functions that need them."""
+    modules = "plausibility, settings, explanations, queries, explanation_sheet"
+    code = f"import sys\nfrom ogi_xlsx import {modules}\nprint(sorted({{m.split('.')[0] for m in sys.modules}}))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(json.loads(proc.stdout.replace("'", '"')))
+    assert not loaded & (HEAVY | {"tomllib"})
+
+
 def test_importing_the_cli_and_cache_is_light():
     code = "import sys, ogi_xlsx.cli, ogi_xlsx.cache; print(sorted({m.split('.')[0] for m in sys.modules}))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

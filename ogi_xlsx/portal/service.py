@@ -18,7 +18,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from ogi_xlsx import api
-from ogi_xlsx.findings import Finding, has_errors, sort_findings
+from ogi_xlsx.findings import SEVERITY_LABELS, Finding, has_errors, sort_findings
 from ogi_xlsx.portal.store import STATUS_LABELS, SUMMED_STATUSES, Collection, Store, Submission, Unit, UnitState
 
 # Suffixes kept for the check (the reader tells a .xls or .et apart and asks to re-save it);
@@ -121,9 +121,9 @@ def check_upload(store: Store, collection: Collection, unit: Unit, digest: str, 
             )
         )
     findings = sort_findings(findings)
-    counts = {"error": 0, "warning": 0, "info": 0}
+    counts = dict.fromkeys(SEVERITY_LABELS, 0)
     for f in findings:
-        counts[f.severity or "error"] += 1
+        counts[f.severity or "error"] = counts.get(f.severity or "error", 0) + 1
     return {
         "valid": not has_errors(findings),
         # another unit's or another year's return is refused: kept and shown, never the unit's current return

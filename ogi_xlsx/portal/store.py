@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     created TEXT NOT NULL, filename TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
     actor TEXT NOT NULL, valid INTEGER NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
     infos INTEGER NOT NULL, format TEXT, year INTEGER, found_code TEXT, found_name TEXT,
-    findings TEXT NOT NULL, document TEXT, annotated TEXT, refused INTEGER NOT NULL DEFAULT 0);
+    findings TEXT NOT NULL, document TEXT, annotated TEXT, refused INTEGER NOT NULL DEFAULT 0,
+    queries INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS submissions_unit ON submissions (unit_id, id);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
@@ -137,6 +138,7 @@ class Submission:
     document: str | None
     annotated: str | None
     refused: bool = False  # another unit's or year's return: kept and shown, never the unit's current one
+    queries: int = 0  # 核实 findings (plausibility queries to confirm or explain)
 
     def findings_list(self) -> list[dict[str, Any]]:
         return json.loads(self.findings)
@@ -471,8 +473,8 @@ class Store:
         with self.tx() as db:
             cur = db.execute(
                 "INSERT INTO submissions (collection_id, unit_id, created, filename, sha256, size, actor, valid, errors,"
-                " warnings, infos, format, year, found_code, found_name, findings, document, refused)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " warnings, infos, format, year, found_code, found_name, findings, document, refused, queries)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     unit.collection_id, unit.id, now_iso(), filename, digest, size, actor, int(verdict["valid"]),
                     counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0), verdict.get("format"),
@@ -480,6 +482,7 @@ class Store:
                     json.dumps(verdict["findings"], ensure_ascii=False),
                     json.dumps(verdict["document"], ensure_ascii=False) if verdict.get("document") else None,
                     int(bool(verdict.get("refused"))),
+                    counts.get("query", 0),
                 ),
             )  # fmt: skip
             sid = int(cur.lastrowid)
