@@ -461,7 +461,8 @@ def test_previous_year_returns_give_the_cross_year_checks(tmp_path):
             data={"csrf": K.csrf_of(client.get(links["U01"]).text)},
             files={"file": ("a.xlsx", K.return_bytes("U01"))},
         )
-        assert "与上年度报表不衔接" in page.text and "通过" in page.text  # a warning: the return still passes
+        # a query (核实): unexplained, the return is to correct or explain, as `validate --previous` says
+        assert "与上年度报表不衔接" in page.text and "待补正" in page.text
         page = client.post(
             links["U02"] + "/upload",
             data={"csrf": K.csrf_of(client.get(links["U02"]).text)},
@@ -474,6 +475,10 @@ def test_previous_year_returns_give_the_cross_year_checks(tmp_path):
     }
     assert "cross-year-mismatch" in codes["U01"] and "cross-year-mismatch" not in codes["U02"]
     assert "cross-year-missing" in codes["U02"]
+    assert {s.unit.code: s.status for s in store.statuses(store.collections()[0].id)} == {
+        "U01": "invalid",
+        "U02": "passed",
+    }
 
 
 def test_a_returned_unit_uploads_again_and_still_sees_the_comment(env, client):
@@ -548,3 +553,17 @@ def test_draft_reports_for_a_unit_and_the_district(env, client, tmp_path):
     sub = env.store.current(env.store.unit(env.cid, "U01"))
     assert docx_text(client.get(f"/office/c/{env.cid}/s/{sub.id}/draft").content) == docx_text(draft.content)
     assert any(a["action"] == "download-draft" for a in env.store.audit_rows(env.cid))
+
+
+def test_queries_are_judged_as_validate_judges_them(env, client, tmp_path):
+    """An implausible figure is a 核实 query: unexplained, the return is 待补正 (as `ogi-xlsx validate` says)."""
+    data = K.return_bytes("U01", bump=20000)  # more than 10,000 new requests
+    page = K.upload(client, env.tokens["U01"], data)
+    assert "待补正" in page.text and "核实" in page.text and "远超常见范围" in page.text
+    sub = env.store.current(env.store.unit(env.cid, "U01"))
+    assert sub.queries == 2 and sub.errors == 0 and not sub.valid
+    assert status_of(env, "U01") == "invalid"
+    path = tmp_path / "U01.xlsx"
+    path.write_bytes(data)
+    cli = runner.invoke(cli_app, ["validate", str(path), "--year", str(K.YEAR), "--json", "--no-cache"])
+    assert cli.exit_code == 1 and json.loads(cli.output)["files"][0]["valid"] is False

@@ -18,7 +18,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from ogi_xlsx import api
-from ogi_xlsx.findings import SEVERITY_LABELS, Finding, has_errors, sort_findings
+from ogi_xlsx.findings import SEVERITY_LABELS, Finding, has_errors, has_open_queries, sort_findings
 from ogi_xlsx.portal.store import STATUS_LABELS, SUMMED_STATUSES, Collection, Store, Submission, Unit, UnitState
 
 # Suffixes kept for the check (the reader tells a .xls or .et apart and asks to re-save it);
@@ -50,6 +50,7 @@ def _finding_from_dict(data: dict[str, Any]) -> Finding:
         cell_ids=tuple(data.get("cell_ids") or ()),
         rule=data.get("rule"),
         args=dict(data.get("args") or {}),
+        explanation=data.get("explanation"),
     )
 
 
@@ -101,9 +102,15 @@ def check_upload(store: Store, collection: Collection, unit: Unit, digest: str, 
     shown = display_name(filename)
     with _Linked(store.blob_path(digest), check_suffix(filename), temp_stem) as path:
         report = api.check_file(path, options)
+        # as `validate` does: the cross-year checks against last year's returns, then the queries
+        # (核实: plausibility, the unit's 情况说明 judged); an unexplained query is 待补正 like an error
+        previous = PREVIOUS.get(store, collection) if collection.previous else []
+        if previous and report.document is not None:
+            extra = api.cross_year_findings([report], previous)[0]
+            if extra:
+                report.findings = sort_findings([*report.findings, *extra])
+        api.apply_queries([report], previous)
         findings = list(report.findings)
-        if collection.previous and report.document is not None:
-            findings += api.cross_year_findings([report], PREVIOUS.get(store, collection))[0]
     # messages name the file the user sent, never the server's temporary name
     findings = [
         replace(f, message=f.message.replace(path.name, shown).replace(temp_stem, PurePath(shown).stem))
@@ -125,7 +132,7 @@ def check_upload(store: Store, collection: Collection, unit: Unit, digest: str, 
     for f in findings:
         counts[f.severity or "error"] = counts.get(f.severity or "error", 0) + 1
     return {
-        "valid": not has_errors(findings),
+        "valid": not has_errors(findings) and not has_open_queries(findings),
         # another unit's or another year's return is refused: kept and shown, never the unit's current return
         "refused": any(f.code in REFUSING for f in findings),
         "counts": counts,
