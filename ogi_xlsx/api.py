@@ -43,6 +43,7 @@ __all__ = [
     "check_file",
     "check_paths",
     "collect_paths",
+    "cross_year_findings",
     "discover",
     "document_from_json",
     "format_for_year",
@@ -54,6 +55,7 @@ __all__ = [
     "merge",
     "publish",
     "read_return_json",
+    "safe_filename",
     "sort_findings",
     "write_return",
     "write_summary",
@@ -256,6 +258,20 @@ def annotate(report: FileReport, target: str | Path) -> Path:
     from ogi_xlsx.annotate import annotate as _annotate
 
     return _annotate(report, Path(target))
+
+
+def cross_year_findings(reports: Sequence[FileReport], previous: Sequence[FileReport]) -> list[list[Finding]]:
+    """Per report, its findings against the same unit's return of the year before among ``previous`` (pure)."""
+    from ogi_xlsx.validate import cross_year_findings as _cross
+
+    return _cross(reports, previous)
+
+
+def safe_filename(code: str, name: str, suffix: str = ".xlsx") -> str:
+    """``<code>_<name>.xlsx`` as one valid file name on Windows, macOS and Linux (for files handed out)."""
+    from ogi_xlsx.roster import safe_filename as _safe
+
+    return _safe(code, name, suffix)
 
 
 def load_roster(path: str | Path) -> Roster:

@@ -381,7 +381,7 @@ def usage_message(exc: Exception) -> str:
 
 # Commands living in their own modules register themselves on ``app`` when imported.
 # Each module imports only typer at the top; its heavy imports stay inside the commands.
-for _module in ("merge", "validate", "template", "publish", "importing"):
+for _module in ("merge", "validate", "template", "publish", "importing", "portal"):
     __import__(f"ogi_xlsx.commands.{_module}")
 
 

@@ -124,6 +124,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "import-blank": ("info", "报告中的空白格"),
     "narrative-mismatch": ("warning", "正文与表格数字不一致"),
     "cross-year-by-name": ("info", "上年度报表按单位名称匹配"),
+    # collection portal (ogi-xlsx serve): a return uploaded through another unit's link
+    "portal-wrong-unit": ("error", "不是本单位的报表"),
+    "portal-returned": ("error", "已被退回"),
 }
 
 

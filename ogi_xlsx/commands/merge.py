@@ -220,6 +220,10 @@ def demo_command(
     force: Annotated[
         bool, typer.Option("--force", help="文件夹已有其他内容时仍写入 / write into a non-empty folder")
     ] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="随后用演示数据启动网上收集 / then open the portal filled with the demo")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="--serve 的端口 / port for --serve")] = 8000,
 ) -> None:
     """用示例数据演示整个流程 / Run the whole job on the bundled example.
 
@@ -232,4 +236,8 @@ def demo_command(
         ok = run_demo(outdir, force=force, echo=typer.echo)
     except DemoError as error:
         raise fail(str(error)) from None
+    if serve:  # the portal, filled with the demo's returns (ogi_xlsx/portal/demo.py)
+        from ogi_xlsx.portal.demo import serve_demo
+
+        serve_demo(outdir, port=port, echo=typer.echo)
     raise typer.Exit(EXIT_OK if ok else EXIT_FINDINGS)
