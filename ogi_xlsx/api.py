@@ -89,7 +89,7 @@ class CheckOptions:
         """Build options from a roster mapping (or :class:`~ogi_xlsx.roster.Roster`)."""
         pairs = None
         if roster is not None:
-            mapping = roster.mapping if hasattr(roster, "mapping") else roster
+            mapping = roster.mapping() if hasattr(roster, "mapping") else roster
             pairs = tuple(sorted(dict(mapping).items()))
         return cls(expected_year=expected_year, roster=pairs, strict_blanks=strict_blanks, limits=limits)
 
