@@ -35,7 +35,7 @@ from xml.etree import ElementTree as ET
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ogi_xlsx.xlsx import read_xlsx
+from ogi_xlsx.reading.xlsx import read_xlsx
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 SHEETS = [("封面", 0, 0, 6), ("表二", 12, 6, 20), ("表三", 24, 8, 30), ("表四", 4, 16, 24)]

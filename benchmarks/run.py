@@ -56,7 +56,7 @@ INVALID_SHARE = 0.05  # returns left with a balance error (the others are made t
 
 def _random_values(spec, rng: random.Random, valid: bool) -> dict:
     """Random counts (mostly small, many zeros, some blanks) and money; rules repaired when ``valid``."""
-    from ogi_xlsx.rules import check_rule, with_totals
+    from ogi_xlsx.checks.rules import check_rule, with_totals
 
     values: dict = {}
     for cid in spec.input_ids:
@@ -92,8 +92,8 @@ def _random_values(spec, rng: random.Random, valid: bool) -> dict:
 
 
 def _write_return(job: tuple[str, int, bool]) -> None:
-    from ogi_xlsx.spec import load_format
-    from ogi_xlsx.template import write_workbook
+    from ogi_xlsx.model.spec import load_format
+    from ogi_xlsx.writing.template import write_workbook
 
     path, seed, valid = job
     spec = load_format(FORMAT)

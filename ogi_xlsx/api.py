@@ -22,17 +22,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
-from ogi_xlsx.findings import Finding, has_errors, has_open_queries, sort_findings
-from ogi_xlsx.limits import Limits
+from ogi_xlsx.model.findings import Finding, has_errors, has_open_queries, sort_findings
+from ogi_xlsx.model.limits import Limits
 
 if TYPE_CHECKING:
-    from ogi_xlsx.document import ReturnDocument
-    from ogi_xlsx.merge import MergeResult
-    from ogi_xlsx.queries import QueryTally
-    from ogi_xlsx.roster import Roster
-    from ogi_xlsx.settings import Settings
-    from ogi_xlsx.spec import FormatSpec
-    from ogi_xlsx.validate import FileReport
+    from ogi_xlsx.checks.settings import Settings
+    from ogi_xlsx.model.document import ReturnDocument
+    from ogi_xlsx.model.spec import FormatSpec
+    from ogi_xlsx.pipeline.merge import MergeResult
+    from ogi_xlsx.pipeline.queries import QueryTally
+    from ogi_xlsx.pipeline.validate import FileReport
+    from ogi_xlsx.reading.roster import Roster
 
 __all__ = [
     "CheckOptions",
@@ -86,7 +86,7 @@ class CheckOptions:
         strict_blanks: bool = False,
         limits: Limits | None = None,
     ) -> CheckOptions:
-        """Build options from a roster mapping (or :class:`~ogi_xlsx.roster.Roster`)."""
+        """Build options from a roster mapping (or :class:`~ogi_xlsx.reading.roster.Roster`)."""
         pairs = None
         if roster is not None:
             mapping = roster.mapping() if hasattr(roster, "mapping") else roster
@@ -111,7 +111,7 @@ DEFAULT_OPTIONS = CheckOptions()
 
 def check_file(path: str | Path, options: CheckOptions = DEFAULT_OPTIONS) -> FileReport:
     """Check one return (.xlsx, or a .json return document); never raises for bad input."""
-    from ogi_xlsx import validate
+    from ogi_xlsx.pipeline import validate
 
     return validate.check_file(Path(path), **options.as_kwargs())
 
@@ -125,7 +125,7 @@ def check_paths(
     cache: bool = False,
 ) -> list[FileReport]:
     """Check files and folders (folders searched recursively); reports in sorted path order."""
-    from ogi_xlsx import validate
+    from ogi_xlsx.pipeline import validate
 
     return validate.check_paths(
         [Path(p) for p in paths], jobs=jobs, progress=progress, cache=cache, **options.as_kwargs()
@@ -134,7 +134,7 @@ def check_paths(
 
 def collect_paths(paths: Sequence[str | Path]) -> list[Path]:
     """The files :func:`check_paths` would read from ``paths``."""
-    from ogi_xlsx import validate
+    from ogi_xlsx.pipeline import validate
 
     return validate.collect_paths([Path(p) for p in paths])
 
@@ -142,7 +142,7 @@ def collect_paths(paths: Sequence[str | Path]) -> list[Path]:
 def discover(paths: Sequence[str | Path], limits: Limits | None = None) -> Any:
     """Every file under ``paths`` accounted for: ``.files`` to read (members of .zip attachments as
     ``a.zip!m.xlsx``, accepted by :func:`check_file`) and ``.skipped`` (``path``, Chinese ``reason``)."""
-    from ogi_xlsx import validate
+    from ogi_xlsx.pipeline import validate
 
     return validate.discover_paths([Path(p) for p in paths], limits)
 
@@ -158,14 +158,14 @@ def apply_queries(
     rules (year on year against ``previous``, last year's checked returns), the office's
     ``settings``, the units' explanations (情况说明) judged. Call it after any cross-year
     findings were added; a report with an unexplained query is then not ``valid`` (待补正)."""
-    from ogi_xlsx.queries import apply_queries as apply
+    from ogi_xlsx.pipeline.queries import apply_queries as apply
 
     return apply(reports, previous, settings, as_warnings=as_warnings)
 
 
 def load_settings(path: str | Path) -> Settings:
     """Read the office's settings file (TOML or JSON); raises ``SettingsError`` (Chinese message)."""
-    from ogi_xlsx.settings import load_settings as load
+    from ogi_xlsx.checks.settings import load_settings as load
 
     return load(path)
 
@@ -189,7 +189,7 @@ def merge(
     that passes). Summaries among returns are set aside (``result.excluded``) unless all
     inputs are summaries or ``include_summaries``. ``skipped``: :func:`discover`'s skipped files.
     """
-    from ogi_xlsx.merge import merge_returns
+    from ogi_xlsx.pipeline.merge import merge_returns
 
     return merge_returns(
         reports,
@@ -206,14 +206,14 @@ def merge(
 
 def write_summary(result: MergeResult, target: str | Path | BinaryIO) -> None:
     """Write the summary workbook (official tables + status, breakdown, sources, chart); atomic for a path."""
-    from ogi_xlsx.summary import write_summary as _write
+    from ogi_xlsx.writing.summary import write_summary as _write
 
     _write(target, result)
 
 
 def write_summary_json(result: MergeResult, path: str | Path) -> None:
     """Write the summary's return document plus its units and consolidation status (atomic)."""
-    from ogi_xlsx.summary import write_summary_json as _write
+    from ogi_xlsx.writing.summary import write_summary_json as _write
 
     _write(path, result)
 
@@ -228,8 +228,8 @@ def write_template(
     **options: Any,
 ) -> None:
     """Write a locked template of the format of ``year`` (or ``format_id``); atomic for a path."""
-    from ogi_xlsx.spec import format_for_year, load_format
-    from ogi_xlsx.template import write_workbook
+    from ogi_xlsx.model.spec import format_for_year, load_format
+    from ogi_xlsx.writing.template import write_workbook
 
     spec = load_format(format_id) if format_id else format_for_year(year)
     write_workbook(target, spec, year=year, unit_code=unit_code, unit_name=unit_name, **options)
@@ -237,7 +237,7 @@ def write_template(
 
 def write_return(doc: ReturnDocument, target: str | Path | BinaryIO, **options: Any) -> None:
     """Write a filled return workbook from a return document (totals as formulas); atomic for a path."""
-    from ogi_xlsx.template import write_workbook
+    from ogi_xlsx.writing.template import write_workbook
 
     write_workbook(
         target,
@@ -255,56 +255,56 @@ def write_return(doc: ReturnDocument, target: str | Path | BinaryIO, **options: 
 
 def annotate(report: FileReport, target: str | Path) -> Path:
     """Write the annotated copy of a checked .xlsx return (marked cells, comments, a 审核结果 sheet)."""
-    from ogi_xlsx.annotate import annotate as _annotate
+    from ogi_xlsx.writing.annotate import annotate as _annotate
 
     return _annotate(report, Path(target))
 
 
 def cross_year_findings(reports: Sequence[FileReport], previous: Sequence[FileReport]) -> list[list[Finding]]:
     """Per report, its findings against the same unit's return of the year before among ``previous`` (pure)."""
-    from ogi_xlsx.validate import cross_year_findings as _cross
+    from ogi_xlsx.pipeline.validate import cross_year_findings as _cross
 
     return _cross(reports, previous)
 
 
 def safe_filename(code: str, name: str, suffix: str = ".xlsx") -> str:
     """``<code>_<name>.xlsx`` as one valid file name on Windows, macOS and Linux (for files handed out)."""
-    from ogi_xlsx.roster import safe_filename as _safe
+    from ogi_xlsx.reading.roster import safe_filename as _safe
 
     return _safe(code, name, suffix)
 
 
 def load_roster(path: str | Path) -> Roster:
     """Read a roster (CSV in UTF-8/GBK or XLSX; columns 单位代码, 单位名称); raises ``RosterError``."""
-    from ogi_xlsx.roster import load_roster as _load
+    from ogi_xlsx.reading.roster import load_roster as _load
 
     return _load(Path(path))
 
 
 def load_format(format_id: str | int) -> FormatSpec:
     """A format by id (``"ogi-2021"``, ``2021``)."""
-    from ogi_xlsx.spec import load_format as _load
+    from ogi_xlsx.model.spec import load_format as _load
 
     return _load(format_id)
 
 
 def format_for_year(year: int) -> FormatSpec:
     """The format a report year uses (2019 format up to 2020, the 2021 format from 2021)."""
-    from ogi_xlsx.spec import format_for_year as _for_year
+    from ogi_xlsx.model.spec import format_for_year as _for_year
 
     return _for_year(year)
 
 
 def document_from_json(data: Mapping[str, Any]) -> ReturnDocument:
     """A return document from its JSON form (numbers as int / Decimal)."""
-    from ogi_xlsx.document import document_from_json as _from_json
+    from ogi_xlsx.model.document import document_from_json as _from_json
 
     return _from_json(data)
 
 
 def read_return_json(path: str | Path) -> ReturnDocument:
     """Read a return document JSON file (raises ``ValueError`` with a Chinese message if unusable)."""
-    from ogi_xlsx.document import describe_json_error, document_from_json, loads
+    from ogi_xlsx.model.document import describe_json_error, document_from_json, loads
 
     try:
         data = loads(Path(path).read_text(encoding="utf-8"))

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:  # imported by the commands that need them (``--help`` stays light)
-    from ogi_xlsx.limits import Limits
-    from ogi_xlsx.queries import QueryTally
-    from ogi_xlsx.settings import Settings
-    from ogi_xlsx.validate import FileReport
+    from ogi_xlsx.checks.settings import Settings
+    from ogi_xlsx.model.limits import Limits
+    from ogi_xlsx.pipeline.queries import QueryTally
+    from ogi_xlsx.pipeline.validate import FileReport
 
 app = typer.Typer(
     name="ogi-xlsx",
@@ -80,7 +80,7 @@ def load_settings_option(path: Path | None) -> Settings | None:
     """``--settings`` read and checked; a usage error (exit 2) with the Chinese reason when unusable."""
     if path is None:
         return None
-    from ogi_xlsx.settings import SettingsError, load_settings
+    from ogi_xlsx.checks.settings import SettingsError, load_settings
 
     try:
         return load_settings(path)
@@ -103,8 +103,8 @@ def add_query_findings(
 
     Returns how many reports got a cross-year mismatch and the query tally.
     """
-    from ogi_xlsx.queries import apply_queries
-    from ogi_xlsx.validate import check_paths
+    from ogi_xlsx.pipeline.queries import apply_queries
+    from ogi_xlsx.pipeline.validate import check_paths
 
     last_year: list[FileReport] = []
     mismatched = 0
@@ -133,7 +133,7 @@ def previous_files(previous: list[Path] | None) -> list[Path]:
     """The files of ``--previous`` (none when not given); a usage error when a path is missing or holds none."""
     if not previous:
         return []
-    from ogi_xlsx.validate import collect_paths
+    from ogi_xlsx.pipeline.validate import collect_paths
 
     for path in previous:
         if not path.exists():
@@ -149,9 +149,9 @@ def previous_files(previous: list[Path] | None) -> list[Path]:
 
 def add_cross_year_findings(reports: list[FileReport], last_year: list[FileReport]) -> int:
     """Check ``reports`` against last year's checked returns; returns how many got a mismatch."""
-    from ogi_xlsx.findings import sort_findings
     from ogi_xlsx.importer import match_previous_by_name
-    from ogi_xlsx.validate import cross_year_findings
+    from ogi_xlsx.model.findings import sort_findings
+    from ogi_xlsx.pipeline.validate import cross_year_findings
 
     # A published report has no unit code: matched to this year's return by unit name (shown).
     by_name = match_previous_by_name(reports, last_year)
@@ -165,8 +165,8 @@ def add_cross_year_findings(reports: list[FileReport], last_year: list[FileRepor
 
 
 def file_limits(option: str | None) -> Limits:
-    """``--limits`` (or ``OGI_XLSX_LIMITS``) as a :class:`~ogi_xlsx.xlsx.Limits`; a usage error when malformed."""
-    from ogi_xlsx.validate import limits_from_env
+    """``--limits`` (or ``OGI_XLSX_LIMITS``) as a :class:`~ogi_xlsx.reading.xlsx.Limits`; a usage error when malformed."""
+    from ogi_xlsx.pipeline.validate import limits_from_env
 
     try:
         return limits_from_env(option)
@@ -207,7 +207,7 @@ def check_year(year: int | None) -> int | None:
 
 
 def _resolve_format(value: str):
-    from ogi_xlsx.spec import UnknownFormatError, all_formats, load_format
+    from ogi_xlsx.model.spec import UnknownFormatError, all_formats, load_format
 
     try:
         return load_format(value)
@@ -221,9 +221,9 @@ def formats_command(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")] = False,
 ) -> None:
     """列出支持的报表格式 / List the supported report formats."""
-    from ogi_xlsx.layout import layout_hash
-    from ogi_xlsx.plausibility import describe_rules
-    from ogi_xlsx.spec import all_formats
+    from ogi_xlsx.checks.plausibility import describe_rules
+    from ogi_xlsx.model.layout import layout_hash
+    from ogi_xlsx.model.spec import all_formats
 
     specs = all_formats()
     if as_json:
@@ -272,7 +272,7 @@ def schema_command(
     format: Annotated[str, typer.Option("--format", "-f", help="报表格式：2019 或 2021 / format")] = "2021",
 ) -> None:
     """输出报表数据的 JSON Schema / Print the JSON Schema of a return document."""
-    from ogi_xlsx.document import schema_text
+    from ogi_xlsx.model.document import schema_text
 
     sys.stdout.write(schema_text(_resolve_format(format)))
 

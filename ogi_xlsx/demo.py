@@ -68,7 +68,7 @@ def _prepare(outdir: Path, force: bool) -> None:
 
 
 def _xlsx_name(code: str, name: str) -> str:
-    from ogi_xlsx.roster import safe_filename
+    from ogi_xlsx.reading.roster import safe_filename
 
     return safe_filename(code, name)
 
@@ -85,12 +85,12 @@ def _set_mtime(path: Path, date: str, minute: int) -> None:
 
 def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] = print) -> bool:
     """Run the demo into ``outdir``; True when everything happened as designed."""
-    from ogi_xlsx.document import document_from_json, loads, validate_document_json
-    from ogi_xlsx.merge import merge_returns, summary_lines
-    from ogi_xlsx.roster import load_roster
-    from ogi_xlsx.summary import write_summary, write_summary_json
-    from ogi_xlsx.template import write_workbook
-    from ogi_xlsx.validate import check_paths
+    from ogi_xlsx.model.document import document_from_json, loads, validate_document_json
+    from ogi_xlsx.pipeline.merge import merge_returns, summary_lines
+    from ogi_xlsx.pipeline.validate import check_paths
+    from ogi_xlsx.reading.roster import load_roster
+    from ogi_xlsx.writing.summary import write_summary, write_summary_json
+    from ogi_xlsx.writing.template import write_workbook
 
     data = demo_data_dir()
     outdir = Path(outdir)
@@ -213,13 +213,13 @@ def _publish_draft(outdir: Path, echo: Callable[[str], None]) -> None:
 
 
 def _validate_doc(doc, year, mapping):
-    from ogi_xlsx.document import validate_return
+    from ogi_xlsx.model.document import validate_return
 
     return validate_return(doc, expected_year=year, roster=mapping)
 
 
 def _annotate(reports, outdir: Path) -> int:
     """Annotated copies (failing cells highlighted, a 审核结果 sheet) of the returns with findings."""
-    from ogi_xlsx.annotate import annotate_all
+    from ogi_xlsx.writing.annotate import annotate_all
 
     return len(annotate_all([r for r in reports if r.findings], outdir))

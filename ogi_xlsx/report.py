@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 from unicodedata import combining, east_asian_width
 
-from ogi_xlsx.findings import SEVERITY_LABELS, Finding
-from ogi_xlsx.validate import FileReport
+from ogi_xlsx.model.findings import SEVERITY_LABELS, Finding
+from ogi_xlsx.pipeline.validate import FileReport
 
 SEVERITY_STYLES = {"error": "bold red", "query": "bold magenta", "warning": "yellow", "info": "cyan"}
 
@@ -50,7 +50,7 @@ def summary_line(reports: Sequence[FileReport], skipped: int = 0) -> str:
 
 
 def _skipped_text(skipped: Sequence[Any]) -> str:
-    from ogi_xlsx.inbox import skipped_lines
+    from ogi_xlsx.pipeline.inbox import skipped_lines
 
     lines = skipped_lines(skipped)
     return _clean("\n".join(lines)).replace("\t", " ") + "\n\n" if lines else ""
@@ -150,7 +150,7 @@ def _column_number(letters: str) -> int:
 
 def cell_ranges(addresses: Sequence[str]) -> list[str]:
     """A1 addresses as few rectangles as a greedy scan finds (``D10:I12``, ``F6``), in reading order."""
-    from ogi_xlsx.layout import a1
+    from ogi_xlsx.model.layout import a1
 
     cells: set[tuple[int, int]] = set()
     for address in addresses:
@@ -376,7 +376,7 @@ def batch_notes(
 ) -> tuple[list[str], dict[str, Any]]:
     """What is wrong with the batch rather than one file (issue 11): roster units that sent nothing,
     a batch mixing report years or formats, units that sent several files. (lines, JSON)."""
-    from ogi_xlsx.merge import MergeInput, content_key
+    from ogi_xlsx.pipeline.merge import MergeInput, content_key
 
     lines: list[str] = []
     data: dict[str, Any] = {}
@@ -387,7 +387,7 @@ def batch_notes(
         lines.append(f"{names} 是汇总表，不是单位报表：merge 时不与单位报表一起计入（除非加 --include-summaries）。")
     codes = {r.unit_code for r in reports if r.unit_code and r.kind != "summary"}
     if roster is not None:
-        from ogi_xlsx.roster import leading_zero_message, lost_leading_zeros
+        from ogi_xlsx.reading.roster import leading_zero_message, lost_leading_zeros
 
         found = {r.unit_code: r.unit_name or "" for r in reports if r.unit_code}
         zeros = lost_leading_zeros(roster, found)
@@ -397,7 +397,7 @@ def batch_notes(
         missing = [(code, name) for code, name in roster.items() if code not in codes]
         data["missing_units"] = [{"code": c, "name": n} for c, n in missing]
         if missing:
-            from ogi_xlsx.inbox import skipped_for_unit
+            from ogi_xlsx.pipeline.inbox import skipped_for_unit
 
             lines.append(f"报送名单中有 {len(missing)} 个单位没有收到报表：")
             for code, name in missing:
@@ -416,7 +416,7 @@ def batch_notes(
             for (year, fmt), rs in sorted(kinds.items()):
                 names = "、".join(Path(r.path).name for r in rs[:5]) + ("……" if len(rs) > 5 else "")
                 lines.append(f"  {year} 年度（{fmt}）{len(rs)} 份：{names}")
-    from ogi_xlsx.inbox import name_mismatches
+    from ogi_xlsx.pipeline.inbox import name_mismatches
 
     known = {**{r.unit_code: r.unit_name or "" for r in reports if r.unit_code}, **(roster or {})}
     mismatched = name_mismatches([(str(r.path), r.unit_code or "", r.unit_name or "") for r in reports], known)

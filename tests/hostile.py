@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from ogi_xlsx.document import ReturnDocument, document_from_json, loads
+from ogi_xlsx.model.document import ReturnDocument, document_from_json, loads
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "haibin-2024.json"
@@ -40,7 +40,7 @@ def example_doc(code: str = "LC002", name: str | None = None) -> ReturnDocument:
 
 def write_return(path: Path, doc: ReturnDocument | None = None) -> Path:
     """A completed return as ``ogi-xlsx fill`` writes it."""
-    from ogi_xlsx.template import write_workbook
+    from ogi_xlsx.writing.template import write_workbook
 
     doc = doc or example_doc()
     write_workbook(
@@ -60,7 +60,7 @@ def write_return(path: Path, doc: ReturnDocument | None = None) -> Path:
 def valid_bytes() -> bytes:
     """The bytes of the valid example return (cached per process)."""
     buf = io.BytesIO()
-    from ogi_xlsx.template import write_workbook
+    from ogi_xlsx.writing.template import write_workbook
 
     doc = example_doc()
     write_workbook(
@@ -182,7 +182,7 @@ def set_cells(path: Path, values: dict[str, object], *, base: Path | None = None
     """
     from openpyxl import load_workbook
 
-    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.model.layout import workbook_layout
 
     if base is None:
         base = path.with_name(path.stem + ".base.xlsx")
@@ -205,20 +205,20 @@ def set_cells(path: Path, values: dict[str, object], *, base: Path | None = None
 
 def t3_sheet() -> str:
     """The sheet name of table 三 (from the layout, never hard-coded)."""
-    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.model.layout import workbook_layout
 
     return workbook_layout(example_doc().spec).locate("t3.r_new.c_natural")[0]
 
 
 def cover_address(field: str) -> tuple[str, str]:
-    from ogi_xlsx.layout import COVER_SHEET, a1, workbook_layout
+    from ogi_xlsx.model.layout import COVER_SHEET, a1, workbook_layout
 
     return COVER_SHEET, a1(*workbook_layout(example_doc().spec).cover.fields[field])
 
 
 def label_address() -> tuple[str, str]:
     """The first fixed label of the first table sheet."""
-    from ogi_xlsx.layout import a1, workbook_layout
+    from ogi_xlsx.model.layout import a1, workbook_layout
 
     sheet = workbook_layout(example_doc().spec).sheets[0]
     text = next(t for t in sheet.texts if t.text.strip())

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
-from ogi_xlsx.findings import format_number
-from ogi_xlsx.rules import with_totals
-from ogi_xlsx.spec import FormatSpec, load_format
+from ogi_xlsx.checks.rules import with_totals
+from ogi_xlsx.model.findings import format_number
+from ogi_xlsx.model.spec import FormatSpec, load_format
 
 Layout = list[list[tuple[str, int, int]]]  # rows of (text, colspan, rowspan)
 T4_GROUPS = ("r_review", "r_lit_direct", "r_lit_after")

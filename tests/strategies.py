@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from ogi_xlsx.rules import with_totals
-from ogi_xlsx.spec import FormatSpec
+from ogi_xlsx.checks.rules import with_totals
+from ogi_xlsx.model.spec import FormatSpec
 
 
 def _input_value(cell) -> st.SearchStrategy:

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ogi_xlsx.annotate import RESULT_SHEET, annotate
 from ogi_xlsx.cli import app
-from ogi_xlsx.findings import CODES
-from ogi_xlsx.layout import workbook_layout
-from ogi_xlsx.spec import load_format
-from ogi_xlsx.validate import check_file
-from ogi_xlsx.xlsx import read_xlsx
+from ogi_xlsx.model.findings import CODES
+from ogi_xlsx.model.layout import workbook_layout
+from ogi_xlsx.model.spec import load_format
+from ogi_xlsx.pipeline.validate import check_file
+from ogi_xlsx.reading.xlsx import read_xlsx
+from ogi_xlsx.writing.annotate import RESULT_SHEET, annotate
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ogi_xlsx import cache as cache_mod
-from ogi_xlsx import validate
 from ogi_xlsx.cli import app
-from ogi_xlsx.document import document_from_json, loads
-from ogi_xlsx.template import write_workbook
-from ogi_xlsx.validate import check_paths
+from ogi_xlsx.model.document import document_from_json, loads
+from ogi_xlsx.pipeline import cache as cache_mod
+from ogi_xlsx.pipeline import validate
+from ogi_xlsx.pipeline.validate import check_paths
+from ogi_xlsx.writing.template import write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -216,7 +216,7 @@ def test_cli_no_cache(folder, cache_dir):
 
 CONCURRENT = """
 import sys
-from ogi_xlsx.validate import check_paths
+from ogi_xlsx.pipeline.validate import check_paths
 for _ in range(int(sys.argv[2])):
     reports = check_paths([sys.argv[1]], cache=True, jobs=1)
 print(len(reports))
@@ -265,7 +265,7 @@ def test_every_report_field_is_cached(folder, cache_dir):
     """A field added to FileReport must be added to the cache entry too (or this list)."""
     from dataclasses import fields
 
-    from ogi_xlsx.cache import report_to_json
+    from ogi_xlsx.pipeline.cache import report_to_json
 
     from_the_file = {"path", "sha256", "size", "mtime"}
     report = check_paths([folder / "haibin.xlsx"], jobs=1)[0]

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ogi_xlsx.document import document_from_json, loads
-from ogi_xlsx.rules import check_cross_year, with_totals
-from ogi_xlsx.spec import FormatError, build_spec, load_format
-from ogi_xlsx.validate import FileReport, cross_year_findings
+from ogi_xlsx.checks.rules import check_cross_year, with_totals
+from ogi_xlsx.model.document import document_from_json, loads
+from ogi_xlsx.model.spec import FormatError, build_spec, load_format
+from ogi_xlsx.pipeline.validate import FileReport, cross_year_findings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -169,7 +169,7 @@ def test_validate_previous_on_the_command_line(tmp_path):
 def test_merge_previous_lists_the_mismatches_in_the_status_sheet(tmp_path):
     import openpyxl
 
-    from ogi_xlsx.summary import STATUS_SHEET
+    from ogi_xlsx.writing.summary import STATUS_SHEET
 
     _two_years(tmp_path)
     out = tmp_path / "summary.xlsx"

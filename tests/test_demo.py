@@ -13,9 +13,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ogi_xlsx.layout import workbook_layout
-from ogi_xlsx.spec import load_format
-from ogi_xlsx.summary import BREAKDOWN_SHEET
+from ogi_xlsx.model.layout import workbook_layout
+from ogi_xlsx.model.spec import load_format
+from ogi_xlsx.writing.summary import BREAKDOWN_SHEET
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,7 +103,7 @@ def test_demo_rerun_and_refusal(demo_run, tmp_path):
 
 
 def test_demo_summary_validates(demo_run):
-    from ogi_xlsx.validate import check_file
+    from ogi_xlsx.pipeline.validate import check_file
 
     _, out, _ = demo_run
     report = check_file(out / "汇总表.xlsx")
@@ -133,7 +133,7 @@ def test_demo_summary_opens_in_libreoffice(demo_run, libreoffice, tmp_path):
     marks = {ws.cell(check_row, c).value for c in range(3, 3 + len(spec.cell_ids))}
     assert marks == {"✓"}
     # saved by a real client, the summary is still a valid return for the next level up
-    from ogi_xlsx.validate import check_file
+    from ogi_xlsx.pipeline.validate import check_file
 
     report = check_file(saved)
     assert report.valid, [f.message for f in report.findings if f.severity == "error"]
@@ -170,7 +170,7 @@ def test_every_example_file_is_shipped_with_the_package():
 
 
 def test_demo_data_is_one_year_and_marked_invented():
-    from ogi_xlsx.document import document_from_json, loads, validate_return
+    from ogi_xlsx.model.document import document_from_json, loads, validate_return
 
     data = ROOT / "examples" / "demo"
     docs = [document_from_json(loads(p.read_text(encoding="utf-8"))) for p in sorted(data.glob("returns/*.json"))]

@@ -10,8 +10,9 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
+from ogi_xlsx.checks.rules import with_totals
 from ogi_xlsx.cli import app
-from ogi_xlsx.document import (
+from ogi_xlsx.model.document import (
     ReturnDocument,
     document_from_json,
     loads,
@@ -19,8 +20,7 @@ from ogi_xlsx.document import (
     schema_text,
     validate_document_json,
 )
-from ogi_xlsx.rules import with_totals
-from ogi_xlsx.spec import all_formats, load_format
+from ogi_xlsx.model.spec import all_formats, load_format
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -114,7 +114,7 @@ def test_unknown_format_option_is_a_usage_error():
 
 
 def test_a_malformed_cover_date_is_one_warning_on_its_cell():
-    from ogi_xlsx.document import validate_return
+    from ogi_xlsx.model.document import validate_return
 
     data = loads((ROOT / "examples" / "haibin-2024.json").read_text(encoding="utf-8"))
     data["cover"]["date"] = "2025年1月"
@@ -136,7 +136,7 @@ def test_a_malformed_cover_date_is_one_warning_on_its_cell():
     ],
 )
 def test_json_errors_are_explained_in_chinese(text, expected):
-    from ogi_xlsx.document import describe_json_error, loads
+    from ogi_xlsx.model.document import describe_json_error, loads
 
     with pytest.raises(ValueError) as caught:
         loads(text)
@@ -146,7 +146,7 @@ def test_json_errors_are_explained_in_chinese(text, expected):
 
 
 def test_undecodable_and_too_deep_json_are_explained():
-    from ogi_xlsx.document import describe_json_error
+    from ogi_xlsx.model.document import describe_json_error
 
     with pytest.raises(UnicodeDecodeError) as bad_bytes:
         b"\xff\xfe{}".decode("utf-8")

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ogi_xlsx.document import Explanation, document_from_json, loads
-from ogi_xlsx.explanation_sheet import (
+from ogi_xlsx.checks.explanations import judge
+from ogi_xlsx.checks.plausibility import check_plausibility
+from ogi_xlsx.model.document import Explanation, document_from_json, loads
+from ogi_xlsx.model.findings import has_open_queries, open_queries
+from ogi_xlsx.reading.explanation_sheet import (
     EXPLANATION_SHEET,
     HEADER_ROW,
     prefill_explanation_sheet,
@@ -16,11 +19,8 @@ from ogi_xlsx.explanation_sheet import (
     read_explanation_sheet,
     write_explanation_sheet,
 )
-from ogi_xlsx.explanations import judge
-from ogi_xlsx.findings import has_open_queries, open_queries
-from ogi_xlsx.plausibility import check_plausibility
-from ogi_xlsx.template import write_workbook
-from ogi_xlsx.xlsx import read_xlsx
+from ogi_xlsx.reading.xlsx import read_xlsx
+from ogi_xlsx.writing.template import write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 REALISTIC = ROOT / "tests" / "fixtures" / "realistic"
@@ -196,7 +196,7 @@ def test_a_boilerplate_answer_in_the_sheet_leaves_the_query_open(tmp_path):
 def test_a_sheet_with_too_many_or_too_long_rows_is_read_with_limits(tmp_path):
     from openpyxl import load_workbook
 
-    from ogi_xlsx.extract import MAX_EXPLANATIONS, extract
+    from ogi_xlsx.reading.extract import MAX_EXPLANATIONS, extract
 
     doc, _ = _queries()
     path = _write(tmp_path / "r.xlsx", doc)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ogi_xlsx.document import Explanation, document_from_json, loads, validate_document_json, validate_return
-from ogi_xlsx.explanations import judge, judge_text, matches
-from ogi_xlsx.findings import Finding, has_open_queries, open_queries
-from ogi_xlsx.plausibility import check_plausibility, check_values
-from ogi_xlsx.rules import check_cross_year, with_totals
-from ogi_xlsx.spec import load_format
+from ogi_xlsx.checks.explanations import judge, judge_text, matches
+from ogi_xlsx.checks.plausibility import check_plausibility, check_values
+from ogi_xlsx.checks.rules import check_cross_year, with_totals
+from ogi_xlsx.model.document import Explanation, document_from_json, loads, validate_document_json, validate_return
+from ogi_xlsx.model.findings import Finding, has_open_queries, open_queries
+from ogi_xlsx.model.spec import load_format
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = load_format("2021")

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from ogi_xlsx.extract import extract, formula_cells, parse_ref, recognise_by_labels
-from ogi_xlsx.identity import IDENTITY_KEYS, property_name
-from ogi_xlsx.layout import COVER_SHEET, IDENTITY_SHEET, a1, layout_hash, workbook_layout
-from ogi_xlsx.rules import compute_totals, with_totals
-from ogi_xlsx.spec import load_format
-from ogi_xlsx.validate import FileReport, check_workbook
-from ogi_xlsx.xlsx import RawCell, RawSheet, RawWorkbook
+from ogi_xlsx.checks.rules import compute_totals, with_totals
+from ogi_xlsx.model.identity import IDENTITY_KEYS, property_name
+from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, a1, layout_hash, workbook_layout
+from ogi_xlsx.model.spec import load_format
+from ogi_xlsx.pipeline.validate import FileReport, check_workbook
+from ogi_xlsx.reading.extract import extract, formula_cells, parse_ref, recognise_by_labels
+from ogi_xlsx.reading.xlsx import RawCell, RawSheet, RawWorkbook
 
 SPEC = load_format("2021")
 LAYOUT = workbook_layout(SPEC)
@@ -212,7 +212,7 @@ def test_unknown_and_retired_and_mismatched_fingerprint(monkeypatch):
     wb = make_raw()
     set_identity(wb, "format_version", "0.9.0")
     retired = dataclasses.replace(SPEC, retired_versions=("0.9.0",))
-    monkeypatch.setattr("ogi_xlsx.extract.load_format", lambda _: retired)
+    monkeypatch.setattr("ogi_xlsx.reading.extract.load_format", lambda _: retired)
     assert "format-retired" in [f.code for f in check(wb).findings]
     wb = RawWorkbook(sheets=[RawSheet("Sheet1", cells={(0, 0): text("hello")})])
     assert [f.code for f in check(wb).findings] == ["format-unknown"]

@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ogi_xlsx.findings import CODES
-from ogi_xlsx.validate import FileReport, check_file
+from ogi_xlsx.model.findings import CODES
+from ogi_xlsx.pipeline.validate import FileReport, check_file
 
 # Hostile inputs and fuzzing take seconds each: not part of the quick loop.
 pytestmark = pytest.mark.slow
@@ -199,9 +199,9 @@ def test_annotated_copy_and_summary_of_a_mutated_return(tmp_path_factory, data):
     """Whatever check_file accepted: the annotated copy is written or reported, the summary is written."""
     import io
 
-    from ogi_xlsx.annotate import annotate_all
-    from ogi_xlsx.merge import MergeError, merge_returns
-    from ogi_xlsx.summary import write_summary, write_summary_json
+    from ogi_xlsx.pipeline.merge import MergeError, merge_returns
+    from ogi_xlsx.writing.annotate import annotate_all
+    from ogi_xlsx.writing.summary import write_summary, write_summary_json
 
     parts = dict(PARTS)
     for _ in range(data.draw(st.integers(1, 3))):
@@ -225,6 +225,6 @@ def test_annotated_copy_and_summary_of_a_mutated_return(tmp_path_factory, data):
 
 
 def _annotatable(report: FileReport) -> bool:
-    from ogi_xlsx.annotate import can_annotate
+    from ogi_xlsx.writing.annotate import can_annotate
 
     return can_annotate(report)

@@ -162,7 +162,7 @@ def test_odd_file_names(tmp_path):
 def test_dates_booleans_formulas_and_errors_in_input_cells(tmp_path):
     import datetime as dt
 
-    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.model.layout import workbook_layout
 
     values = {
         "t3.r_new.c_natural": dt.datetime(2024, 1, 5),
@@ -424,7 +424,7 @@ import json, resource, sys, time
 from pathlib import Path
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
-from ogi_xlsx.validate import check_file
+from ogi_xlsx.pipeline.validate import check_file
 report = check_file(Path(sys.argv[1]))
 print(json.dumps({
     "seconds": time.perf_counter() - start,
@@ -565,7 +565,7 @@ def test_huge_merged_or_hyperlinked_ranges_do_not_hang_annotate(tmp_path):
 @pytest.mark.parametrize("command", ["fill", "merge", "annotate"])
 def test_a_writer_failing_mid_write_leaves_nothing(tmp_path, monkeypatch, command, interrupt):
     """The workbook writer dies after writing part of the file: no output, no temporary file."""
-    import ogi_xlsx.template as template
+    import ogi_xlsx.writing.template as template
 
     (tmp_path / "in").mkdir()
     good = H.write_return(tmp_path / "in" / "a.xlsx")
@@ -615,7 +615,7 @@ def test_a_fifo_named_xlsx_does_not_block_the_batch(tmp_path):
 def test_template_never_overwrites_its_roster(tmp_path):
     from openpyxl import Workbook
 
-    from ogi_xlsx.roster import safe_filename
+    from ogi_xlsx.reading.roster import safe_filename
 
     roster = tmp_path / safe_filename("U1", "甲")
     wb = Workbook()
@@ -654,7 +654,7 @@ def test_a_huge_file_is_refused_before_it_is_read_or_hashed(tmp_path, monkeypatc
     import hashlib
     import time
 
-    from ogi_xlsx.validate import check_file
+    from ogi_xlsx.pipeline.validate import check_file
 
     huge = tmp_path / "huge.xlsx"
     with open(huge, "wb") as fh:

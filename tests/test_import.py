@@ -19,7 +19,7 @@ from ogi_xlsx.cli import app
 from ogi_xlsx.importer import REPORT_SUFFIXES, import_report, match_name
 from ogi_xlsx.importer.labels import norm, vocabularies
 from ogi_xlsx.importer.values import convert_amount, parse_token
-from ogi_xlsx.validate import check_file
+from ogi_xlsx.pipeline.validate import check_file
 
 SEED = Path("/work/shared/reference/seed-report-2020.txt")
 SEED_COPY = Path(__file__).parent / "fixtures" / "published" / "seed-report-2020.txt"
@@ -481,13 +481,13 @@ def test_import_command_folder_output_json_and_exit_codes(tmp_path):
 
 
 def _this_year(tmp_path: Path, carry: dict[str, int], *, code="350502001", name="临江街道办事处") -> Path:
-    from ogi_xlsx.document import ReturnDocument
+    from ogi_xlsx.model.document import ReturnDocument
 
     spec = P.spec_of(2021)
     values = P.sample_values(spec, 1)
     for col, value in carry.items():
         values[f"t3.r_carry.{col}"] = value
-    from ogi_xlsx.rules import with_totals
+    from ogi_xlsx.checks.rules import with_totals
 
     values = with_totals(spec, {k: values[k] for k in spec.input_ids})
     doc = ReturnDocument(

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ogi_xlsx.checks.rules import with_totals
 from ogi_xlsx.cli import app
-from ogi_xlsx.document import document_from_json, loads
-from ogi_xlsx.rules import with_totals
+from ogi_xlsx.model.document import document_from_json, loads
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo"
@@ -30,7 +30,7 @@ def demo_doc(code: str):
 
 
 def write_return(path: Path, doc) -> Path:
-    from ogi_xlsx.template import write_workbook
+    from ogi_xlsx.writing.template import write_workbook
 
     write_workbook(
         path,
@@ -535,7 +535,7 @@ def test_annotated_copies_only_for_files_to_correct_never_overwritten_and_printa
     assert header == ["序号", "级别", "工作表", "单元格", "问题类型", "问题", "代码"]
     assert ws["E2"].value == "数量不能为负数" and ws["F2"].alignment.wrap_text
     # a copy of an annotated copy keeps its name (no …_审核结果_审核结果.xlsx)
-    from ogi_xlsx.annotate import annotated_name
+    from ogi_xlsx.writing.annotate import annotated_name
 
     assert annotated_name(Path("LC003_审核结果.xlsx")) == "LC003_审核结果.xlsx"
 
@@ -627,7 +627,7 @@ def test_default_year_follows_the_month():
 def test_dates_as_people_write_them_money_in_wan_and_the_cover_example(tmp_path):
     import openpyxl
 
-    from ogi_xlsx.layout import COVER_SHEET, a1, workbook_layout
+    from ogi_xlsx.model.layout import COVER_SHEET, a1, workbook_layout
 
     doc = demo_doc("LC001")
     layout = workbook_layout(doc.spec)
@@ -665,7 +665,7 @@ def test_a_file_named_for_another_unit_and_hidden_inputs_are_pointed_out(valid_r
     assert "文件“LC005_浮桥街道.xlsx”的文件名指向 LC005" in merged.output
 
     doc = demo_doc("LC002")
-    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.model.layout import workbook_layout
 
     sheet, address = workbook_layout(doc.spec).locate("t3.r_new.c_natural")
     wb = openpyxl.load_workbook(folder / "LC002.xlsx")
@@ -705,7 +705,7 @@ def test_after_an_inserted_row_every_address_in_a_message_is_where_the_cell_is_n
 
     import openpyxl
 
-    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.model.layout import workbook_layout
 
     doc = demo_doc("LC003")  # 表三 D30 does not balance (R1)
     layout = workbook_layout(doc.spec)
@@ -743,7 +743,7 @@ def test_after_an_inserted_row_every_address_in_a_message_is_where_the_cell_is_n
 def _typed_over(tmp_path: Path, cell_id: str, typed: int) -> Path:
     import openpyxl
 
-    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.model.layout import workbook_layout
 
     sheet, address = workbook_layout(demo_doc("LC001").spec).locate(cell_id)
     written = write_return(tmp_path / "written.xlsx", demo_doc("LC001"))

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ogi_xlsx.document import ReturnDocument
-from ogi_xlsx.findings import Finding
-from ogi_xlsx.merge import MergeError, MergeInput, merge_returns
-from ogi_xlsx.rules import with_totals
-from ogi_xlsx.spec import load_format
+from ogi_xlsx.checks.rules import with_totals
+from ogi_xlsx.model.document import ReturnDocument
+from ogi_xlsx.model.findings import Finding
+from ogi_xlsx.model.spec import load_format
+from ogi_xlsx.pipeline.merge import MergeError, MergeInput, merge_returns
 
 SPEC = load_format("2021")
 SPEC19 = load_format("2019")

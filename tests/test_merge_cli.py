@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ogi_xlsx.checks.rules import with_totals
 from ogi_xlsx.cli import app
-from ogi_xlsx.document import document_from_json, loads, validate_document_json
-from ogi_xlsx.merge import merge_returns
-from ogi_xlsx.rules import with_totals
+from ogi_xlsx.model.document import document_from_json, loads, validate_document_json
+from ogi_xlsx.pipeline.merge import merge_returns
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo"
@@ -26,7 +26,7 @@ def demo_doc(code: str):
 
 
 def write_return(path: Path, doc) -> Path:
-    from ogi_xlsx.template import write_workbook
+    from ogi_xlsx.writing.template import write_workbook
 
     write_workbook(
         path,
@@ -106,7 +106,7 @@ def test_roster_driven_statuses_exit_codes_and_a_valid_summary(district, tmp_pat
     assert (summary.unit_code, summary.unit_name, summary.year) == ("350502", "鲤城区", 2024)
 
     # the summary workbook is itself a valid return, with the same numbers
-    from ogi_xlsx.validate import check_file
+    from ogi_xlsx.pipeline.validate import check_file
 
     report = check_file(out)
     assert report.valid, [f.message for f in report.findings]
@@ -116,7 +116,7 @@ def test_roster_driven_statuses_exit_codes_and_a_valid_summary(district, tmp_pat
     assert validated.exit_code == 0, validated.output
     import openpyxl
 
-    from ogi_xlsx.layout import IDENTITY_SHEET
+    from ogi_xlsx.model.layout import IDENTITY_SHEET
 
     identity = {row[0]: row[1] for row in openpyxl.load_workbook(out)[IDENTITY_SHEET].iter_rows(values_only=True)}
     assert identity["kind"] == "summary" and identity["unit_code"] == "350502"
@@ -192,7 +192,7 @@ def test_usage_errors_exit_2(district, tmp_path):
 
 @pytest.mark.slow
 def test_two_levels_city_equals_all_units(tmp_path):
-    from ogi_xlsx.validate import check_file, check_paths
+    from ogi_xlsx.pipeline.validate import check_file, check_paths
 
     units = {"D1": ("LC001", "LC002"), "D2": ("LC004", "LC005", "LC006")}
     summaries = tmp_path / "districts"
@@ -242,7 +242,7 @@ def test_untrusted_names_stay_text(tmp_path):
 def test_one_return_is_reproduced_and_inputs_are_untouched(district, tmp_path):
     import hashlib
 
-    from ogi_xlsx.validate import check_file
+    from ogi_xlsx.pipeline.validate import check_file
 
     _, returns, roster = district
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in [*returns.iterdir(), roster]}

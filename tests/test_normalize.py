@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from ogi_xlsx.findings import CODES
-from ogi_xlsx.normalize import Where, normalize_input, normalize_text
-from ogi_xlsx.spec import load_format
-from ogi_xlsx.xlsx import RawCell
+from ogi_xlsx.model.findings import CODES
+from ogi_xlsx.model.spec import load_format
+from ogi_xlsx.reading.normalize import Where, normalize_input, normalize_text
+from ogi_xlsx.reading.xlsx import RawCell
 
 S2021 = load_format("2021")
 S2019 = load_format("2019")

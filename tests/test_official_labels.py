@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ogi_xlsx.layout import workbook_layout
-from ogi_xlsx.spec import load_format
+from ogi_xlsx.model.layout import workbook_layout
+from ogi_xlsx.model.spec import load_format
 
 T3_COLUMNS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
 T3_COLUMN_GROUPS = {"申请人情况", "法人或其他组织"}

@@ -11,12 +11,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ogi_xlsx.document import document_from_json, loads, validate_return
-from ogi_xlsx.findings import CODES, SEVERITY_ORDER, Finding, has_open_queries, open_queries, queries_as_warnings
-from ogi_xlsx.plausibility import check_plausibility, check_values, describe_rules
-from ogi_xlsx.rules import with_totals
-from ogi_xlsx.settings import Settings, settings_from_data
-from ogi_xlsx.spec import PLAUSIBILITY_KINDS, FormatError, build_spec, load_format, meta_schema
+from ogi_xlsx.checks.plausibility import check_plausibility, check_values, describe_rules
+from ogi_xlsx.checks.rules import with_totals
+from ogi_xlsx.checks.settings import Settings, settings_from_data
+from ogi_xlsx.model.document import document_from_json, loads, validate_return
+from ogi_xlsx.model.findings import CODES, SEVERITY_ORDER, Finding, has_open_queries, open_queries, queries_as_warnings
+from ogi_xlsx.model.spec import PLAUSIBILITY_KINDS, FormatError, build_spec, load_format, meta_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 REALISTIC = ROOT / "tests" / "fixtures" / "realistic"

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from ogi_xlsx import api
-from ogi_xlsx.document import ReturnDocument
-from ogi_xlsx.layout import TABLE_TOP, workbook_layout
-from ogi_xlsx.rules import with_totals
-from ogi_xlsx.spec import FormatSpec, load_format
+from ogi_xlsx.checks.rules import with_totals
+from ogi_xlsx.model.document import ReturnDocument
+from ogi_xlsx.model.layout import TABLE_TOP, workbook_layout
+from ogi_xlsx.model.spec import FormatSpec, load_format
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from ogi_xlsx import api
 from ogi_xlsx.cli import app
-from ogi_xlsx.spec import load_format
+from ogi_xlsx.model.spec import load_format
 
 runner = CliRunner()
 HAIBIN = EXAMPLES / "haibin-2024.json"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ogi_xlsx.explanation_sheet import EXPLANATION_SHEET, HEADER_ROW
+from ogi_xlsx.reading.explanation_sheet import EXPLANATION_SHEET, HEADER_ROW
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -75,7 +75,7 @@ def _merge(tmp_path: Path, this: Path, last: Path, *extra: str) -> tuple[subproc
 def test_a_cross_year_query_unexplained_then_explained_then_boilerplate(tmp_path):
     import openpyxl
 
-    from ogi_xlsx.summary import STATUS_SHEET
+    from ogi_xlsx.writing.summary import STATUS_SHEET
 
     # 1. unexplained: 待补正 (exit 1), not summed
     this, last = _two_years(tmp_path)
@@ -239,7 +239,7 @@ def test_explanations_go_one_level_up(tmp_path):
     情况说明; the city's merge of district summaries lists them under the district."""
     import openpyxl
 
-    from ogi_xlsx.summary import STATUS_SHEET
+    from ogi_xlsx.writing.summary import STATUS_SHEET
 
     this, last = _two_years(tmp_path, [{"rule": "X1", "cell": "", "text": GOOD_X1}])
     run, district = _merge(tmp_path, this, last)

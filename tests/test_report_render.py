@@ -8,9 +8,9 @@ from pathlib import Path
 from rich.cells import cell_len
 from rich.console import Console
 
-from ogi_xlsx.findings import Finding
+from ogi_xlsx.model.findings import Finding
+from ogi_xlsx.pipeline.validate import FileReport
 from ogi_xlsx.report import render
-from ogi_xlsx.validate import FileReport
 
 
 def test_plain_render_folds_and_cleans():

@@ -7,7 +7,7 @@ import re
 import pytest
 import xlsxwriter
 
-from ogi_xlsx.roster import Roster, RosterError, RosterUnit, load_roster, safe_filename
+from ogi_xlsx.reading.roster import Roster, RosterError, RosterUnit, load_roster, safe_filename
 
 UNITS = [("LC001", "海滨街道办事处"), ("LC002", "开元街道办事处"), ("0103", "区教育局")]
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ogi_xlsx.document import ReturnDocument, validate_document_json
-from ogi_xlsx.rules import with_totals
-from ogi_xlsx.spec import all_formats
-from ogi_xlsx.validate import check_file
+from ogi_xlsx.checks.rules import with_totals
+from ogi_xlsx.model.document import ReturnDocument, validate_document_json
+from ogi_xlsx.model.spec import all_formats
+from ogi_xlsx.pipeline.validate import check_file
 
 TEXT = st.text(alphabet=st.sampled_from("区街道办事处局委员会ABC123-（）·=+ "), min_size=1, max_size=12).filter(
     lambda s: s.strip() == s and s
@@ -54,7 +54,7 @@ def documents(draw) -> ReturnDocument:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=documents())
 def test_fill_then_export_gives_the_same_document(doc):
-    from ogi_xlsx.template import write_workbook
+    from ogi_xlsx.writing.template import write_workbook
 
     assert validate_document_json(doc.to_json()) == []
     with tempfile.TemporaryDirectory() as folder:

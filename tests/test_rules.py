@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import consistent_values
 
-from ogi_xlsx.document import document_from_json, loads, validate_return
-from ogi_xlsx.rules import check_rules, compute_totals, with_totals
-from ogi_xlsx.spec import load_format
+from ogi_xlsx.checks.rules import check_rules, compute_totals, with_totals
+from ogi_xlsx.model.document import document_from_json, loads, validate_return
+from ogi_xlsx.model.spec import load_format
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SPECS = [load_format("2019"), load_format("2021")]

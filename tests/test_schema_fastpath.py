@@ -6,9 +6,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ogi_xlsx.document import return_schema
-from ogi_xlsx.spec import load_format
-from ogi_xlsx.validate import _validator
+from ogi_xlsx.model.document import return_schema
+from ogi_xlsx.model.spec import load_format
+from ogi_xlsx.pipeline.validate import _validator
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ODD_VALUES = [-1, 0, 5, True, False, 1.5, -0.5, 2.0, "3", "", "1.25", [], {}, None, 10**20, -(10**20)]

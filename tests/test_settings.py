@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ogi_xlsx.settings import SettingsError, load_settings, schema_text, settings_schema
+from ogi_xlsx.checks.settings import SettingsError, load_settings, schema_text, settings_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,7 +117,7 @@ def test_the_schema_is_committed_and_valid():
     # the example in the module docstring is a valid file
     import tomllib
 
-    from ogi_xlsx import settings as module
+    from ogi_xlsx.checks import settings as module
 
     example = module.__doc__.split("::", 1)[1].split("Rule ids", 1)[0]
     data = tomllib.loads("\n".join(line[4:] for line in example.splitlines()))

@@ -57,8 +57,9 @@ def test_help_imports_no_heavy_module(args):
 def test_importing_the_query_modules_is_light():
     """Plausibility, settings, explanations and the 情况说明 sheet import their heavy helpers
     (jsonschema, tomllib, openpyxl) only inside the functions that need them."""
-    modules = "plausibility, settings, explanations, queries, explanation_sheet"
-    code = f"import sys\nfrom ogi_xlsx import {modules}\nprint(sorted({{m.split('.')[0] for m in sys.modules}}))"
+    modules = "checks.plausibility, checks.settings, checks.explanations, pipeline.queries, reading.explanation_sheet"
+    imports = "".join(f"import ogi_xlsx.{m}\n" for m in modules.split(", "))
+    code = f"import sys\n{imports}print(sorted({{m.split('.')[0] for m in sys.modules}}))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     loaded = set(json.loads(proc.stdout.replace("'", '"')))
@@ -67,7 +68,7 @@ def test_importing_the_query_modules_is_light():
 
 def test_importing_the_cli_and_cache_is_light():
     code = (
-        "import sys, ogi_xlsx.cli, ogi_xlsx.cache, ogi_xlsx.importer; "
+        "import sys, ogi_xlsx.cli, ogi_xlsx.pipeline.cache, ogi_xlsx.importer; "
         "print(sorted({m.split('.')[0] for m in sys.modules}))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -91,8 +92,8 @@ print(json.dumps(sorted(loaded)))
 @pytest.mark.slow
 def test_revalidating_from_a_warm_cache_reads_no_workbook(tmp_path):
     """Served from the cache, ``validate`` imports neither the reader nor jsonschema, rich or a process pool."""
-    from ogi_xlsx.spec import load_format
-    from ogi_xlsx.template import write_workbook
+    from ogi_xlsx.model.spec import load_format
+    from ogi_xlsx.writing.template import write_workbook
 
     spec = load_format("2021")
     returns = tmp_path / "returns"  # the cache folder beside it, not inside (its files would be listed as skipped)
@@ -115,8 +116,8 @@ def test_revalidating_from_a_warm_cache_reads_no_workbook(tmp_path):
         for _ in range(2)
     ]
     cold, warm = (set(json.loads(r.stdout.strip().splitlines()[-1])) for r in runs)
-    assert "ogi_xlsx.xlsx" in cold and "jsonschema" in cold  # the first run really read and checked the files
-    assert not warm & (HEAVY | {"ogi_xlsx.xlsx", "ogi_xlsx.extract", "multiprocessing"}), warm & HEAVY
+    assert "ogi_xlsx.reading.xlsx" in cold and "jsonschema" in cold  # the first run really read and checked the files
+    assert not warm & (HEAVY | {"ogi_xlsx.reading.xlsx", "ogi_xlsx.reading.extract", "multiprocessing"}), warm & HEAVY
     # same report both times (the reports are plain text: stdout is a pipe here)
     assert runs[0].stdout.splitlines()[:-1] == runs[1].stdout.splitlines()[:-1]
     assert "共 3 份" in runs[1].stdout

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_merge import ERROR, input_values, make_doc, make_input, zeros
 
-from ogi_xlsx.layout import workbook_layout
-from ogi_xlsx.merge import merge_returns
-from ogi_xlsx.spec import load_format
-from ogi_xlsx.summary import (
+from ogi_xlsx.model.layout import workbook_layout
+from ogi_xlsx.model.spec import load_format
+from ogi_xlsx.pipeline.merge import merge_returns
+from ogi_xlsx.writing.summary import (
     BREAKDOWN_SHEET,
     CHART_SHEET,
     PROVENANCE_SHEET,
@@ -200,7 +200,7 @@ def _workbook_facts(data: bytes) -> dict:
 @pytest.mark.slow
 def test_streamed_summary_has_the_same_cells_as_one_kept_in_memory():
     """The summary is written row by row (flat memory); every cell, style and merge is as in the default mode."""
-    from ogi_xlsx.summary import write_summary
+    from ogi_xlsx.writing.summary import write_summary
 
     result = _result()
     streamed, kept = io.BytesIO(), io.BytesIO()
@@ -217,10 +217,10 @@ def test_streamed_summary_has_the_same_cells_as_one_kept_in_memory():
 def test_a_big_summary_is_valid_one_level_up_without_raising_limits(tmp_path):
     """A summary's breakdown has a row per unit; its own sheets are not read, so even a summary of
     more units than the cell limit allows is checked by its official tables, with no extra-sheet notes."""
-    from ogi_xlsx.limits import Limits
-    from ogi_xlsx.summary import SUMMARY_SHEETS, write_summary
-    from ogi_xlsx.validate import check_file
-    from ogi_xlsx.xlsx import XlsxError, read_xlsx
+    from ogi_xlsx.model.limits import Limits
+    from ogi_xlsx.pipeline.validate import check_file
+    from ogi_xlsx.reading.xlsx import XlsxError, read_xlsx
+    from ogi_xlsx.writing.summary import SUMMARY_SHEETS, write_summary
 
     docs = [
         make_input(
@@ -245,7 +245,7 @@ def test_a_big_summary_is_valid_one_level_up_without_raising_limits(tmp_path):
 
 def test_row_ordered_sheet_replays_out_of_order_writes():
     """Writes to earlier rows after later ones (and A1 notation) survive constant_memory mode."""
-    from ogi_xlsx.template import _Workbook
+    from ogi_xlsx.writing.template import _Workbook
 
     buffer = io.BytesIO()
     wb = _Workbook(buffer, streamed=True)

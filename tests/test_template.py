@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from openpyxl.utils import range_boundaries
 
 import ogi_xlsx
-from ogi_xlsx.document import document_from_json
-from ogi_xlsx.explanation_sheet import EXPLANATION_SHEET
-from ogi_xlsx.identity import IDENTITY_KEYS, defined_name, property_name
-from ogi_xlsx.layout import COVER_SHEET, IDENTITY_SHEET, a1, layout_hash, workbook_layout
-from ogi_xlsx.rules import check_rules, compute_totals
-from ogi_xlsx.spec import all_formats, load_format
-from ogi_xlsx.template import DEFAULT_PASSWORD, blank_template_year, password_hash, write_workbook
+from ogi_xlsx.checks.rules import check_rules, compute_totals
+from ogi_xlsx.model.document import document_from_json
+from ogi_xlsx.model.identity import IDENTITY_KEYS, defined_name, property_name
+from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, a1, layout_hash, workbook_layout
+from ogi_xlsx.model.spec import all_formats, load_format
+from ogi_xlsx.reading.explanation_sheet import EXPLANATION_SHEET
+from ogi_xlsx.writing.template import DEFAULT_PASSWORD, blank_template_year, password_hash, write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -447,7 +447,7 @@ def test_sheets_texts_and_print_setup(format_id):
     ],
 )
 def test_stamped_copies_equal_direct_writes(tmp_path, code, name):
-    from ogi_xlsx.template import TemplateStamp
+    from ogi_xlsx.writing.template import TemplateStamp
 
     spec = load_format("2021")
     stamp = TemplateStamp(spec, year=2024, password="pw")
@@ -457,7 +457,7 @@ def test_stamped_copies_equal_direct_writes(tmp_path, code, name):
 
 
 def test_stamping_is_used_for_ordinary_names():
-    from ogi_xlsx.template import TemplateStamp
+    from ogi_xlsx.writing.template import TemplateStamp
 
     stamp = TemplateStamp(load_format("2021"), year=2024)
     assert stamp.stampable("LC001", "海滨街道办事处")
@@ -476,7 +476,7 @@ def test_summary_cover_says_it_is_a_summary():
 
 
 def test_overlong_unit_name_is_kept_on_the_identity_sheet_only(tmp_path):
-    from ogi_xlsx.template import TemplateStamp
+    from ogi_xlsx.writing.template import TemplateStamp
 
     long_name = "很长的单位名称" * 40  # 280 characters: too long for an Excel string constant
     spec = load_format("2021")

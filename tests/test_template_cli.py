@@ -8,9 +8,9 @@ import openpyxl
 from typer.testing import CliRunner
 
 from ogi_xlsx.cli import app
-from ogi_xlsx.identity import property_name
-from ogi_xlsx.layout import COVER_SHEET, IDENTITY_SHEET
-from ogi_xlsx.template import password_hash
+from ogi_xlsx.model.identity import property_name
+from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET
+from ogi_xlsx.writing.template import password_hash
 
 runner = CliRunner()
 

@@ -15,13 +15,13 @@ import openpyxl
 import pytest
 from test_template import expand
 
-from ogi_xlsx.document import document_from_json
-from ogi_xlsx.explanation_sheet import EXPLANATION_SHEET
-from ogi_xlsx.identity import IDENTITY_KEYS, defined_name, property_name
-from ogi_xlsx.layout import IDENTITY_SHEET, workbook_layout
-from ogi_xlsx.rules import compute_totals
-from ogi_xlsx.spec import FormatSpec, all_formats
-from ogi_xlsx.template import blank_template_year, write_workbook
+from ogi_xlsx.checks.rules import compute_totals
+from ogi_xlsx.model.document import document_from_json
+from ogi_xlsx.model.identity import IDENTITY_KEYS, defined_name, property_name
+from ogi_xlsx.model.layout import IDENTITY_SHEET, workbook_layout
+from ogi_xlsx.model.spec import FormatSpec, all_formats
+from ogi_xlsx.reading.explanation_sheet import EXPLANATION_SHEET
+from ogi_xlsx.writing.template import blank_template_year, write_workbook
 
 pytestmark = pytest.mark.libreoffice
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

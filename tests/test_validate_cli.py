@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ogi_xlsx.cli import app
-from ogi_xlsx.document import document_from_json, loads, validate_document_json
-from ogi_xlsx.layout import workbook_layout
-from ogi_xlsx.validate import check_file, check_paths, collect_paths
+from ogi_xlsx.model.document import document_from_json, loads, validate_document_json
+from ogi_xlsx.model.layout import workbook_layout
+from ogi_xlsx.pipeline.validate import check_file, check_paths, collect_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from ogi_xlsx.document import ReturnDocument, document_from_json, loads
-from ogi_xlsx.identity import IDENTITY_KEYS, defined_name, property_name
-from ogi_xlsx.layout import COVER_SHEET, IDENTITY_SHEET, a1, workbook_layout
-from ogi_xlsx.rules import compute_totals
-from ogi_xlsx.validate import FileReport, check_file
+from ogi_xlsx.checks.rules import compute_totals
+from ogi_xlsx.model.document import ReturnDocument, document_from_json, loads
+from ogi_xlsx.model.identity import IDENTITY_KEYS, defined_name, property_name
+from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, a1, workbook_layout
+from ogi_xlsx.pipeline.validate import FileReport, check_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -45,7 +45,7 @@ def where(cell_id: str, spec=S21) -> tuple[str, str]:
 
 
 def write_return(path: Path, doc: ReturnDocument) -> Path:
-    from ogi_xlsx.template import write_workbook
+    from ogi_xlsx.writing.template import write_workbook
 
     write_workbook(
         path,

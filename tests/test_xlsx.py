@@ -1,4 +1,4 @@
-"""The lean reader (ogi_xlsx.xlsx.read_xlsx) against files written by xlsxwriter, openpyxl and LibreOffice."""
+"""The lean reader (ogi_xlsx.reading.xlsx.read_xlsx) against files written by xlsxwriter, openpyxl and LibreOffice."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import xlsxwriter
 from openpyxl.styles import Protection
 from openpyxl.workbook.protection import WorkbookProtection
 
-from ogi_xlsx.xlsx import Limits, RawWorkbook, XlsxError, _is_date_format, _translate, read_xlsx
+from ogi_xlsx.reading.xlsx import Limits, RawWorkbook, XlsxError, _is_date_format, _translate, read_xlsx
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -488,7 +488,7 @@ def test_libreoffice_drops_structure_lock_and_fills_cached_values(lo_books):
 
 def test_streaming_path_reads_the_same(monkeypatch):
     """Parts over the whole-parse threshold are parsed incrementally: same result."""
-    import ogi_xlsx.xlsx as xlsx_module
+    import ogi_xlsx.reading.xlsx as xlsx_module
 
     books = [xlsxwriter_book(), openpyxl_book()]
     whole = [read_xlsx(book) for book in books]
@@ -511,7 +511,7 @@ def test_big_sheet_streamed_within_limits(monkeypatch):
     data = buf.getvalue()
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert zf.getinfo("xl/worksheets/sheet1.xml").file_size > 100_000
-    import ogi_xlsx.xlsx as xlsx_module
+    import ogi_xlsx.reading.xlsx as xlsx_module
 
     monkeypatch.setattr(xlsx_module, "_WHOLE", 64 * 1024)  # this sheet is streamed, the rest parsed whole
     result = read_xlsx(data)

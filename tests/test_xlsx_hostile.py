@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ogi_xlsx.findings import CODES
-from ogi_xlsx.xlsx import Limits, RawWorkbook, XlsxError, read_xlsx
+from ogi_xlsx.model.findings import CODES
+from ogi_xlsx.reading.xlsx import Limits, RawWorkbook, XlsxError, read_xlsx
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_xlsx import xlsxwriter_book
@@ -42,7 +42,7 @@ _PROBE = """
 import json, resource, sys, time
 start = time.perf_counter()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-from ogi_xlsx.xlsx import XlsxError, read_xlsx
+from ogi_xlsx.reading.xlsx import XlsxError, read_xlsx
 out = {"code": None}
 try:
     wb = read_xlsx(sys.argv[1])

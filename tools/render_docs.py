@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import lo  # noqa: E402
 
-from ogi_xlsx.document import document_from_json  # noqa: E402
-from ogi_xlsx.spec import all_formats  # noqa: E402
-from ogi_xlsx.template import write_workbook  # noqa: E402
+from ogi_xlsx.model.document import document_from_json  # noqa: E402
+from ogi_xlsx.model.spec import all_formats  # noqa: E402
+from ogi_xlsx.writing.template import write_workbook  # noqa: E402
 
 DOCS = ROOT / "docs"
 DPI = 80

@@ -75,8 +75,8 @@ def merge_command(
     有未说明核实项的报表为待补正，不计入汇总；已说明的计入，说明列在“报送情况”中。
     退出码：0 汇总完整；1 已生成但不完整（有未报、待补正、冲突或名单外单位）；2 用法错误（含设置文件有误）。
     """
-    from ogi_xlsx.merge import PREFER_CHOICES, MergeError, merge_returns, summary_lines
-    from ogi_xlsx.summary import write_summary, write_summary_json
+    from ogi_xlsx.pipeline.merge import PREFER_CHOICES, MergeError, merge_returns, summary_lines
+    from ogi_xlsx.writing.summary import write_summary, write_summary_json
 
     if not paths:
         raise fail("请给出要汇总的报表文件或文件夹。")
@@ -86,7 +86,7 @@ def merge_command(
     if output.suffix.lower() != ".xlsx":
         raise fail(f"汇总表应保存为 .xlsx 文件（Excel 工作簿），请把 -o 改为以 .xlsx 结尾：“{output}”。")
     if date:
-        from ogi_xlsx.document import parse_cover_date
+        from ogi_xlsx.model.document import parse_cover_date
 
         iso = parse_cover_date(date)
         if iso is None:
@@ -116,8 +116,8 @@ def merge_command(
     office = load_settings_option(settings)
     last_year_files = previous_files(previous)
 
-    from ogi_xlsx.inbox import skipped_lines
-    from ogi_xlsx.validate import check_paths, discover_paths
+    from ogi_xlsx.pipeline.inbox import skipped_lines
+    from ogi_xlsx.pipeline.validate import check_paths, discover_paths
 
     found = discover_paths(paths, per_file_limits)
     files = found.files
@@ -204,7 +204,7 @@ def merge_command(
 def _load_roster(path: Path | None) -> dict[str, str] | None:
     if path is None:
         return None
-    from ogi_xlsx.roster import RosterError, load_roster
+    from ogi_xlsx.reading.roster import RosterError, load_roster
 
     if not path.is_file():
         raise fail(f"找不到报送名单“{path}”。")

@@ -118,7 +118,7 @@ def create_command(
 
 def _roster(path: Path) -> dict[str, str]:
     from ogi_xlsx import api
-    from ogi_xlsx.roster import RosterError
+    from ogi_xlsx.reading.roster import RosterError
 
     if not path.is_file():
         raise fail(f"找不到报送名单“{path}”。")

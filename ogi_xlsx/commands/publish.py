@@ -29,7 +29,7 @@ def publish_command(
 ) -> None:
     """生成年度报告的统计表或报告草稿（Word / HTML）/ Publish the official tables or the report draft."""
     from ogi_xlsx import api
-    from ogi_xlsx.findings import SEVERITY_LABELS
+    from ogi_xlsx.model.findings import SEVERITY_LABELS
     from ogi_xlsx.publish import PublishError, PublishRefused, output_kind
 
     if not source.is_file():

@@ -17,8 +17,8 @@ POOL_THRESHOLD = 40
 @cache
 def _stamp(format_id: str, year: int, password: str, send_to: str):
     """One rendered template per process, stamped for each unit (see ``TemplateStamp``)."""
-    from ogi_xlsx.spec import load_format
-    from ogi_xlsx.template import TemplateStamp
+    from ogi_xlsx.model.spec import load_format
+    from ogi_xlsx.writing.template import TemplateStamp
 
     return TemplateStamp(load_format(format_id), year=year, password=password, send_to=send_to)
 
@@ -59,8 +59,8 @@ def template_command(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="并行进程数（0 = 按 CPU 核数）/ worker processes")] = 0,
 ) -> None:
     """生成带保护、公式和校验的空白报表模板 / Write locked Excel templates."""
-    from ogi_xlsx.spec import UnknownFormatError, all_formats, format_for_year, load_format
-    from ogi_xlsx.template import DEFAULT_PASSWORD, DEFAULT_SEND_TO, write_workbook
+    from ogi_xlsx.model.spec import UnknownFormatError, all_formats, format_for_year, load_format
+    from ogi_xlsx.writing.template import DEFAULT_PASSWORD, DEFAULT_SEND_TO, write_workbook
 
     year = check_year(year) if year is not None else default_year()
     if format is None:
@@ -97,7 +97,7 @@ def template_command(
         typer.echo(f"已生成 {output}（{spec.id}，{year} 年度）")
         return
 
-    from ogi_xlsx.roster import RosterError, load_roster, safe_filename
+    from ogi_xlsx.reading.roster import RosterError, load_roster, safe_filename
 
     if unit_name or unit_code:
         raise fail("使用 --roster 时单位来自名单，不能同时指定 --unit-name 或 --unit-code。")

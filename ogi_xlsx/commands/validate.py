@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from ogi_xlsx.atomic import atomic_write_bytes
 from ogi_xlsx.cli import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -26,6 +25,7 @@ from ogi_xlsx.cli import (
     previous_files,
     query_line,
 )
+from ogi_xlsx.util.atomic import atomic_write_bytes
 
 
 def _load_roster(path: Path | None) -> dict[str, str] | None:
@@ -34,7 +34,7 @@ def _load_roster(path: Path | None) -> dict[str, str] | None:
     if not path.is_file():
         raise fail(f"找不到报送名单“{path}”。")
     try:
-        from ogi_xlsx.roster import RosterError, load_roster
+        from ogi_xlsx.reading.roster import RosterError, load_roster
     except ImportError:  # pragma: no cover - the roster module ships with the template issue
         raise fail("本版本不支持 --roster。") from None
     try:
@@ -58,9 +58,9 @@ def _totals_as_written(doc):
     """(warnings for the totals the writer replaces by formulas, the document as written)."""
     from dataclasses import replace
 
-    from ogi_xlsx.findings import Finding, format_number
-    from ogi_xlsx.layout import workbook_layout
-    from ogi_xlsx.rules import with_totals
+    from ogi_xlsx.checks.rules import with_totals
+    from ogi_xlsx.model.findings import Finding, format_number
+    from ogi_xlsx.model.layout import workbook_layout
 
     spec = doc.spec
     written = with_totals(spec, {cid: doc.values.get(cid) for cid in spec.input_ids})
@@ -117,8 +117,8 @@ def validate_command(
     退出码：0 全部通过（可有警告，核实项均已说明）；1 有报表需修改或有未说明的核实项（含无法读取的文件）；
     2 用法错误（含设置文件有误）。
     """
-    from ogi_xlsx.inbox import skipped_lines
-    from ogi_xlsx.validate import check_paths, discover_paths
+    from ogi_xlsx.pipeline.inbox import skipped_lines
+    from ogi_xlsx.pipeline.validate import check_paths, discover_paths
 
     if not paths:
         raise fail("请给出要审核的报表文件或文件夹。")
@@ -171,7 +171,7 @@ def validate_command(
     notes, batch = render.batch_notes(reports, roster_map, year, found.skipped)
     planned = {}
     if annotate is not None:
-        from ogi_xlsx.annotate import plan_copies
+        from ogi_xlsx.writing.annotate import plan_copies
 
         # existing copies are not overwritten without --force (checked before anything is written)
         planned = plan_copies(reports, annotate, [roster] if roster else [], include_valid=annotate_all)
@@ -193,7 +193,7 @@ def validate_command(
     if annotate is not None:
         from rich.console import Console
 
-        from ogi_xlsx.annotate import annotate_all as write_copies
+        from ogi_xlsx.writing.annotate import annotate_all as write_copies
 
         err = Console(stderr=True)
 
@@ -223,8 +223,8 @@ def export_command(
 
     读到的数据总会导出（合计按各项重新计算）；发现错误时退出码为 1，问题列在标准错误输出。
     """
-    from ogi_xlsx.findings import SEVERITY_LABELS
-    from ogi_xlsx.validate import check_file
+    from ogi_xlsx.model.findings import SEVERITY_LABELS
+    from ogi_xlsx.pipeline.validate import check_file
 
     if not source.is_file():
         raise fail(f"找不到“{source}”。")
@@ -253,8 +253,8 @@ def fill_command(
 
     退出码：0 已生成；1 数据不符合报表结构（未生成）或有勾稽错误（已生成）；2 用法错误（文件不存在、不是 JSON）。
     """
-    from ogi_xlsx.document import document_from_json, loads, validate_document_json, validate_return
-    from ogi_xlsx.findings import SEVERITY_LABELS, has_errors
+    from ogi_xlsx.model.document import document_from_json, loads, validate_document_json, validate_return
+    from ogi_xlsx.model.findings import SEVERITY_LABELS, has_errors
 
     if not source.is_file():
         raise fail(f"找不到“{source}”。")
@@ -264,7 +264,7 @@ def fill_command(
     try:
         data = loads(source.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[…]]]] nested too deep
-        from ogi_xlsx.document import describe_json_error
+        from ogi_xlsx.model.document import describe_json_error
 
         raise fail(f"“{source}”不是有效的 JSON 文件（{describe_json_error(exc)}）。") from None
     problems = validate_document_json(data)
@@ -281,7 +281,7 @@ def fill_command(
     for f in findings:
         typer.echo(f"{SEVERITY_LABELS[f.severity or 'error']}：{f.message}", err=True)
 
-    from ogi_xlsx.template import write_workbook
+    from ogi_xlsx.writing.template import write_workbook
 
     # write_workbook replaces a path target atomically.
     write_workbook(

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ogi_xlsx.findings import Finding, sort_findings
 from ogi_xlsx.importer.assemble import (
     TABLE_NAMES,
     cell_place,
@@ -25,11 +24,12 @@ from ogi_xlsx.importer.assemble import (
     printed_values,
     reading_findings,
 )
-from ogi_xlsx.limits import Limits
+from ogi_xlsx.model.findings import Finding, sort_findings
+from ogi_xlsx.model.limits import Limits
 
 if TYPE_CHECKING:
-    from ogi_xlsx.document import ReturnDocument
     from ogi_xlsx.importer.grid import Source
+    from ogi_xlsx.model.document import ReturnDocument
 
 __all__ = [
     "REPORT_SUFFIXES",
@@ -217,10 +217,10 @@ def _import(
     unit_code: str | None,
     limits: Limits,
 ) -> ImportResult:
-    from ogi_xlsx.document import ReturnDocument
+    from ogi_xlsx.checks.rules import with_totals
     from ogi_xlsx.importer.narrative import check_narrative
     from ogi_xlsx.importer.reader import read_tables
-    from ogi_xlsx.rules import with_totals
+    from ogi_xlsx.model.document import ReturnDocument
 
     try:
         size = path.stat().st_size

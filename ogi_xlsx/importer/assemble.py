@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ogi_xlsx.findings import Finding, format_number
+from ogi_xlsx.model.findings import Finding, format_number
 
 if TYPE_CHECKING:
     from ogi_xlsx.importer import ImportResult
     from ogi_xlsx.importer.reader import Reading, Unplaced
-    from ogi_xlsx.spec import FormatSpec
+    from ogi_xlsx.model.spec import FormatSpec
 
 TABLE_NAMES = {"t2": "表二", "t3": "表三", "t4": "表四"}
 _LIST = 8  # items named in one finding before "等 N 项"
@@ -49,7 +49,7 @@ def choose_format(
 ) -> tuple[FormatSpec | None, str, list[Finding]]:
     """(format, how it was chosen, findings): ``--format``, else the report year's format (a label
     of the other format is a mixture, said), else the tables' labels, else 2021."""
-    from ogi_xlsx.spec import UnknownFormatError, format_for_year, load_format
+    from ogi_xlsx.model.spec import UnknownFormatError, format_for_year, load_format
 
     votes = _format_votes(reading)
     findings: list[Finding] = []
@@ -90,8 +90,8 @@ def printed_values(
 ) -> dict[str, int | Decimal | None]:
     """The printed cells in ``spec``'s ids (other-format cells mapped or reported), converted by type."""
     from ogi_xlsx.importer.values import Token, convert_amount
-    from ogi_xlsx.layout import workbook_layout
-    from ogi_xlsx.spec import load_format
+    from ogi_xlsx.model.layout import workbook_layout
+    from ogi_xlsx.model.spec import load_format
 
     values: dict[str, int | Decimal | None] = dict.fromkeys(spec.cell_ids)
     tokens: dict[str, Token] = {}
@@ -212,7 +212,7 @@ def printed_values(
 
 def reading_findings(spec: FormatSpec, reading: Reading, result: ImportResult, findings: list[Finding]) -> None:
     """Rows not found, numbers not placed, unknown rows, approximate labels; and the statistics."""
-    from ogi_xlsx.spec import all_formats
+    from ogi_xlsx.model.spec import all_formats
 
     rows_by_table: dict[str, list[tuple[str, str]]] = {}
     for cell in spec.cells.values():
@@ -311,7 +311,7 @@ def _unplaced_finding(u: Unplaced) -> Finding:
 
 def cell_place(spec: FormatSpec, cell_id: str) -> str:
     """Where a cell is in the official tables, as the template places it: ``表三 D12``."""
-    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.model.layout import workbook_layout
 
     _, address = workbook_layout(spec).locate(cell_id)
     return f"{TABLE_NAMES[cell_id[:2]]} {address}"

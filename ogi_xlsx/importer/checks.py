@@ -11,14 +11,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ogi_xlsx.findings import Finding, sort_findings
 from ogi_xlsx.importer.assemble import TABLE_NAMES
-from ogi_xlsx.limits import Limits
+from ogi_xlsx.model.findings import Finding, sort_findings
+from ogi_xlsx.model.limits import Limits
 
 if TYPE_CHECKING:
-    from ogi_xlsx.document import ReturnDocument
     from ogi_xlsx.importer import ImportResult
-    from ogi_xlsx.validate import FileReport
+    from ogi_xlsx.model.document import ReturnDocument
+    from ogi_xlsx.pipeline.validate import FileReport
 
 
 def _norm_name(name: str | None) -> str:
@@ -100,7 +100,7 @@ def check_report(
     report.findings = sort_findings(report.findings + extra + checks)
     from dataclasses import replace
 
-    from ogi_xlsx.rules import with_totals
+    from ogi_xlsx.checks.rules import with_totals
 
     report.document = replace(
         doc, values=with_totals(doc.spec, {k: doc.values.get(k) for k in doc.spec.input_ids}), cover=dict(doc.cover)
@@ -123,9 +123,9 @@ def document_findings(
     A published report has no unit code and no cover (填报人, 电话…): neither is an error here.
     Blank cells that printed "/" or "—" say so instead of "未填写".
     """
-    from ogi_xlsx.document import blank_findings, check_identity, validate_document_json
-    from ogi_xlsx.layout import workbook_layout
-    from ogi_xlsx.rules import check_rules
+    from ogi_xlsx.checks.rules import check_rules
+    from ogi_xlsx.model.document import blank_findings, check_identity, validate_document_json
+    from ogi_xlsx.model.layout import workbook_layout
 
     spec = doc.spec
     data = doc.to_json()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ogi_xlsx.importer.grid import Line, Origins, Row, Source
-from ogi_xlsx.limits import Limits
+from ogi_xlsx.model.limits import Limits
 
 
 class DocxError(Exception):
@@ -22,8 +22,8 @@ def check_package(data: bytes, limits: Limits) -> None:
     import io
     import zipfile
 
-    # The same checks as for an .xlsx (ogi_xlsx.xlsx): a .docx is a zip of XML parts too.
-    from ogi_xlsx.xlsx import XlsxError, _check_directory, _Package
+    # The same checks as for an .xlsx (ogi_xlsx.reading.xlsx): a .docx is a zip of XML parts too.
+    from ogi_xlsx.reading.xlsx import XlsxError, _check_directory, _Package
 
     try:
         _check_directory(data, limits)

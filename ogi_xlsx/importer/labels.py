@@ -177,7 +177,7 @@ def vocabularies() -> tuple[dict[str, Vocabulary], dict[str, Vocabulary]]:
     Ids are ``t3.r_new`` (rows) and ``t2.c_issued`` (columns); both formats share most of them, and
     a label of the other format is recognised so that mixtures can be reported, not misread.
     """
-    from ogi_xlsx.spec import all_formats
+    from ogi_xlsx.model.spec import all_formats
 
     rows: dict[str, dict[str, list[str]]] = {}
     cols: dict[str, dict[str, list[str]]] = {}

@@ -7,8 +7,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ogi_xlsx.findings import Finding, format_number
 from ogi_xlsx.importer.grid import Line
+from ogi_xlsx.model.findings import Finding, format_number
 
 # Between the words and the number: no digit, no punctuation and no "和/及/与" (a number after
 # "予以公开和部分公开的共" is the sum of both, not either).

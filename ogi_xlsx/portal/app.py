@@ -38,7 +38,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ogi_xlsx import api
-from ogi_xlsx.findings import SEVERITY_LABELS
+from ogi_xlsx.model.findings import SEVERITY_LABELS
 from ogi_xlsx.portal import security, service
 from ogi_xlsx.portal.store import STATUS_LABELS, Collection, Store, StoreError, Unit, unit_state
 
@@ -523,7 +523,7 @@ async def create_collection(request: Request) -> Response:
 
 def _roster_of(form: FormData) -> dict[str, str]:
     """The roster from the uploaded CSV/XLSX or the pasted text (read by the project's roster reader)."""
-    from ogi_xlsx.roster import RosterError
+    from ogi_xlsx.reading.roster import RosterError
 
     upload = form.get("roster")
     pasted = str(form.get("roster_text", "")).strip()
@@ -684,7 +684,7 @@ async def office_download(request: Request) -> Response:
     what = request.path_params["what"]
     stem = f"{collection.year}年度"
     if what in ("summary.xlsx", "summary.json"):
-        from ogi_xlsx.merge import MergeError
+        from ogi_xlsx.pipeline.merge import MergeError
 
         try:
             result = await portal.in_thread(service.build_summary, portal.store, collection)
@@ -697,7 +697,7 @@ async def office_download(request: Request) -> Response:
             return download(await portal.in_thread(service.summary_xlsx, result), f"{stem}汇总表.xlsx", XLSX)
         return download(await portal.in_thread(service.summary_json, result), f"{stem}汇总表.json", "application/json")
     if what == "draft.docx":
-        from ogi_xlsx.merge import MergeError
+        from ogi_xlsx.pipeline.merge import MergeError
 
         try:
             result = await portal.in_thread(service.build_summary, portal.store, collection)

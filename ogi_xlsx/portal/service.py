@@ -18,7 +18,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from ogi_xlsx import api
-from ogi_xlsx.findings import SEVERITY_LABELS, Finding, has_errors, has_open_queries, sort_findings
+from ogi_xlsx.model.findings import SEVERITY_LABELS, Finding, has_errors, has_open_queries, sort_findings
 from ogi_xlsx.portal.store import STATUS_LABELS, SUMMED_STATUSES, Collection, Store, Submission, Unit, UnitState
 
 # Suffixes kept for the check (the reader tells a .xls or .et apart and asks to re-save it);
@@ -192,7 +192,9 @@ def worker_init(server_pid: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="ogi-portal-watchdog", daemon=True).start()
-    from ogi_xlsx import document, extract, validate, xlsx  # noqa: F401
+    from ogi_xlsx.model import document  # noqa: F401
+    from ogi_xlsx.pipeline import validate  # noqa: F401
+    from ogi_xlsx.reading import extract, xlsx  # noqa: F401
 
     api.load_format("ogi-2019")
     api.load_format("ogi-2021")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO, Literal
 from ogi_xlsx.publish.draft import COUNTED_STATUSES, Coverage, Report, draft_report, tables_report
 
 if TYPE_CHECKING:
-    from ogi_xlsx.document import ReturnDocument
+    from ogi_xlsx.model.document import ReturnDocument
 
 Kind = Literal["docx", "html"]
 SUFFIXES: dict[str, Kind] = {".docx": "docx", ".html": "html", ".htm": "html"}
@@ -71,7 +71,7 @@ def render(report: Report, kind: Kind) -> bytes:
 def write(data: bytes, target: str | Path | BinaryIO) -> None:
     """Write atomically to a path, or into an open binary stream."""
     if isinstance(target, (str, Path)):
-        from ogi_xlsx.atomic import atomic_write_bytes
+        from ogi_xlsx.util.atomic import atomic_write_bytes
 
         atomic_write_bytes(target, data)
     else:
@@ -97,8 +97,8 @@ def coverage_from_xlsx(path: Path) -> Coverage | None:
     """A summary workbook's 报送情况 sheet (the checker does not parse it); None when absent."""
     from openpyxl import load_workbook
 
-    from ogi_xlsx.layout import SUMMARY_SHEETS
-    from ogi_xlsx.merge import STATUS_LABELS
+    from ogi_xlsx.model.layout import SUMMARY_SHEETS
+    from ogi_xlsx.pipeline.merge import STATUS_LABELS
 
     by_label = {label: status for status, label in STATUS_LABELS.items()}
     workbook = load_workbook(path, read_only=True, data_only=True)
@@ -136,7 +136,7 @@ def coverage_of(path: Path) -> Coverage | None:
     """The coverage of a summary file (.json or .xlsx); None for a unit's own return."""
     suffix = path.suffix.lower()
     if suffix == ".json":
-        from ogi_xlsx.document import loads
+        from ogi_xlsx.model.document import loads
 
         try:
             data = loads(path.read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ogi_xlsx.publish.tables import PublishedTable, format_value, tables_for
 
 if TYPE_CHECKING:
-    from ogi_xlsx.document import ReturnDocument
+    from ogi_xlsx.model.document import ReturnDocument
 
 FAILED_MARK = "未通过审核"
 FAILED_NOTE = "本文件依据未通过审核的报表生成，数据可能有误，请更正报表并审核通过后重新生成，不得对外公布。"

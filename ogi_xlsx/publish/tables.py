@@ -1,6 +1,6 @@
 """One pure model of the official tables 二, 三 and 四 for publishing (Word and HTML).
 
-Everything here comes from the format spec and :mod:`ogi_xlsx.layout` (the geometry the
+Everything here comes from the format spec and :mod:`ogi_xlsx.model.layout` (the geometry the
 template writer draws): the labels are the spec's, verbatim, and the merged header cells
 are the layout's merged ranges. The Word and HTML writers only render this grid, so the
 two outputs cannot disagree with each other or with the Excel template.
@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from ogi_xlsx.layout import TABLE_TOP, SheetLayout, workbook_layout
+from ogi_xlsx.model.layout import TABLE_TOP, SheetLayout, workbook_layout
 
 if TYPE_CHECKING:
-    from ogi_xlsx.document import ReturnDocument
-    from ogi_xlsx.spec import FormatSpec
+    from ogi_xlsx.model.document import ReturnDocument
+    from ogi_xlsx.model.spec import FormatSpec
 
 Kind = Literal["corner", "block", "header", "label", "value", "empty"]
 
@@ -83,7 +83,7 @@ def column_widths(table: PublishedTable) -> list[float]:
 
 def format_value(value: int | Decimal | None) -> str:
     """A value as printed: integers plainly, money without exponent or trailing zeros, blank as ''."""
-    from ogi_xlsx.findings import format_number
+    from ogi_xlsx.model.findings import format_number
 
     if value is None:
         return ""

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ogi_xlsx.findings import Finding, format_number
-from ogi_xlsx.layout import COVER_SHEET, workbook_layout
-from ogi_xlsx.rules import Number, check_rules
-from ogi_xlsx.spec import FormatSpec, UnknownFormatError, load_format
+from ogi_xlsx.checks.rules import Number, check_rules
+from ogi_xlsx.model.findings import Finding, format_number
+from ogi_xlsx.model.layout import COVER_SHEET, workbook_layout
+from ogi_xlsx.model.spec import FormatSpec, UnknownFormatError, load_format
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 AMOUNT_PATTERN = r"^[0-9]+(\.[0-9]+)?$"
@@ -382,7 +382,7 @@ def validate_document_json(data: Any) -> list[Finding]:
 
 
 def _format_names() -> list[str]:
-    from ogi_xlsx.spec import definition_files
+    from ogi_xlsx.model.spec import definition_files
 
     return definition_files()
 
@@ -414,7 +414,7 @@ def check_cover(doc: ReturnDocument) -> list[Finding]:
             continue
         value = (doc.cover.get(fld.id) or "").strip()
         row, col = layout.cover.fields[fld.id]
-        from ogi_xlsx.layout import a1
+        from ogi_xlsx.model.layout import a1
 
         address = a1(row, col)
         if not value:

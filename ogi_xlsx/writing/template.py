@@ -1,7 +1,7 @@
 """The Excel workbook writer: blank templates, filled returns and the official part of summaries.
 
-Everything is derived from the format (:mod:`ogi_xlsx.spec`) and its cell map
-(:mod:`ogi_xlsx.layout`): texts, merged headers, input cells, total formulas, data
+Everything is derived from the format (:mod:`ogi_xlsx.model.spec`) and its cell map
+(:mod:`ogi_xlsx.model.layout`): texts, merged headers, input cells, total formulas, data
 validation, the check area, protection, print setup and the identity. The per-format work
 (formulas, ranges, widths) is planned once and cached, so writing many per-unit workbooks
 costs little more than writing the cells themselves.
@@ -28,12 +28,10 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 from xlsxwriter.workbook import Workbook
 
 import ogi_xlsx
-from ogi_xlsx.atomic import atomic_write
-from ogi_xlsx.document import Explanation
-from ogi_xlsx.explanation_sheet import EXPLANATION_SHEET, write_explanation_sheet
-from ogi_xlsx.explanation_sheet import HEADER_ROW as EXPLANATION_HEADER_ROW
-from ogi_xlsx.identity import IDENTITY_KEYS, Identity, defined_name, property_name
-from ogi_xlsx.layout import (
+from ogi_xlsx.checks.rules import compute_totals
+from ogi_xlsx.model.document import Explanation
+from ogi_xlsx.model.identity import IDENTITY_KEYS, Identity, defined_name, property_name
+from ogi_xlsx.model.layout import (
     CHECK_SHEET_TITLE,
     COVER_SHEET,
     IDENTITY_SHEET,
@@ -42,8 +40,10 @@ from ogi_xlsx.layout import (
     layout_hash,
     workbook_layout,
 )
-from ogi_xlsx.rules import compute_totals
-from ogi_xlsx.spec import FormatSpec, Rule
+from ogi_xlsx.model.spec import FormatSpec, Rule
+from ogi_xlsx.reading.explanation_sheet import EXPLANATION_SHEET, write_explanation_sheet
+from ogi_xlsx.reading.explanation_sheet import HEADER_ROW as EXPLANATION_HEADER_ROW
+from ogi_xlsx.util.atomic import atomic_write
 
 # The sheet password of every template unless ``--password`` says otherwise. It is not a secret:
 # protection only stops accidental edits (the reader re-checks everything anyway).
@@ -829,7 +829,7 @@ def write_workbook(
     """Write a template (no ``values``) or a completed workbook (``values``) of one format.
 
     Templates and returns (not summaries) get the 情况说明 sheet, holding ``explanations``
-    (a filled return's answers to queries, see :mod:`ogi_xlsx.explanation_sheet`).
+    (a filled return's answers to queries, see :mod:`ogi_xlsx.reading.explanation_sheet`).
 
     A path target is written atomically (temporary file in the same folder, then
     ``os.replace``). The same arguments always give a byte-identical file. ``streamed``:

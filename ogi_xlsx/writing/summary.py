@@ -1,7 +1,7 @@
 """The summary workbook (汇总表): the official sheets with the sums, plus four sheets of our own.
 
 The official sheets, cover and identity are written by the template writer
-(:func:`ogi_xlsx.template.write_workbook` with ``kind="summary"``), so a summary is itself a
+(:func:`ogi_xlsx.writing.template.write_workbook` with ``kind="summary"``), so a summary is itself a
 valid return that can be merged again one level up (市 ← 区 ← 街道). This module adds,
 through its ``extra_sheets`` hook:
 
@@ -22,10 +22,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ogi_xlsx.findings import SEVERITY_LABELS, open_queries
-from ogi_xlsx.layout import SUMMARY_SHEETS, col_letter, workbook_layout
-from ogi_xlsx.merge import FILE_USE_LABELS, STATUS_LABELS, SUMMARY_EXCLUDED, MergeResult
-from ogi_xlsx.spec import FormatSpec
+from ogi_xlsx.model.findings import SEVERITY_LABELS, open_queries
+from ogi_xlsx.model.layout import SUMMARY_SHEETS, col_letter, workbook_layout
+from ogi_xlsx.model.spec import FormatSpec
+from ogi_xlsx.pipeline.merge import FILE_USE_LABELS, STATUS_LABELS, SUMMARY_EXCLUDED, MergeResult
 
 STATUS_SHEET, BREAKDOWN_SHEET, PROVENANCE_SHEET, CHART_SHEET = SUMMARY_SHEETS
 
@@ -47,7 +47,7 @@ LINE_HEIGHT = 14
 
 def _lines(text: str, width: float) -> int:
     """Printed lines of a wrapped text in a column (xlsxwriter cannot autofit row heights)."""
-    from ogi_xlsx.template import text_width
+    from ogi_xlsx.writing.template import text_width
 
     return sum(max(1, -(-int(text_width(line)) // max(int(width) - 3, 1))) for line in text.split("\n"))
 
@@ -503,7 +503,7 @@ class _Sheets:
 
 
 def summary_sheets(result: MergeResult) -> Callable[[Any, dict[str, Any]], None]:
-    """The ``extra_sheets`` hook for :func:`ogi_xlsx.template.write_workbook`."""
+    """The ``extra_sheets`` hook for :func:`ogi_xlsx.writing.template.write_workbook`."""
 
     def add(workbook: Any, formats: dict[str, Any]) -> None:
         sheets = _Sheets(result, workbook, formats)
@@ -521,7 +521,7 @@ def write_summary(target: str | Path | BinaryIO, result: MergeResult, *, streame
     ``streamed=False`` keeps every cell in memory until the end (xlsxwriter's default mode):
     the same cells; used by a test that compares the two.
     """
-    from ogi_xlsx.template import write_workbook
+    from ogi_xlsx.writing.template import write_workbook
 
     doc = result.document
     write_workbook(
@@ -550,6 +550,6 @@ def summary_json_text(result: MergeResult) -> str:
 
 def write_summary_json(path: str | Path, result: MergeResult) -> None:
     """Write :func:`summary_json_text` atomically (temp file in the same folder, then rename)."""
-    from ogi_xlsx.atomic import atomic_write_text
+    from ogi_xlsx.util.atomic import atomic_write_text
 
     atomic_write_text(path, summary_json_text(result))

@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ogi_xlsx.atomic import atomic_write_text
+from ogi_xlsx.util.atomic import atomic_write_text
 
 ENTRY_VERSION = 4
 ENV_DIR = "OGI_XLSX_CACHE_DIR"
@@ -75,7 +75,7 @@ def options_salt(
     limits: Any = None,
 ) -> str:
     """Everything besides the file that decides its report."""
-    from ogi_xlsx.limits import Limits
+    from ogi_xlsx.model.limits import Limits
 
     payload = {
         "entry": ENTRY_VERSION,
@@ -144,7 +144,7 @@ def _encode_values(format_id: str, values: dict[str, Any]) -> Any:
     ``$tagged`` lists the positions of values that are not plain JSON (money as Decimal),
     so that decoding is one ``dict(zip(…))`` plus a few fixes instead of a call per cell.
     """
-    from ogi_xlsx.spec import UnknownFormatError, load_format
+    from ogi_xlsx.model.spec import UnknownFormatError, load_format
 
     try:
         cell_ids = load_format(format_id).cell_ids
@@ -159,7 +159,7 @@ def _encode_values(format_id: str, values: dict[str, Any]) -> Any:
 
 def _decode_values(format_id: str, data: Any) -> dict[str, Any]:
     if isinstance(data, dict) and set(data) == {"$cells", "$tagged"}:
-        from ogi_xlsx.spec import load_format
+        from ogi_xlsx.model.spec import load_format
 
         cell_ids = load_format(format_id).cell_ids
         cells = data["$cells"]
@@ -225,7 +225,7 @@ def _fill_header(data: Mapping[str, Any], report: Any) -> None:
 
 def _decode_body(data: Mapping[str, Any]) -> tuple[list[Any], Any]:
     """(findings, document) from the ``findings`` and ``document`` of :func:`report_to_json`."""
-    from ogi_xlsx.document import Explanation, ReturnDocument
+    from ogi_xlsx.model.document import Explanation, ReturnDocument
 
     doc = data["document"]
     document = (
@@ -265,7 +265,7 @@ def _finding(code: str, message: str, severity: Any, sheet: Any, cell: Any, cell
     """A cached Finding without the frozen dataclass's ``__init__`` (one ``object.__setattr__`` per
     field: half the cost of loading a warm folder's 13,000 findings). The entry was written from a
     valid Finding; the code and severity are still checked, so a foreign entry is refused."""
-    from ogi_xlsx.findings import CODES, Finding
+    from ogi_xlsx.model.findings import CODES, Finding
 
     if code not in CODES or severity not in ("error", "query", "warning", "info") or type(message) is not str:
         raise ValueError("not a finding")

@@ -1,6 +1,6 @@
 """Where everything sits on the sheets: the cell map shared by the writer and the reader.
 
-Pure geometry derived from a :class:`~ogi_xlsx.spec.FormatSpec`. Rows and columns are
+Pure geometry derived from a :class:`~ogi_xlsx.model.spec.FormatSpec`. Rows and columns are
 0-based here (as xlsxwriter counts); :func:`a1` turns them into ``D6`` for people.
 The template writer draws exactly these texts and cells; the reader looks for the
 same labels at the same places, so the two can never disagree.
@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
-from ogi_xlsx.spec import FormatSpec, Table
+from ogi_xlsx.model.spec import FormatSpec, Table
 
 Role = Literal["title", "info", "unit", "corner", "block", "header", "label"]
 
 COVER_SHEET = "封面"
 IDENTITY_SHEET = "_ogi"
-# The sheets a summary adds after the official tables (written by ogi_xlsx.summary): not part
+# The sheets a summary adds after the official tables (written by ogi_xlsx.writing.summary): not part
 # of the return, so a reader of a summary need not parse them (the breakdown has a row per unit).
 SUMMARY_SHEETS = ("报送情况", "分单位明细", "来源文件", "关键指标")
 CHECK_SHEET_TITLE = "勾稽关系自动校验（✓ 表示平衡，✗ 表示不平衡，请核对后再报送）"

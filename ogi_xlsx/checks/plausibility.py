@@ -3,8 +3,8 @@
 The rules are data (``plausibility_rules`` in ``ogi_xlsx/formats/ogi-20xx.json``, each with its
 thresholds and a one-line rationale); this module only knows how each *kind* of rule is checked.
 Everything here is pure: a return's values (and last year's, for the year-on-year kinds) in,
-:class:`~ogi_xlsx.findings.Finding` objects out. An office changes thresholds or switches rules
-off in a settings file (:mod:`ogi_xlsx.settings`).
+:class:`~ogi_xlsx.model.findings.Finding` objects out. An office changes thresholds or switches rules
+off in a settings file (:mod:`ogi_xlsx.checks.settings`).
 
 Totals are recomputed from the inputs before checking, so a blank or wrong hand-filled total
 (reported separately as a sum-rule error) neither hides nor invents a query.
@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from ogi_xlsx.findings import Finding, format_number
-from ogi_xlsx.rules import Number, Values, with_totals
-from ogi_xlsx.spec import FormatSpec, PlausibilityRule
+from ogi_xlsx.checks.rules import Number, Values, with_totals
+from ogi_xlsx.model.findings import Finding, format_number
+from ogi_xlsx.model.spec import FormatSpec, PlausibilityRule
 
 if TYPE_CHECKING:
-    from ogi_xlsx.document import ReturnDocument
-    from ogi_xlsx.settings import Settings
+    from ogi_xlsx.checks.settings import Settings
+    from ogi_xlsx.model.document import ReturnDocument
 
 # Which finding code each kind of rule produces.
 _CODES = {
@@ -163,7 +163,7 @@ def _check(
     previous_year: int | None,
 ) -> list[Finding]:
     """:func:`check_rule` on values already prepared (numbers only, totals recomputed)."""
-    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.model.layout import workbook_layout
 
     findings = []
     layout = workbook_layout(spec)

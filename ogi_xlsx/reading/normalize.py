@@ -10,7 +10,7 @@ Pure functions, no I/O. The policy (documented in the README):
   negative counts, decimals in counts, dates, booleans, formulas typed into input cells,
   text that is not a number.
 
-Blank cells are not reported here: :func:`ogi_xlsx.document.blank_findings` does that once.
+Blank cells are not reported here: :func:`ogi_xlsx.model.document.blank_findings` does that once.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from ogi_xlsx.findings import Finding, format_number
-from ogi_xlsx.rules import Number
-from ogi_xlsx.spec import Cell
-from ogi_xlsx.xlsx import RawCell
+from ogi_xlsx.checks.rules import Number
+from ogi_xlsx.model.findings import Finding, format_number
+from ogi_xlsx.model.spec import Cell
+from ogi_xlsx.reading.xlsx import RawCell
 
 # Written for "nothing happened" in real reports (NOTES.md §5).
 NOT_APPLICABLE = frozenset({"/", "／", "\\", "—", "——", "–", "―", "-", "－", "--", "无", "空", "×", "n/a", "N/A"})

@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ogi_xlsx.spec import PLAUSIBILITY_KINDS, PlausibilityRule, all_formats
+from ogi_xlsx.model.spec import PLAUSIBILITY_KINDS, PlausibilityRule, all_formats
 
 SETTINGS_SUFFIXES = (".toml", ".json")
 
@@ -146,7 +146,7 @@ def _parse(path: Path) -> Any:
     except UnicodeDecodeError:
         raise SettingsError(f"设置文件 {path}：不是 UTF-8 编码的文本，请用 UTF-8 编码另存。") from None
     if path.suffix.lower() == ".json":
-        from ogi_xlsx.document import describe_json_error
+        from ogi_xlsx.model.document import describe_json_error
 
         try:
             return json.loads(text)

@@ -110,7 +110,7 @@ def _rows_from_xlsx(path: Path) -> list[list[str]]:
 
     from openpyxl import load_workbook
 
-    from ogi_xlsx.xlsx import XlsxError, read_xlsx
+    from ogi_xlsx.reading.xlsx import XlsxError, read_xlsx
 
     try:  # the safe reader first: openpyxl would inflate a zip bomb or expand entities without limit
         read_xlsx(path)

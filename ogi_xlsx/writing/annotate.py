@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ogi_xlsx.atomic import atomic_write
-from ogi_xlsx.findings import SEVERITY_LABELS, SEVERITY_ORDER, Finding, open_queries
-from ogi_xlsx.validate import ANNOTATED_SUFFIX, FileReport
+from ogi_xlsx.model.findings import SEVERITY_LABELS, SEVERITY_ORDER, Finding, open_queries
+from ogi_xlsx.pipeline.validate import ANNOTATED_SUFFIX, FileReport
+from ogi_xlsx.util.atomic import atomic_write
 
 RESULT_SHEET = "审核结果"
 RESULT_HEADERS = ("序号", "级别", "工作表", "单元格", "问题类型", "问题", "代码")
@@ -146,7 +146,7 @@ def annotate(report: FileReport, target: Path) -> Path:
     # one row per open query in 情况说明: the clerk only writes the reason and sends the copy back
     open_ones = open_queries(report.findings)
     if open_ones and report.document is not None:
-        from ogi_xlsx.explanation_sheet import prefill_explanation_sheet
+        from ogi_xlsx.reading.explanation_sheet import prefill_explanation_sheet
 
         prefill_explanation_sheet(wb, report.document.spec, open_ones)
 
@@ -177,7 +177,7 @@ def _result_sheet(ws, report: FileReport, sheetnames: Sequence[str]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    from ogi_xlsx.findings import CODES
+    from ogi_xlsx.model.findings import CODES
     from ogi_xlsx.report import group_blanks
 
     bold = Font(bold=True)

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from difflib import SequenceMatcher
 
-from ogi_xlsx.document import Explanation
-from ogi_xlsx.findings import CODES, Finding
-from ogi_xlsx.spec import FormatSpec
+from ogi_xlsx.model.document import Explanation
+from ogi_xlsx.model.findings import CODES, Finding
+from ogi_xlsx.model.spec import FormatSpec
 
 MIN_CHARS = 8  # an explanation shorter than this (letters and digits only) says nothing
 GENERIC_EXAMPLE = "本年有 3 件规范性文件因有效期届满自然失效，未经废止程序"

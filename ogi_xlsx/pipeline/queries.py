@@ -1,6 +1,6 @@
 """Queries (核实) for checked returns: plausibility, cross-year switches, explanations, policy.
 
-After the returns are read (:func:`ogi_xlsx.validate.check_paths`) and, with ``--previous``,
+After the returns are read (:func:`ogi_xlsx.pipeline.validate.check_paths`) and, with ``--previous``,
 checked against last year (cross-year findings, X1 …), :func:`apply_queries` adds to each
 report the plausibility queries (with last year's return for the year-on-year rules), drops
 the findings of rules the office switched off, judges the unit's explanations (情况说明) and,
@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from ogi_xlsx.findings import Finding, open_queries, queries_as_warnings, sort_findings
+from ogi_xlsx.model.findings import Finding, open_queries, queries_as_warnings, sort_findings
 
 if TYPE_CHECKING:
-    from ogi_xlsx.document import ReturnDocument
-    from ogi_xlsx.settings import Settings
-    from ogi_xlsx.validate import FileReport
+    from ogi_xlsx.checks.settings import Settings
+    from ogi_xlsx.model.document import ReturnDocument
+    from ogi_xlsx.pipeline.validate import FileReport
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ _OWN_CODES = frozenset(
 def previous_documents(reports: Sequence[FileReport], previous: Sequence[FileReport]) -> list[ReturnDocument | None]:
     """For each report, the same unit's return of the year before among ``previous`` (by unit
     code and report year); None when there is none or several that differ."""
-    from ogi_xlsx.validate import document_values_equal
+    from ogi_xlsx.pipeline.validate import document_values_equal
 
     by_unit: dict[tuple[str, int], list[ReturnDocument]] = {}
     for item in previous:
@@ -90,8 +90,8 @@ def queries_for(
     warnings, and the explanations it carries (its units', accepted one level down) are passed
     on as ``explanation-carried`` notes rather than judged.
     """
-    from ogi_xlsx.explanations import judge
-    from ogi_xlsx.plausibility import check_plausibility
+    from ogi_xlsx.checks.explanations import judge
+    from ogi_xlsx.checks.plausibility import check_plausibility
 
     # Applying twice gives the same result: this module's own findings are made afresh.
     kept = [

@@ -1,4 +1,4 @@
-"""From a :class:`~ogi_xlsx.xlsx.RawWorkbook` to a return: identity, values, structural findings.
+"""From a :class:`~ogi_xlsx.reading.xlsx.RawWorkbook` to a return: identity, values, structural findings.
 
 Pure (no I/O). Everything is derived from the format spec and its layout: the identity the
 writers store, the labels at their places, the defined names of the cells, the formulas
@@ -16,12 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from ogi_xlsx.document import Explanation
-from ogi_xlsx.explanation_sheet import EXPLANATION_SHEET, read_explanation_grid
-from ogi_xlsx.findings import Finding, format_number
-from ogi_xlsx.identity import IDENTITY_KEYS, Identity, defined_name, property_name
-from ogi_xlsx.layout import COVER_SHEET, IDENTITY_SHEET, SheetLayout, Text, a1, layout_hash, workbook_layout
-from ogi_xlsx.normalize import (
+from ogi_xlsx.checks.rules import Number, compute_totals
+from ogi_xlsx.model.document import Explanation
+from ogi_xlsx.model.findings import Finding, format_number
+from ogi_xlsx.model.identity import IDENTITY_KEYS, Identity, defined_name, property_name
+from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, SheetLayout, Text, a1, layout_hash, workbook_layout
+from ogi_xlsx.model.spec import FormatSpec, UnknownFormatError, all_formats, load_format
+from ogi_xlsx.reading.explanation_sheet import EXPLANATION_SHEET, read_explanation_grid
+from ogi_xlsx.reading.normalize import (
     Where,
     cached_number,
     cell_text,
@@ -29,9 +31,7 @@ from ogi_xlsx.normalize import (
     normalize_input,
     normalize_text,
 )
-from ogi_xlsx.rules import Number, compute_totals
-from ogi_xlsx.spec import FormatSpec, UnknownFormatError, all_formats, load_format
-from ogi_xlsx.xlsx import RawCell, RawSheet, RawWorkbook
+from ogi_xlsx.reading.xlsx import RawCell, RawSheet, RawWorkbook
 
 MAX_SHIFT = 15
 MATCH_THRESHOLD = 0.5
@@ -56,7 +56,7 @@ class Extraction:
     # (expected sheet, expected address) -> (sheet, address) in this file, when they differ
     moved: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)  # expected sheet -> actual sheet
-    # the unit's answers to queries, from the 情况说明 sheet (ogi_xlsx.explanation_sheet)
+    # the unit's answers to queries, from the 情况说明 sheet (ogi_xlsx.reading.explanation_sheet)
     explanations: list[Explanation] = field(default_factory=list)
     # totals whose formula was replaced by a typed number (cell id -> the number): the one fact
     # the rules' findings about these cells repeat (issue 11)
@@ -574,7 +574,7 @@ MAX_REFERENCE_CHARS = 200  # 规则 and 单元格 name a rule or a cell: longer 
 def _read_explanations(wb: RawWorkbook) -> list[Explanation]:
     """The 情况说明 sheet's rows (none when the sheet is absent); an over-long text is cut to
     what the return document holds rather than refusing the return for it."""
-    from ogi_xlsx.document import EXPLANATION_MAX_CHARS
+    from ogi_xlsx.model.document import EXPLANATION_MAX_CHARS
 
     sheet = wb.sheet(EXPLANATION_SHEET)
     if sheet is None or sheet.skipped:
@@ -610,7 +610,7 @@ def _read_cover(
         raw = sheet.cells.get((row, col))
         text = _serial_date(raw) or cell_text(raw).strip()
         if fld.type == "date":
-            from ogi_xlsx.document import parse_cover_date
+            from ogi_xlsx.model.document import parse_cover_date
 
             # 2026年1月8日 and 2026/1/8 are how people write dates: kept as 2026-01-08
             text = parse_cover_date(text) or text

@@ -19,16 +19,16 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
-from ogi_xlsx.findings import Finding, has_errors, has_open_queries, sort_findings
-from ogi_xlsx.limits import Limits
+from ogi_xlsx.model.findings import Finding, has_errors, has_open_queries, sort_findings
+from ogi_xlsx.model.limits import Limits
 
 if TYPE_CHECKING:  # the document module (and jsonschema behind it) is imported only to check a file
-    from ogi_xlsx.document import ReturnDocument
+    from ogi_xlsx.model.document import ReturnDocument
 
 # Spreadsheet-like files picked up from folders; .xls/.et get a "save as .xlsx" finding.
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xls", ".et", ".ett", ".xlt", ".ods", ".wps"})
 ANNOTATED_SUFFIX = "_审核结果"
-RESULT_SHEET = "审核结果"  # the sheet validate --annotate adds (ogi_xlsx.annotate)
+RESULT_SHEET = "审核结果"  # the sheet validate --annotate adds (ogi_xlsx.writing.annotate)
 PARALLEL_THRESHOLD = 8
 # Codes about one cell that the document checks repeat when normalisation already reported the cell.
 _REPEATED = frozenset({"value-blank", "value-blank-strict", "schema"})
@@ -58,7 +58,7 @@ class FileReport:
 
     def __getattr__(self, name: str) -> Any:
         # Reached only for an attribute that is not set. A report served from the cache
-        # (ogi_xlsx.cache) decodes its findings and document on first use: printing the text
+        # (ogi_xlsx.pipeline.cache) decodes its findings and document on first use: printing the text
         # stored with it needs neither, and decoding 13,000 findings was a third of a warm run.
         pending = self.__dict__.get("_pending")
         if pending is None or name not in ("findings", "document"):
@@ -199,14 +199,14 @@ def check_document_json(
     strict_blanks: bool,
 ) -> FileReport:
     """A ``*.json`` return document: schema first, then the document checks."""
-    from ogi_xlsx.document import (
+    from ogi_xlsx.checks.rules import with_totals
+    from ogi_xlsx.model.document import (
         describe_json_error,
         document_from_json,
         loads,
         validate_document_json,
         validate_return,
     )
-    from ogi_xlsx.rules import with_totals
 
     try:
         parsed = loads(data.decode("utf-8-sig"))
@@ -269,8 +269,8 @@ def _validator(format_id: str) -> Any:
     import jsonschema
     from jsonschema import _keywords, validators
 
-    from ogi_xlsx.document import return_schema
-    from ogi_xlsx.spec import load_format
+    from ogi_xlsx.model.document import return_schema
+    from ogi_xlsx.model.spec import load_format
 
     base = jsonschema.Draft202012Validator
     plans: dict[int, tuple[Any, dict[str, Any]]] = {}
@@ -301,7 +301,7 @@ def _validator(format_id: str) -> Any:
 
 def _schema_findings(doc: ReturnDocument) -> list[Finding]:
     """``document.validate_document_json`` with the validator built once per format (saves ~4 ms a file)."""
-    from ogi_xlsx.document import _schema_finding
+    from ogi_xlsx.model.document import _schema_finding
 
     errors = sorted(_validator(doc.format).iter_errors(doc.to_json()), key=lambda e: [str(p) for p in e.absolute_path])
     return [_schema_finding(doc.spec, e) for e in errors]
@@ -315,8 +315,8 @@ def _document_findings(
     Same checks, but a report year outside the format's years is reported once as
     format-year-mismatch (not also as a schema error) and does not stop the other checks.
     """
-    from ogi_xlsx.document import blank_findings, check_cover, check_identity
-    from ogi_xlsx.rules import check_rules
+    from ogi_xlsx.checks.rules import check_rules
+    from ogi_xlsx.model.document import blank_findings, check_cover, check_identity
 
     spec = doc.spec
     findings = [f for f in _schema_findings(doc) if f.args.get("path") != ["year"]]
@@ -334,7 +334,7 @@ def _unit_finding(spec: Any, f: Finding) -> Finding:
     path = f.args.get("path")
     if f.code != "schema" or path not in (["unit", "code"], ["unit", "name"]):
         return f
-    from ogi_xlsx.layout import COVER_SHEET, a1, workbook_layout
+    from ogi_xlsx.model.layout import COVER_SHEET, a1, workbook_layout
 
     key = "unit_code" if path[1] == "code" else "unit_name"
     address = a1(*workbook_layout(spec).cover.fields[key])
@@ -360,9 +360,9 @@ def _typed_total_findings(
     when the rule holds with the totals recomputed it is only that consequence (info, not a
     second error): one typed-over cell, one error.
     """
-    from ogi_xlsx.findings import format_number
-    from ogi_xlsx.layout import workbook_layout
-    from ogi_xlsx.rules import check_rule
+    from ogi_xlsx.checks.rules import check_rule
+    from ogi_xlsx.model.findings import format_number
+    from ogi_xlsx.model.layout import workbook_layout
 
     rules = {(r.id, r.key): r for r in spec.rules}
     layout = workbook_layout(spec)
@@ -400,10 +400,10 @@ def check_workbook(
     roster: Mapping[str, str] | None = None,
     strict_blanks: bool = False,
 ) -> FileReport:
-    """Validate an already-read :class:`~ogi_xlsx.xlsx.RawWorkbook` into ``report``."""
-    from ogi_xlsx.document import ReturnDocument
-    from ogi_xlsx.extract import extract, remap
-    from ogi_xlsx.rules import with_totals
+    """Validate an already-read :class:`~ogi_xlsx.reading.xlsx.RawWorkbook` into ``report``."""
+    from ogi_xlsx.checks.rules import with_totals
+    from ogi_xlsx.model.document import ReturnDocument
+    from ogi_xlsx.reading.extract import extract, remap
 
     ex = extract(raw)
     report.by_labels = ex.by_labels
@@ -470,7 +470,7 @@ def check_file(
     """Validate one returned file (.xlsx or a .json return document); never raises for bad input."""
     path = Path(path)
     limits = limits or Limits()
-    from ogi_xlsx.inbox import split_member
+    from ogi_xlsx.pipeline.inbox import split_member
 
     member = split_member(path)
     if member is not None:
@@ -496,7 +496,7 @@ def check_file(
             return check_document_json(
                 path, path.read_bytes(), report, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks
             )
-        from ogi_xlsx.xlsx import XlsxError, read_xlsx
+        from ogi_xlsx.reading.xlsx import XlsxError, read_xlsx
 
         try:
             raw = read_xlsx(path, limits, skip_sheets=_summary_sheets)
@@ -530,7 +530,7 @@ def _check_member(
     limits: Limits,
 ) -> FileReport:
     """A return inside a .zip attachment (``a.zip!m.xlsx``), read from memory, never extracted."""
-    from ogi_xlsx.inbox import ArchiveError, read_member
+    from ogi_xlsx.pipeline.inbox import ArchiveError, read_member
 
     try:
         data, mtime = read_member(archive, member, limits)
@@ -544,7 +544,7 @@ def _check_member(
             return check_document_json(
                 path, data, report, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks
             )
-        from ogi_xlsx.xlsx import XlsxError, read_xlsx
+        from ogi_xlsx.reading.xlsx import XlsxError, read_xlsx
 
         try:
             raw = read_xlsx(data, limits, skip_sheets=_summary_sheets)
@@ -567,8 +567,8 @@ def _check_member(
 def _summary_sheets(properties: dict[str, str]) -> tuple[str, ...]:
     """A summary's own sheets (status, per-unit breakdown, sources, chart) are not read: only its
     official tables are the return one level up, and the breakdown grows with the units summed."""
-    from ogi_xlsx.identity import property_name
-    from ogi_xlsx.layout import SUMMARY_SHEETS
+    from ogi_xlsx.model.identity import property_name
+    from ogi_xlsx.model.layout import SUMMARY_SHEETS
 
     return SUMMARY_SHEETS if properties.get(property_name("kind")) == "summary" else ()
 
@@ -576,7 +576,7 @@ def _summary_sheets(properties: dict[str, str]) -> tuple[str, ...]:
 def collect_paths(paths: Sequence[Path]) -> list[Path]:
     """Files to check: given files as they are, folders searched recursively; sorted, no duplicates.
 
-    In folders only the files :func:`ogi_xlsx.inbox.classify` reads are taken (spreadsheets,
+    In folders only the files :func:`ogi_xlsx.pipeline.inbox.classify` reads are taken (spreadsheets,
     including annotated copies ``…_审核结果.xlsx`` mailed back corrected), and the workbooks
     inside .zip attachments (``a.zip!m.xlsx``). :func:`discover_paths` also says which files
     were skipped and why. Raises FileNotFoundError for a path that does not exist.
@@ -585,14 +585,14 @@ def collect_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def discover_paths(paths: Sequence[Path], limits: Limits | None = None) -> Any:
-    """:class:`ogi_xlsx.inbox.Discovery` of ``paths``: the files to read and the files skipped (with reasons)."""
-    from ogi_xlsx.inbox import discover
+    """:class:`ogi_xlsx.pipeline.inbox.Discovery` of ``paths``: the files to read and the files skipped (with reasons)."""
+    from ogi_xlsx.pipeline.inbox import discover
 
     return discover([Path(p) for p in paths], limits)
 
 
 def _is_member(path: Path) -> bool:
-    from ogi_xlsx.inbox import split_member
+    from ogi_xlsx.pipeline.inbox import split_member
 
     return "!" in str(path) and split_member(path) is not None
 
@@ -629,7 +629,7 @@ def check_paths(
 
     ``jobs``: worker processes (default: all cores when there are many files; 1 = serial).
     ``progress``: optional callable invoked once per finished file.
-    ``cache``: reuse and store results in the user's cache (see :mod:`ogi_xlsx.cache`).
+    ``cache``: reuse and store results in the user's cache (see :mod:`ogi_xlsx.pipeline.cache`).
     """
     files = list(paths) if collected else collect_paths(paths)
     options = {
@@ -640,7 +640,7 @@ def check_paths(
     }
     store = None
     if cache:
-        from ogi_xlsx.cache import ResultCache, options_salt
+        from ogi_xlsx.pipeline.cache import ResultCache, options_salt
 
         store = ResultCache(options_salt(**options))
     results: list[FileReport | None] = [None] * len(files)
@@ -694,7 +694,7 @@ def cross_year_findings(reports: Sequence[FileReport], previous: Sequence[FileRe
     Pure: nothing is read or changed. A report without a document, unit code or year gets none;
     one without a previous return, or with several that differ, gets an info finding.
     """
-    from ogi_xlsx.rules import check_cross_year
+    from ogi_xlsx.checks.rules import check_cross_year
 
     by_unit: dict[tuple[str, int], list[FileReport]] = {}
     for item in previous:

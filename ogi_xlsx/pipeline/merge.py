@@ -2,7 +2,7 @@
 
 Input: one record per file (a validator ``FileReport`` or a :class:`MergeInput`), an
 optional roster (unit code -> name) and options. Output: a :class:`MergeResult` with the
-summed :class:`~ogi_xlsx.document.ReturnDocument` (identity = the summarising office),
+summed :class:`~ogi_xlsx.model.document.ReturnDocument` (identity = the summarising office),
 a status for every unit, the provenance of every file and each merged unit's values.
 
 Rules (issue 5):
@@ -20,7 +20,7 @@ Rules (issue 5):
 - files found but not read (``skipped``: PDFs, .csv …) are carried along; a missing unit
   whose code or name appears in such a file's name is told so;
 - the INPUT cells are summed (ints for counts, ``Decimal`` for money) and the totals are
-  recomputed with :func:`ogi_xlsx.rules.with_totals`; totals are never summed;
+  recomputed with :func:`ogi_xlsx.checks.rules.with_totals`; totals are never summed;
 - a blank input cell counts as 0; a cell every merged unit left blank is 0 in the summary
   and listed in :attr:`MergeResult.blank_everywhere`;
 - mixed formats or report years cannot be summed: :class:`MergeError` (a usage error).
@@ -35,11 +35,11 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any, Literal
 
-from ogi_xlsx.document import Explanation, ReturnDocument
-from ogi_xlsx.findings import SEVERITY_ORDER, Finding, has_errors, has_open_queries, open_queries
-from ogi_xlsx.inbox import Skipped, skipped_for_unit
-from ogi_xlsx.rules import Number, with_totals
-from ogi_xlsx.spec import FormatSpec, UnknownFormatError, format_for_year, load_format
+from ogi_xlsx.checks.rules import Number, with_totals
+from ogi_xlsx.model.document import Explanation, ReturnDocument
+from ogi_xlsx.model.findings import SEVERITY_ORDER, Finding, has_errors, has_open_queries, open_queries
+from ogi_xlsx.model.spec import FormatSpec, UnknownFormatError, format_for_year, load_format
+from ogi_xlsx.pipeline.inbox import Skipped, skipped_for_unit
 
 Status = Literal["merged", "duplicate", "missing", "invalid", "conflict", "unexpected"]
 Prefer = Literal["newest", "newest-valid"]
@@ -232,7 +232,7 @@ class UnitStatus:
     def explanations(self) -> tuple[dict[str, str], ...]:
         """The counted return's explained queries (rule, sheet, cell, title, explanation): what the
         unit wrote in its 情况说明 and the office reads in 报送情况."""
-        from ogi_xlsx.queries import explained_queries
+        from ogi_xlsx.pipeline.queries import explained_queries
 
         return tuple(explained_queries(self.counted.findings)) if self.counted is not None else ()
 
@@ -510,7 +510,7 @@ def merge_returns(
             most recently modified, ``"newest-valid"`` the most recently modified valid one;
             None leaves them a conflict.
         cover: cover fields of the summary (preparer, phone, reviewer, date).
-        skipped: files found but not read (:class:`~ogi_xlsx.inbox.Skipped`), shown with the result.
+        skipped: files found but not read (:class:`~ogi_xlsx.pipeline.inbox.Skipped`), shown with the result.
         include_summaries: sum summaries like returns even when returns of units are present.
 
     Raises:
@@ -550,7 +550,7 @@ def merge_returns(
     roster = dict(roster) if roster is not None else None
     zeros: dict[str, str] = {}  # roster code -> return code, when Excel dropped the roster's leading zeros
     if roster is not None:
-        from ogi_xlsx.roster import lost_leading_zeros
+        from ogi_xlsx.reading.roster import lost_leading_zeros
 
         zeros = lost_leading_zeros(roster, {code: _unit_name(group) for code, group in by_unit.items()})
     zero_of = {found: listed for listed, found in zeros.items()}
@@ -568,7 +568,7 @@ def merge_returns(
         status, unit_files, counted, note = _unit_status(unit_items, on_roster, prefer, is_self=is_self)
         files.extend(unit_files)
         if code in zeros or code in zero_of:
-            from ogi_xlsx.roster import leading_zero_message
+            from ogi_xlsx.reading.roster import leading_zero_message
 
             listed, found_code = (code, zeros[code]) if code in zeros else (zero_of[code], code)
             note = (note + " " if note else "") + leading_zero_message(listed, found_code)
@@ -826,7 +826,7 @@ def summary_lines(result: MergeResult) -> list[str]:
         errors = [f.message for f in entry.findings if f.severity == "error"]
         lines.append(f"  {entry.path}：{STATUS_LABELS['unidentified']}")
         lines += [f"      {d}" for d in errors[:3]]
-    from ogi_xlsx.inbox import name_mismatches, skipped_lines
+    from ogi_xlsx.pipeline.inbox import name_mismatches, skipped_lines
 
     known = {u.code: u.name for u in result.units}
     lines += name_mismatches([(f.path, f.unit_code, f.unit_name) for f in result.files], known)

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
 
-from ogi_xlsx.findings import Finding, format_number
-from ogi_xlsx.layout import workbook_layout
-from ogi_xlsx.spec import FormatSpec, Rule
+from ogi_xlsx.model.findings import Finding, format_number
+from ogi_xlsx.model.layout import workbook_layout
+from ogi_xlsx.model.spec import FormatSpec, Rule
 
 Number = int | Decimal
 Values = Mapping[str, Number | None]
@@ -206,7 +206,7 @@ def check_cross_year(spec: FormatSpec, values: Values, previous_values: Values, 
     A rule naming a cell that one of the two returns lacks (last year used another format)
     does not apply. Blank cells count as 0.
     """
-    from ogi_xlsx.spec import PREVIOUS
+    from ogi_xlsx.model.spec import PREVIOUS
 
     findings = []
     for rule in spec.cross_year_rules:

@@ -96,7 +96,7 @@ class Rule:
 
 
 # Plausibility (合理性) rule kinds: the cell roles and thresholds each kind takes, and the
-# placeholders its message template may use. The checks themselves are in ogi_xlsx/plausibility.py;
+# placeholders its message template may use. The checks themselves are in ogi_xlsx/checks/plausibility.py;
 # the meta-schema and the semantic checks below both hold a definition to this table.
 PLAUSIBILITY_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     # each cell above a bound
@@ -208,7 +208,7 @@ class FormatSpec:
     definition: dict[str, Any] = field(repr=False, compare=False)
     # Soft checks against last year's return (``previous:`` marks a cell of that return).
     cross_year_rules: tuple[Rule, ...] = ()
-    # Plausibility (合理性) rules: queries with thresholds (ogi_xlsx/plausibility.py).
+    # Plausibility (合理性) rules: queries with thresholds (ogi_xlsx/checks/plausibility.py).
     plausibility_rules: tuple[PlausibilityRule, ...] = ()
     # rule id -> an example of a good explanation (情况说明), for the queries of that rule
     explanation_examples: dict[str, str] = field(default_factory=dict, hash=False)

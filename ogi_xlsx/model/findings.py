@@ -95,8 +95,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "merge-conflict": ("error", "同一单位提交了不同文件"),
     "merge-missing": ("error", "单位未报送"),
     "merge-unexpected": ("error", "单位不在报送名单中"),
-    # queries (核实): plausibility rules (合理性, ogi_xlsx/plausibility.py) and the unit's
-    # explanations of queries (情况说明, ogi_xlsx/explanations.py)
+    # queries (核实): plausibility rules (合理性, ogi_xlsx/checks/plausibility.py) and the unit's
+    # explanations of queries (情况说明, ogi_xlsx/checks/explanations.py)
     "implausible-value": ("query", "数值超出常见范围"),
     "implausible-change": ("query", "与上年度相比变化异常"),
     "implausible-shape": ("query", "数据组合不常见"),

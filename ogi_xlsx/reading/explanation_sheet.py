@@ -17,10 +17,10 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ogi_xlsx.document import Explanation
-from ogi_xlsx.explanations import GENERIC_EXAMPLE, matches
-from ogi_xlsx.findings import Finding
-from ogi_xlsx.spec import FormatSpec
+from ogi_xlsx.checks.explanations import GENERIC_EXAMPLE, matches
+from ogi_xlsx.model.document import Explanation
+from ogi_xlsx.model.findings import Finding
+from ogi_xlsx.model.spec import FormatSpec
 
 EXPLANATION_SHEET = "情况说明"
 HEADERS = ("序号", "规则", "单元格", "核实内容", "说明（请写明原因）")

@@ -43,7 +43,7 @@ from typing import Literal
 from urllib.parse import unquote
 from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser, XMLPullParser
 
-from ogi_xlsx.limits import Limits
+from ogi_xlsx.model.limits import Limits
 
 CellKind = Literal["n", "s", "str", "inlineStr", "b", "e", "d", "blank"]
 

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from ogi_xlsx.limits import Limits
+from ogi_xlsx.model.limits import Limits
 
 Action = Literal["read", "archive", "skip"]
 
