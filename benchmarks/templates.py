@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 import xlsxwriter  # noqa: E402
 
-from ogi_xlsx.commands.template import _run  # noqa: E402
+from ogi_xlsx.cli.template import _run  # noqa: E402
 from ogi_xlsx.model.layout import workbook_layout  # noqa: E402
 from ogi_xlsx.model.spec import FormatSpec, load_format  # noqa: E402
 from ogi_xlsx.writing.template import DEFAULT_PASSWORD, TemplateStamp, _plan, write_workbook  # noqa: E402

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ogi_xlsx.cli import app
+from ogi_xlsx.cli.main import app
 from ogi_xlsx.model.findings import CODES
 from ogi_xlsx.model.layout import workbook_layout
 from ogi_xlsx.model.spec import load_format

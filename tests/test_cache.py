@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ogi_xlsx.cli import app
+from ogi_xlsx.cli.main import app
 from ogi_xlsx.model.document import document_from_json, loads
 from ogi_xlsx.pipeline import cache as cache_mod
 from ogi_xlsx.pipeline import validate
@@ -298,7 +298,7 @@ def test_a_damaged_body_with_valid_json_is_refused(folder, cache_dir):
 def test_printing_a_warm_report_decodes_nothing_and_prints_the_same(folder, cache_dir, monkeypatch):
     import io
 
-    from ogi_xlsx.report import render_plain
+    from ogi_xlsx.cli.render import render_plain
 
     monkeypatch.delenv("COLUMNS", raising=False)
     cold = check_paths([folder], cache=True, jobs=1)

@@ -53,7 +53,7 @@ def _run_demo(cwd: Path, outdir: str, *extra: str) -> subprocess.CompletedProces
     # -P: do not put the working folder on sys.path, so the copy in site-packages is imported.
     env = {**os.environ, "PYTHONPATH": str(site), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
-        [sys.executable, "-P", "-c", "from ogi_xlsx.cli import main; main()", "demo", outdir, *extra],
+        [sys.executable, "-P", "-c", "from ogi_xlsx.cli.main import main; main()", "demo", outdir, *extra],
         cwd=cwd,
         env=env,
         capture_output=True,

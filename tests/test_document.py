@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ogi_xlsx.checks.rules import with_totals
-from ogi_xlsx.cli import app
+from ogi_xlsx.cli.main import app
 from ogi_xlsx.model.document import (
     ReturnDocument,
     document_from_json,

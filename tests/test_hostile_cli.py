@@ -20,7 +20,7 @@ import hostile as H
 import pytest
 from typer.testing import CliRunner
 
-from ogi_xlsx.cli import app
+from ogi_xlsx.cli.main import app
 
 # Hostile inputs and fuzzing take seconds each: not part of the quick loop.
 pytestmark = pytest.mark.slow

@@ -15,7 +15,7 @@ import published as P
 import pytest
 from typer.testing import CliRunner
 
-from ogi_xlsx.cli import app
+from ogi_xlsx.cli.main import app
 from ogi_xlsx.importer import REPORT_SUFFIXES, import_report, match_name
 from ogi_xlsx.importer.labels import norm, vocabularies
 from ogi_xlsx.importer.values import convert_amount, parse_token

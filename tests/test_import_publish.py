@@ -9,7 +9,7 @@ import published as P
 import pytest
 from typer.testing import CliRunner
 
-from ogi_xlsx.cli import app
+from ogi_xlsx.cli.main import app
 from ogi_xlsx.importer import import_report
 from ogi_xlsx.model.document import ReturnDocument
 from ogi_xlsx.pipeline.validate import check_file

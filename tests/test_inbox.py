@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ogi_xlsx.checks.rules import with_totals
-from ogi_xlsx.cli import app
+from ogi_xlsx.cli.main import app
 from ogi_xlsx.model.document import document_from_json, loads
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -617,7 +617,7 @@ def test_merge_refuses_bad_output_names_dates_and_years_and_creates_the_output_f
 def test_default_year_follows_the_month():
     from datetime import date
 
-    from ogi_xlsx.cli import default_year
+    from ogi_xlsx.cli.common import default_year
 
     assert default_year(date(2026, 12, 5)) == 2026
     assert default_year(date(2027, 1, 8)) == 2026

@@ -13,7 +13,7 @@ from test_publish import EXAMPLES, SEED, docx_grids, find_values, html_grids, ma
 from typer.testing import CliRunner
 
 from ogi_xlsx import api
-from ogi_xlsx.cli import app
+from ogi_xlsx.cli.main import app
 from ogi_xlsx.model.spec import load_format
 
 runner = CliRunner()

@@ -8,9 +8,9 @@ from pathlib import Path
 from rich.cells import cell_len
 from rich.console import Console
 
+from ogi_xlsx.cli.render import render
 from ogi_xlsx.model.findings import Finding
 from ogi_xlsx.pipeline.validate import FileReport
-from ogi_xlsx.report import render
 
 
 def test_plain_render_folds_and_cleans():
@@ -50,7 +50,7 @@ def _report_with(messages: list[str]) -> FileReport:
 
 def test_folded_lines_follow_chinese_line_breaking_rules():
     """No continuation line starts with closing punctuation (，。；） …) and no line ends with an opening one."""
-    from ogi_xlsx.report import _NO_LINE_END, _NO_LINE_START, _fold
+    from ogi_xlsx.cli.render import _NO_LINE_END, _NO_LINE_START, _fold
 
     message = "表三 F12（（三）不予公开 3.危及“三安全一稳定” / 法人或其他组织 科研机构）：未填写，已按 0 计算；没有发生请填 0。"
     for width in range(20, 80):
@@ -63,7 +63,7 @@ def test_folded_lines_follow_chinese_line_breaking_rules():
 
 def test_plain_output_is_the_rich_output_without_styles():
     """``render_plain`` (stdout redirected: rich is not even imported) prints what a non-terminal rich console prints."""
-    from ogi_xlsx.report import render_plain
+    from ogi_xlsx.cli.render import render_plain
 
     report = _report_with(
         ["短消息", "表三 D12（（三）不予公开 3.危及“三安全一稳定” / 自然人）：未填写，已按 0 计算；没有发生请填 0。"]
@@ -79,7 +79,7 @@ def test_terminal_output_is_the_plain_output_with_colours():
     """On a terminal the same lines are printed, with the title and each severity label coloured."""
     import re
 
-    from ogi_xlsx.report import render_plain
+    from ogi_xlsx.cli.render import render_plain
 
     report = _report_with(
         ["短消息", "表三 D12（（三）不予公开 3.危及“三安全一稳定” / 自然人）：未填写，已按 0 计算；没有发生请填 0。"]

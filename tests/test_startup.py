@@ -16,7 +16,7 @@ WEB = {"starlette", "jinja2", "uvicorn", "multipart", "python_multipart", "anyio
 
 PROBE = """
 import json, sys
-from ogi_xlsx.cli import app
+from ogi_xlsx.cli.main import app
 args = sys.argv[1:]
 try:
     app(args, standalone_mode=False)
@@ -68,7 +68,7 @@ def test_importing_the_query_modules_is_light():
 
 def test_importing_the_cli_and_cache_is_light():
     code = (
-        "import sys, ogi_xlsx.cli, ogi_xlsx.pipeline.cache, ogi_xlsx.importer; "
+        "import sys, ogi_xlsx.cli.main, ogi_xlsx.pipeline.cache, ogi_xlsx.importer; "
         "print(sorted({m.split('.')[0] for m in sys.modules}))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -79,7 +79,7 @@ def test_importing_the_cli_and_cache_is_light():
 
 WARM_PROBE = """
 import json, sys
-from ogi_xlsx.cli import app
+from ogi_xlsx.cli.main import app
 try:
     app(sys.argv[1:], standalone_mode=False)
 except SystemExit:

@@ -7,7 +7,7 @@ from datetime import date
 import openpyxl
 from typer.testing import CliRunner
 
-from ogi_xlsx.cli import app
+from ogi_xlsx.cli.main import app
 from ogi_xlsx.model.identity import property_name
 from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET
 from ogi_xlsx.writing.template import password_hash
@@ -102,7 +102,7 @@ def test_roster_writes_one_deterministic_file_per_unit(tmp_path):
 
 
 def test_process_pool_gives_the_same_files(tmp_path, monkeypatch):
-    from ogi_xlsx.commands import template as command
+    from ogi_xlsx.cli import template as command
 
     monkeypatch.setattr(command, "POOL_THRESHOLD", 2)
     roster = tmp_path / "r.csv"

@@ -325,7 +325,7 @@ class ResultCache:
             return False
         key = self.key(report.sha256, report.path.name)
         try:
-            from ogi_xlsx.report import plain_lines, plain_width
+            from ogi_xlsx.cli.render import plain_lines, plain_width
 
             full = report_to_json(report)
             body = json.dumps({"findings": full.pop("findings"), "document": full.pop("document")}, ensure_ascii=False)

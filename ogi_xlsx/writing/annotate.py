@@ -166,7 +166,7 @@ def annotate(report: FileReport, target: Path) -> Path:
 
 def _text_lines(text: str, width: int) -> int:
     """Lines ``text`` takes in a column ``width`` characters wide (CJK characters count two)."""
-    from ogi_xlsx.report import _width
+    from ogi_xlsx.cli.render import _width
 
     room = max(width - 1, 1)
     return sum(max(1, -(-_width(part) // room)) for part in text.split("\n"))
@@ -177,8 +177,8 @@ def _result_sheet(ws, report: FileReport, sheetnames: Sequence[str]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
+    from ogi_xlsx.cli.render import group_blanks
     from ogi_xlsx.model.findings import CODES
-    from ogi_xlsx.report import group_blanks
 
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")

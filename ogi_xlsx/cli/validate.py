@@ -8,16 +8,16 @@ from typing import Annotated
 
 import typer
 
-from ogi_xlsx.cli import (
+from ogi_xlsx.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    CommandSet,
     LimitsOption,
     NoCacheOption,
     PreviousOption,
     QueriesAsWarningsOption,
     SettingsOption,
     add_query_findings,
-    app,
     check_year,
     fail,
     file_limits,
@@ -26,6 +26,8 @@ from ogi_xlsx.cli import (
     query_line,
 )
 from ogi_xlsx.util.atomic import atomic_write_bytes
+
+commands = CommandSet()
 
 
 def _load_roster(path: Path | None) -> dict[str, str] | None:
@@ -87,7 +89,7 @@ def _totals_as_written(doc):
     return warnings, replace(doc, values=written)
 
 
-@app.command("validate")
+@commands.command("validate")
 def validate_command(
     paths: Annotated[list[Path], typer.Argument(help="报表文件或文件夹（递归查找）/ returns: files or folders")],
     roster: Annotated[Path | None, typer.Option("--roster", help="报送名单 CSV/XLSX / expected units")] = None,
@@ -166,7 +168,7 @@ def validate_command(
         limits=per_file_limits,
     )
 
-    from ogi_xlsx import report as render
+    from ogi_xlsx.cli import render
 
     notes, batch = render.batch_notes(reports, roster_map, year, found.skipped)
     planned = {}
@@ -213,7 +215,7 @@ def validate_command(
     raise typer.Exit(EXIT_OK if all(r.valid for r in reports) else EXIT_FINDINGS)
 
 
-@app.command("export")
+@commands.command("export")
 def export_command(
     source: Annotated[Path, typer.Argument(help="报表 .xlsx / a returned workbook")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出 JSON 文件（默认标准输出）")] = None,
@@ -243,7 +245,7 @@ def export_command(
     raise typer.Exit(EXIT_OK if report.valid else EXIT_FINDINGS)
 
 
-@app.command("fill")
+@commands.command("fill")
 def fill_command(
     source: Annotated[Path, typer.Argument(help="报表数据 JSON / a return document")],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出 .xlsx")],

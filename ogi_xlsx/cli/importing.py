@@ -9,10 +9,12 @@ from typing import Annotated
 
 import typer
 
-from ogi_xlsx.cli import EXIT_FINDINGS, EXIT_OK, LimitsOption, app, fail, file_limits
+from ogi_xlsx.cli.common import EXIT_FINDINGS, EXIT_OK, CommandSet, LimitsOption, fail, file_limits
+
+commands = CommandSet()
 
 
-@app.command("import")
+@commands.command("import")
 def import_command(
     reports: Annotated[
         list[Path], typer.Argument(help="已发布的年度报告：.pdf .docx .html .htm .txt / published reports")

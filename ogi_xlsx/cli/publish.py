@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
-from ogi_xlsx.cli import EXIT_FINDINGS, app, fail
+from ogi_xlsx.cli.common import EXIT_FINDINGS, CommandSet, fail
+
+commands = CommandSet()
 
 
-@app.command("publish")
+@commands.command("publish")
 def publish_command(
     source: Annotated[Path, typer.Argument(help="报表或汇总表（.xlsx 或 .json）/ a return or a summary")],
     output: Annotated[

@@ -13,14 +13,16 @@ from typing import Annotated
 
 import typer
 
-from ogi_xlsx.cli import app, fail
+from ogi_xlsx.cli.common import CommandSet, fail
+
+commands = CommandSet()
 
 portal_app = typer.Typer(
     help="网上收集的管理命令（设置密码、建立收集任务、列出各单位链接）/ portal administration",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-app.add_typer(portal_app, name="portal")
+commands.group(portal_app, "portal")
 
 DataOption = Annotated[Path, typer.Option("--data", help="数据文件夹（数据库和上传的文件）/ data folder")]
 DEFAULT_DATA = Path("ogi-portal-data")
@@ -76,7 +78,7 @@ def create_command(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")] = False,
 ) -> None:
     """建立一个收集任务，为名单中每个单位生成专用链接 / Create a collection with one link per unit."""
-    from ogi_xlsx.cli import previous_files
+    from ogi_xlsx.cli.common import previous_files
     from ogi_xlsx.portal import service
     from ogi_xlsx.portal.store import StoreError
 
@@ -156,7 +158,7 @@ def links_command(
             typer.echo(f"{u['code']}\t{u['name']}\t{u['link'] or '（链接已停用）'}")
 
 
-@app.command("serve")
+@commands.command("serve")
 def serve_command(
     data: DataOption = DEFAULT_DATA,
     host: Annotated[str, typer.Option("--host", help="监听地址（默认只允许本机访问）/ bind address")] = "127.0.0.1",

@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
-from ogi_xlsx.cli import app, check_year, default_year, fail
+from ogi_xlsx.cli.common import CommandSet, check_year, default_year, fail
+
+commands = CommandSet()
 
 # Below this many units a process pool costs more to start than it saves.
 POOL_THRESHOLD = 40
@@ -30,7 +32,7 @@ def _write_one(job: tuple[str, int, str, str, str, str, str]) -> str:
     return path
 
 
-@app.command("template")
+@commands.command("template")
 def template_command(
     output: Annotated[
         Path,
