@@ -85,7 +85,8 @@ def _set_mtime(path: Path, date: str, minute: int) -> None:
 
 def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] = print) -> bool:
     """Run the demo into ``outdir``; True when everything happened as designed."""
-    from ogi_xlsx.model.document import document_from_json, loads, validate_document_json
+    from ogi_xlsx.checks.schema import validate_document_json
+    from ogi_xlsx.model.document import document_from_json, loads
     from ogi_xlsx.pipeline.merge import merge_returns, summary_lines
     from ogi_xlsx.pipeline.validate import check_paths
     from ogi_xlsx.reading.roster import load_roster
@@ -213,7 +214,7 @@ def _publish_draft(outdir: Path, echo: Callable[[str], None]) -> None:
 
 
 def _validate_doc(doc, year, mapping):
-    from ogi_xlsx.model.document import validate_return
+    from ogi_xlsx.checks.document import validate_return
 
     return validate_return(doc, expected_year=year, roster=mapping)
 

@@ -211,14 +211,16 @@ def t3_sheet() -> str:
 
 
 def cover_address(field: str) -> tuple[str, str]:
-    from ogi_xlsx.model.layout import COVER_SHEET, a1, workbook_layout
+    from ogi_xlsx.model.cellref import a1
+    from ogi_xlsx.model.layout import COVER_SHEET, workbook_layout
 
     return COVER_SHEET, a1(*workbook_layout(example_doc().spec).cover.fields[field])
 
 
 def label_address() -> tuple[str, str]:
     """The first fixed label of the first table sheet."""
-    from ogi_xlsx.model.layout import a1, workbook_layout
+    from ogi_xlsx.model.cellref import a1
+    from ogi_xlsx.model.layout import workbook_layout
 
     sheet = workbook_layout(example_doc().spec).sheets[0]
     text = next(t for t in sheet.texts if t.text.strip())

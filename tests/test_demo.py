@@ -170,7 +170,8 @@ def test_every_example_file_is_shipped_with_the_package():
 
 
 def test_demo_data_is_one_year_and_marked_invented():
-    from ogi_xlsx.model.document import document_from_json, loads, validate_return
+    from ogi_xlsx.checks.document import validate_return
+    from ogi_xlsx.model.document import document_from_json, loads
 
     data = ROOT / "examples" / "demo"
     docs = [document_from_json(loads(p.read_text(encoding="utf-8"))) for p in sorted(data.glob("returns/*.json"))]

@@ -11,15 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ogi_xlsx.checks.rules import with_totals
+from ogi_xlsx.checks.schema import return_schema, schema_text, validate_document_json
 from ogi_xlsx.cli.main import app
-from ogi_xlsx.model.document import (
-    ReturnDocument,
-    document_from_json,
-    loads,
-    return_schema,
-    schema_text,
-    validate_document_json,
-)
+from ogi_xlsx.model.document import ReturnDocument, document_from_json, loads
 from ogi_xlsx.model.spec import all_formats, load_format
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,7 +108,7 @@ def test_unknown_format_option_is_a_usage_error():
 
 
 def test_a_malformed_cover_date_is_one_warning_on_its_cell():
-    from ogi_xlsx.model.document import validate_return
+    from ogi_xlsx.checks.document import validate_return
 
     data = loads((ROOT / "examples" / "haibin-2024.json").read_text(encoding="utf-8"))
     data["cover"]["date"] = "2025年1月"

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from ogi_xlsx.checks.document import validate_return
 from ogi_xlsx.checks.explanations import judge, judge_text, matches
 from ogi_xlsx.checks.plausibility import check_plausibility, check_values
 from ogi_xlsx.checks.rules import check_cross_year, with_totals
-from ogi_xlsx.model.document import Explanation, document_from_json, loads, validate_document_json, validate_return
+from ogi_xlsx.checks.schema import validate_document_json
+from ogi_xlsx.model.document import Explanation, document_from_json, loads
 from ogi_xlsx.model.findings import Finding, has_open_queries, open_queries
 from ogi_xlsx.model.spec import load_format
 

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from ogi_xlsx.checks.rules import compute_totals, with_totals
+from ogi_xlsx.model.cellref import a1
 from ogi_xlsx.model.identity import IDENTITY_KEYS, property_name
-from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, a1, layout_hash, workbook_layout
+from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, layout_hash, workbook_layout
 from ogi_xlsx.model.spec import load_format
 from ogi_xlsx.pipeline.validate import FileReport, check_workbook
 from ogi_xlsx.reading.extract import extract, formula_cells, parse_ref, recognise_by_labels

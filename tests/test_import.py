@@ -16,7 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ogi_xlsx.cli.main import app
-from ogi_xlsx.importer import REPORT_SUFFIXES, import_report, match_name
+from ogi_xlsx.importer import REPORT_SUFFIXES, import_report
+from ogi_xlsx.importer.checks import match_name
 from ogi_xlsx.importer.labels import norm, vocabularies
 from ogi_xlsx.importer.values import convert_amount, parse_token
 from ogi_xlsx.pipeline.validate import check_file

@@ -627,7 +627,8 @@ def test_default_year_follows_the_month():
 def test_dates_as_people_write_them_money_in_wan_and_the_cover_example(tmp_path):
     import openpyxl
 
-    from ogi_xlsx.model.layout import COVER_SHEET, a1, workbook_layout
+    from ogi_xlsx.model.cellref import a1
+    from ogi_xlsx.model.layout import COVER_SHEET, workbook_layout
 
     doc = demo_doc("LC001")
     layout = workbook_layout(doc.spec)

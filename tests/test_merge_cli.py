@@ -12,8 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ogi_xlsx.checks.rules import with_totals
+from ogi_xlsx.checks.schema import validate_document_json
 from ogi_xlsx.cli.main import app
-from ogi_xlsx.model.document import document_from_json, loads, validate_document_json
+from ogi_xlsx.model.document import document_from_json, loads
 from ogi_xlsx.pipeline.merge import merge_returns
 
 ROOT = Path(__file__).resolve().parent.parent

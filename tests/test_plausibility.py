@@ -11,10 +11,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from ogi_xlsx.checks.document import validate_return
 from ogi_xlsx.checks.plausibility import check_plausibility, check_values, describe_rules
 from ogi_xlsx.checks.rules import with_totals
 from ogi_xlsx.checks.settings import Settings, settings_from_data
-from ogi_xlsx.model.document import document_from_json, loads, validate_return
+from ogi_xlsx.model.document import document_from_json, loads
 from ogi_xlsx.model.findings import CODES, SEVERITY_ORDER, Finding, has_open_queries, open_queries, queries_as_warnings
 from ogi_xlsx.model.spec import PLAUSIBILITY_KINDS, FormatError, build_spec, load_format, meta_schema
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from ogi_xlsx.checks.document import validate_return
 from ogi_xlsx.checks.rules import check_cross_year
 from ogi_xlsx.checks.settings import settings_from_data
-from ogi_xlsx.model.document import Explanation, document_from_json, loads, validate_return
+from ogi_xlsx.model.document import Explanation, document_from_json, loads
 from ogi_xlsx.model.findings import has_open_queries
 from ogi_xlsx.pipeline.queries import apply_queries, explained_queries, previous_documents
 from ogi_xlsx.pipeline.validate import FileReport

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ogi_xlsx.checks.rules import with_totals
-from ogi_xlsx.model.document import ReturnDocument, validate_document_json
+from ogi_xlsx.checks.schema import validate_document_json
+from ogi_xlsx.model.document import ReturnDocument
 from ogi_xlsx.model.spec import all_formats
 from ogi_xlsx.pipeline.validate import check_file
 

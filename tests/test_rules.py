@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import consistent_values
 
+from ogi_xlsx.checks.document import validate_return
 from ogi_xlsx.checks.rules import check_rules, compute_totals, with_totals
-from ogi_xlsx.model.document import document_from_json, loads, validate_return
+from ogi_xlsx.model.document import document_from_json, loads
 from ogi_xlsx.model.spec import load_format
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -6,7 +6,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ogi_xlsx.model.document import return_schema
+from ogi_xlsx.checks.schema import return_schema
 from ogi_xlsx.model.spec import load_format
 from ogi_xlsx.pipeline.validate import _validator
 

@@ -127,7 +127,7 @@ def test_broken_definitions_are_rejected(mutate):
 
 def test_a_third_format_is_one_data_file(tmp_path, monkeypatch):
     """Adding a format needs no code: a new definition builds a full spec, layout and schema."""
-    from ogi_xlsx.model.document import return_schema
+    from ogi_xlsx.checks.schema import return_schema
 
     d = raw("2021")
     d.update(id="ogi-2031", year_format=2031, report_years={"first": 2031, "last": None})

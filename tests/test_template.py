@@ -18,9 +18,10 @@ from openpyxl.utils import range_boundaries
 
 import ogi_xlsx
 from ogi_xlsx.checks.rules import check_rules, compute_totals
+from ogi_xlsx.model.cellref import a1
 from ogi_xlsx.model.document import document_from_json
 from ogi_xlsx.model.identity import IDENTITY_KEYS, defined_name, property_name
-from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, a1, layout_hash, workbook_layout
+from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, layout_hash, workbook_layout
 from ogi_xlsx.model.spec import all_formats, load_format
 from ogi_xlsx.reading.explanation_sheet import EXPLANATION_SHEET
 from ogi_xlsx.writing.template import DEFAULT_PASSWORD, blank_template_year, password_hash, write_workbook

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ogi_xlsx.checks.schema import validate_document_json
 from ogi_xlsx.cli.main import app
-from ogi_xlsx.model.document import document_from_json, loads, validate_document_json
+from ogi_xlsx.model.document import document_from_json, loads
 from ogi_xlsx.model.layout import workbook_layout
 from ogi_xlsx.pipeline.validate import check_file, check_paths, collect_paths
 

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from ogi_xlsx.checks.rules import compute_totals
+from ogi_xlsx.model.cellref import a1
 from ogi_xlsx.model.document import ReturnDocument, document_from_json, loads
 from ogi_xlsx.model.identity import IDENTITY_KEYS, defined_name, property_name
-from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, a1, workbook_layout
+from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, workbook_layout
 from ogi_xlsx.pipeline.validate import FileReport, check_file
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,8 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ogi_xlsx.checks.schema import schema_text  # noqa: E402
 from ogi_xlsx.checks.settings import schema_text as settings_schema_text  # noqa: E402
-from ogi_xlsx.model.document import document_from_json, schema_text  # noqa: E402
+from ogi_xlsx.model.document import document_from_json  # noqa: E402
 from ogi_xlsx.model.spec import all_formats  # noqa: E402
 from ogi_xlsx.writing.template import blank_template_year, write_workbook  # noqa: E402
 

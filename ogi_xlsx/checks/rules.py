@@ -7,14 +7,13 @@ Values are a mapping from cell id to ``int`` (counts), ``Decimal`` (money) or ``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from functools import lru_cache
 
+from ogi_xlsx.model.document import Number
 from ogi_xlsx.model.findings import Finding, format_number
 from ogi_xlsx.model.layout import workbook_layout
 from ogi_xlsx.model.spec import FormatSpec, Rule
 
-Number = int | Decimal
 Values = Mapping[str, Number | None]
 
 

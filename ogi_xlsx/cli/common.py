@@ -157,7 +157,7 @@ def previous_files(previous: list[Path] | None) -> list[Path]:
     for path in previous:
         if not path.exists():
             raise fail(f"找不到 --previous 给出的“{path}”。")
-    from ogi_xlsx.importer import collect_report_paths
+    from ogi_xlsx.importer.checks import collect_report_paths
 
     # Last year's returns may also be the units' published reports (PDF, .docx, web pages, text).
     files = sorted(set(collect_paths(previous)) | set(collect_report_paths(previous)), key=str)
@@ -168,7 +168,7 @@ def previous_files(previous: list[Path] | None) -> list[Path]:
 
 def add_cross_year_findings(reports: list[FileReport], last_year: list[FileReport]) -> int:
     """Check ``reports`` against last year's checked returns; returns how many got a mismatch."""
-    from ogi_xlsx.importer import match_previous_by_name
+    from ogi_xlsx.importer.checks import match_previous_by_name
     from ogi_xlsx.model.findings import sort_findings
     from ogi_xlsx.pipeline.validate import cross_year_findings
 

@@ -44,7 +44,8 @@ def import_command(
 
     退出码：0 无错误；1 有错误（含无法读取的报告）；2 用法错误。
     """
-    from ogi_xlsx.importer import REPORT_SUFFIXES, document_findings, import_report
+    from ogi_xlsx.importer import REPORT_SUFFIXES, import_report
+    from ogi_xlsx.importer.checks import document_findings
     from ogi_xlsx.model.findings import SEVERITY_LABELS, has_errors, sort_findings
     from ogi_xlsx.util.atomic import atomic_write_bytes
 

@@ -79,6 +79,6 @@ def schema_command(
     format: Annotated[str, typer.Option("--format", "-f", help="报表格式：2019 或 2021 / format")] = "2021",
 ) -> None:
     """输出报表数据的 JSON Schema / Print the JSON Schema of a return document."""
-    from ogi_xlsx.model.document import schema_text
+    from ogi_xlsx.checks.schema import schema_text
 
     sys.stdout.write(schema_text(_resolve_format(format)))

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from unicodedata import combining, east_asian_width
 
-from ogi_xlsx.model.findings import SEVERITY_LABELS, Finding
+from ogi_xlsx.model.findings import SEVERITY_LABELS, group_blanks
 from ogi_xlsx.pipeline.validate import FileReport
+from ogi_xlsx.util.text import char_cells as _cells
+from ogi_xlsx.util.text import display_width as _width
 
 SEVERITY_STYLES = {"error": "bold red", "query": "bold magenta", "warning": "yellow", "info": "cyan"}
 
@@ -70,12 +71,6 @@ def file_title(report: FileReport) -> str:
     return f"{report.path}  {who} {what}  【{status}】 {tally}".replace("  ", " ").strip()
 
 
-def _cells(char: str) -> int:
-    if combining(char):
-        return 0
-    return 2 if east_asian_width(char) in "WF" else 1
-
-
 # Chinese line breaking (禁则): closing punctuation never starts a line, opening never ends one.
 _NO_LINE_START = frozenset("，。、；：？！）》」』】〕〉”’…·%％,.;:!?)]}")
 _NO_LINE_END = frozenset("（《「『【〔〈“‘([{=")
@@ -108,12 +103,6 @@ def _fold(text: str, width: int) -> tuple[str, ...]:
     return tuple(lines)
 
 
-@lru_cache(maxsize=4096)  # sheet names, cell addresses and labels repeat in every file
-def _width(text: str) -> int:
-    """Terminal cells of ``text``: the measure ``_fold`` uses (rich.cells would cost an import)."""
-    return sum(_cells(char) for char in text)
-
-
 @lru_cache(maxsize=4096)
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
@@ -135,71 +124,6 @@ def plain_width() -> int:
         return max(int(os.environ.get("COLUMNS", "")), 1)
     except ValueError:
         return 80
-
-
-_BLANK_CODES = ("value-blank", "value-blank-strict")
-_A1 = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
-
-
-def _column_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def cell_ranges(addresses: Sequence[str]) -> list[str]:
-    """A1 addresses as few rectangles as a greedy scan finds (``D10:I12``, ``F6``), in reading order."""
-    from ogi_xlsx.model.layout import a1
-
-    cells: set[tuple[int, int]] = set()
-    for address in addresses:
-        match = _A1.match(address)
-        if match:
-            cells.add((int(match[2]), _column_number(match[1])))
-    out = []
-    done: set[tuple[int, int]] = set()
-    for row, col in sorted(cells):
-        if (row, col) in done:
-            continue
-        right = col
-        while (row, right + 1) in cells and (row, right + 1) not in done:
-            right += 1
-        bottom = row
-        while all((bottom + 1, c) in cells and (bottom + 1, c) not in done for c in range(col, right + 1)):
-            bottom += 1
-        done |= {(r, c) for r in range(row, bottom + 1) for c in range(col, right + 1)}
-        first, last = a1(row, col), a1(bottom, right)
-        out.append(first if first == last else f"{first}:{last}")
-    return out
-
-
-def group_blanks(findings: Sequence[Finding]) -> list[Finding]:
-    """Blank-cell findings of one sheet as one line ("表三 D10:I12、F6 共 19 格未填写，已按 0 计算"),
-    where the first of them was; other findings unchanged. For people only: JSON keeps one per cell."""
-    by_sheet: dict[tuple[str, str | None, str], list[Finding]] = {}
-    for f in findings:
-        if f.code in _BLANK_CODES and f.cell:
-            by_sheet.setdefault((f.code, f.severity, f.sheet or ""), []).append(f)
-    out: list[Finding] = []
-    emitted: set[tuple[str, str | None, str]] = set()
-    for f in findings:
-        key = (f.code, f.severity, f.sheet or "")
-        group = by_sheet.get(key) if f.code in _BLANK_CODES and f.cell else None
-        if group is None or len(group) < 2:
-            out.append(f)
-            continue
-        if key in emitted:
-            continue
-        emitted.add(key)
-        ranges = cell_ranges([g.cell or "" for g in group])
-        table = group[0].message.split(" ", 1)[0] if group[0].message.startswith("表") else (f.sheet or "")
-        tail = "已按 0 计算；没有发生请填 0" if f.code == "value-blank" else "请填写数字（没有发生请填 0）"
-        message = f"{table} {'、'.join(ranges)} 共 {len(group)} 格未填写，{tail}。"
-        cell = ranges[0] + ("…" if len(ranges) > 1 else "")
-        cell_ids = tuple(cid for g in group for cid in g.cell_ids)
-        out.append(Finding(f.code, message, severity=f.severity, sheet=f.sheet, cell=cell, cell_ids=cell_ids))
-    return out
 
 
 def _file_lines(
@@ -241,6 +165,13 @@ def _file_lines(
         )
         lines.append((text, severity))
     return lines
+
+
+def cached_text(report: FileReport) -> tuple[str, int]:
+    """The lines ``validate`` prints for ``report`` when its output is not a terminal, and their width
+    (stored in the result cache beside the data; see ``check_paths(cache_text=…)``)."""
+    width = max(plain_width(), 60)
+    return plain_lines(report, width), width
 
 
 def plain_lines(report: FileReport, width: int, show_info: bool = True, errors_only: bool = False) -> str:

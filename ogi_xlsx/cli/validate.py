@@ -149,15 +149,19 @@ def validate_command(
         "cache": not no_cache,
         "limits": per_file_limits,
     }
+    from ogi_xlsx.cli.render import cached_text
+
     if len(files) > 1 and sys.stderr.isatty():
         from rich.console import Console
         from rich.progress import Progress
 
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("审核中", total=len(files))
-            reports = check_paths(files, **options, collected=True, progress=lambda: progress.advance(task))
+            reports = check_paths(
+                files, **options, collected=True, cache_text=cached_text, progress=lambda: progress.advance(task)
+            )
     else:
-        reports = check_paths(files, **options, collected=True)
+        reports = check_paths(files, **options, collected=True, cache_text=cached_text)
     _, tally = add_query_findings(
         reports,
         last_year_files,
@@ -255,7 +259,9 @@ def fill_command(
 
     退出码：0 已生成；1 数据不符合报表结构（未生成）或有勾稽错误（已生成）；2 用法错误（文件不存在、不是 JSON）。
     """
-    from ogi_xlsx.model.document import document_from_json, loads, validate_document_json, validate_return
+    from ogi_xlsx.checks.document import validate_return
+    from ogi_xlsx.checks.schema import validate_document_json
+    from ogi_xlsx.model.document import document_from_json, loads
     from ogi_xlsx.model.findings import SEVERITY_LABELS, has_errors
 
     if not source.is_file():

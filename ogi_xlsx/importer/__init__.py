@@ -361,16 +361,3 @@ def _import(
 
 def _kind_name(kind: str | None) -> str:
     return {"pdf": "PDF", "docx": "Word 文件", "html": "网页", "text": "文本"}.get(kind or "", "文件")
-
-
-# --------------------------------------------------------------------------- validate integration
-
-
-# validate integration (kept in checks.py; imported last: it uses the names above)
-from ogi_xlsx.importer.checks import (  # noqa: E402
-    check_report,
-    collect_report_paths,
-    document_findings,
-    match_name,
-    match_previous_by_name,
-)

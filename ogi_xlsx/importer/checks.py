@@ -123,8 +123,9 @@ def document_findings(
     A published report has no unit code and no cover (填报人, 电话…): neither is an error here.
     Blank cells that printed "/" or "—" say so instead of "未填写".
     """
+    from ogi_xlsx.checks.cover import blank_findings, check_identity
     from ogi_xlsx.checks.rules import check_rules
-    from ogi_xlsx.model.document import blank_findings, check_identity, validate_document_json
+    from ogi_xlsx.checks.schema import validate_document_json
     from ogi_xlsx.model.layout import workbook_layout
 
     spec = doc.spec

@@ -16,6 +16,7 @@ Severities, most serious first:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -225,3 +226,36 @@ def queries_as_warnings(findings: list[Finding] | tuple[Finding, ...]) -> list[F
     from dataclasses import replace
 
     return [replace(f, severity="warning") if f.severity == "query" else f for f in findings]
+
+
+_BLANK_CODES = ("value-blank", "value-blank-strict")
+
+
+def group_blanks(findings: Sequence[Finding]) -> list[Finding]:
+    """Blank-cell findings of one sheet as one line ("表三 D10:I12、F6 共 19 格未填写，已按 0 计算"),
+    where the first of them was; other findings unchanged. For people only: JSON keeps one per cell."""
+    by_sheet: dict[tuple[str, str | None, str], list[Finding]] = {}
+    for f in findings:
+        if f.code in _BLANK_CODES and f.cell:
+            by_sheet.setdefault((f.code, f.severity, f.sheet or ""), []).append(f)
+    out: list[Finding] = []
+    emitted: set[tuple[str, str | None, str]] = set()
+    for f in findings:
+        key = (f.code, f.severity, f.sheet or "")
+        group = by_sheet.get(key) if f.code in _BLANK_CODES and f.cell else None
+        if group is None or len(group) < 2:
+            out.append(f)
+            continue
+        if key in emitted:
+            continue
+        emitted.add(key)
+        from ogi_xlsx.model.cellref import cell_ranges
+
+        ranges = cell_ranges([g.cell or "" for g in group])
+        table = group[0].message.split(" ", 1)[0] if group[0].message.startswith("表") else (f.sheet or "")
+        tail = "已按 0 计算；没有发生请填 0" if f.code == "value-blank" else "请填写数字（没有发生请填 0）"
+        message = f"{table} {'、'.join(ranges)} 共 {len(group)} 格未填写，{tail}。"
+        cell = ranges[0] + ("…" if len(ranges) > 1 else "")
+        cell_ids = tuple(cid for g in group for cid in g.cell_ids)
+        out.append(Finding(f.code, message, severity=f.severity, sheet=f.sheet, cell=cell, cell_ids=cell_ids))
+    return out

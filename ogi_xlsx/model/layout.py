@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
+from ogi_xlsx.model.cellref import a1
 from ogi_xlsx.model.spec import FormatSpec, Table
 
 Role = Literal["title", "info", "unit", "corner", "block", "header", "label"]
@@ -103,21 +104,6 @@ class WorkbookLayout:
     def fingerprint(self) -> str:
         """A short hash of everything the reader relies on: sheet names, texts and cell places."""
         return layout_hash(self.spec)
-
-
-def a1(row: int, col: int) -> str:
-    """0-based (row, col) -> ``A1`` notation."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
-
-
-def col_letter(col: int) -> str:
-    """0-based column -> ``A``, ``B``, … ``AA``."""
-    return a1(0, col)[:-1]
 
 
 def _runs(paths: list[tuple[str, ...]], level: int) -> list[tuple[int, int]]:

@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from decimal import Decimal
 from functools import cache
@@ -282,9 +282,16 @@ def _finding(code: str, message: str, severity: Any, sheet: Any, cell: Any, cell
 class ResultCache:
     """Validation results by (file sha256, file name, options); picklable for worker processes."""
 
-    def __init__(self, salt: str, root: Path | None = None) -> None:
+    def __init__(
+        self, salt: str, root: Path | None = None, text_for: Callable[[Any], tuple[str, int]] | None = None
+    ) -> None:
+        # ``text_for(report) -> (text, width)``: what the front end prints for a report, stored beside
+        # the data so that a warm re-validation prints it without decoding the findings. Given by the
+        # caller (the CLI passes ``cli.render.cached_text``): the cache itself knows nothing of rendering.
+        # A module-level function, so that the cache still pickles for the worker processes.
         self.salt = salt
         self.root = Path(root) if root is not None else default_cache_dir()
+        self.text_for = text_for
 
     def key(self, sha256: str, name: str) -> str:
         return hashlib.sha256(f"{self.salt}\0{sha256}\0{name}".encode("utf-8", "surrogateescape")).hexdigest()
@@ -325,21 +332,18 @@ class ResultCache:
             return False
         key = self.key(report.sha256, report.path.name)
         try:
-            from ogi_xlsx.cli.render import plain_lines, plain_width
-
             full = report_to_json(report)
             body = json.dumps({"findings": full.pop("findings"), "document": full.pop("document")}, ensure_ascii=False)
-            width = max(plain_width(), 60)
             entry = {
                 "key": key,
                 "report": full,
                 "counts": report.counts(),
                 "body": body,
                 "body_sha256": hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest(),
-                # the lines `validate` prints for this file when its output is not a terminal
-                "text": plain_lines(report, width),
-                "text_width": width,
             }
+            if self.text_for is not None:
+                # the lines `validate` prints for this file when its output is not a terminal
+                entry["text"], entry["text_width"] = self.text_for(report)
             text = json.dumps(entry, ensure_ascii=False)
         except (TypeError, ValueError):
             return False

@@ -11,7 +11,7 @@ import gc
 import hashlib
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
@@ -199,14 +199,10 @@ def check_document_json(
     strict_blanks: bool,
 ) -> FileReport:
     """A ``*.json`` return document: schema first, then the document checks."""
+    from ogi_xlsx.checks.document import validate_return
     from ogi_xlsx.checks.rules import with_totals
-    from ogi_xlsx.model.document import (
-        describe_json_error,
-        document_from_json,
-        loads,
-        validate_document_json,
-        validate_return,
-    )
+    from ogi_xlsx.checks.schema import validate_document_json
+    from ogi_xlsx.model.document import describe_json_error, document_from_json, loads
 
     try:
         parsed = loads(data.decode("utf-8-sig"))
@@ -267,12 +263,15 @@ def _validator(format_id: str) -> Any:
     so the errors are the same.
     """
     import jsonschema
-    from jsonschema import _keywords, validators
+    from jsonschema import validators
 
-    from ogi_xlsx.model.document import return_schema
+    from ogi_xlsx.checks.schema import return_schema
     from ogi_xlsx.model.spec import load_format
 
     base = jsonschema.Draft202012Validator
+    # jsonschema's own ``properties``, reached through the public VALIDATORS mapping (the way its
+    # ``validators.extend`` documentation says to delegate), never through a private module.
+    generic_properties = base.VALIDATORS["properties"]
     plans: dict[int, tuple[Any, dict[str, Any]]] = {}
 
     def properties(validator: Any, props: Any, instance: Any, schema: Any) -> Any:
@@ -280,7 +279,7 @@ def _validator(format_id: str) -> Any:
         if plan is None or plan[0] is not props:
             plan = plans[id(props)] = (props, {k: _simple_check(v) for k, v in props.items()})
         if not isinstance(instance, dict):
-            yield from _keywords.properties(validator, props, instance, schema)
+            yield from generic_properties(validator, props, instance, schema)
             return
         checks = plan[1]
         for name, subschema in props.items():
@@ -300,23 +299,23 @@ def _validator(format_id: str) -> Any:
 
 
 def _schema_findings(doc: ReturnDocument) -> list[Finding]:
-    """``document.validate_document_json`` with the validator built once per format (saves ~4 ms a file)."""
-    from ogi_xlsx.model.document import _schema_finding
+    """``checks.schema.validate_document_json`` with the validator built once per format (saves ~4 ms a file)."""
+    from ogi_xlsx.checks.schema import schema_finding
 
     errors = sorted(_validator(doc.format).iter_errors(doc.to_json()), key=lambda e: [str(p) for p in e.absolute_path])
-    return [_schema_finding(doc.spec, e) for e in errors]
+    return [schema_finding(doc.spec, e) for e in errors]
 
 
 def _document_findings(
     doc: ReturnDocument, expected_year: int | None, roster: Mapping[str, str] | None, strict_blanks: bool
 ) -> list[Finding]:
-    """``document.validate_return`` for an extracted document.
+    """``checks.document.validate_return`` for an extracted document.
 
     Same checks, but a report year outside the format's years is reported once as
     format-year-mismatch (not also as a schema error) and does not stop the other checks.
     """
+    from ogi_xlsx.checks.cover import blank_findings, check_cover, check_identity
     from ogi_xlsx.checks.rules import check_rules
-    from ogi_xlsx.model.document import blank_findings, check_cover, check_identity
 
     spec = doc.spec
     findings = [f for f in _schema_findings(doc) if f.args.get("path") != ["year"]]
@@ -334,7 +333,8 @@ def _unit_finding(spec: Any, f: Finding) -> Finding:
     path = f.args.get("path")
     if f.code != "schema" or path not in (["unit", "code"], ["unit", "name"]):
         return f
-    from ogi_xlsx.model.layout import COVER_SHEET, a1, workbook_layout
+    from ogi_xlsx.model.cellref import a1
+    from ogi_xlsx.model.layout import COVER_SHEET, workbook_layout
 
     key = "unit_code" if path[1] == "code" else "unit_name"
     address = a1(*workbook_layout(spec).cover.fields[key])
@@ -484,7 +484,7 @@ def check_file(
         from ogi_xlsx.importer import REPORT_SUFFIXES  # published reports (issue 15): read by the importer
 
         if path.suffix.lower() in REPORT_SUFFIXES:
-            from ogi_xlsx.importer import check_report
+            from ogi_xlsx.importer.checks import check_report
 
             return check_report(
                 path, report, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks, limits=limits
@@ -622,6 +622,7 @@ def check_paths(
     progress: Any = None,
     cache: bool = False,
     collected: bool = False,
+    cache_text: Callable[[FileReport], tuple[str, int]] | None = None,
 ) -> list[FileReport]:
     """Validate files and folders; results in sorted path order.
 
@@ -630,6 +631,8 @@ def check_paths(
     ``jobs``: worker processes (default: all cores when there are many files; 1 = serial).
     ``progress``: optional callable invoked once per finished file.
     ``cache``: reuse and store results in the user's cache (see :mod:`ogi_xlsx.pipeline.cache`).
+    ``cache_text``: ``report -> (text, width)``, the front end's printed lines stored with each entry
+    (a module-level function; see :class:`~ogi_xlsx.pipeline.cache.ResultCache`).
     """
     files = list(paths) if collected else collect_paths(paths)
     options = {
@@ -642,7 +645,7 @@ def check_paths(
     if cache:
         from ogi_xlsx.pipeline.cache import ResultCache, options_salt
 
-        store = ResultCache(options_salt(**options))
+        store = ResultCache(options_salt(**options), text_for=cache_text)
     results: list[FileReport | None] = [None] * len(files)
     todo: list[int] = []
     # Cached reports are acyclic data, freed by reference counting; the cyclic GC would only

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ogi_xlsx.checks.rules import Number, compute_totals
+from ogi_xlsx.model.cellref import a1, parse_ref
 from ogi_xlsx.model.document import Explanation
 from ogi_xlsx.model.findings import Finding, format_number
 from ogi_xlsx.model.identity import IDENTITY_KEYS, Identity, defined_name, property_name
-from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, SheetLayout, Text, a1, layout_hash, workbook_layout
+from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, SheetLayout, Text, layout_hash, workbook_layout
 from ogi_xlsx.model.spec import FormatSpec, UnknownFormatError, all_formats, load_format
 from ogi_xlsx.reading.explanation_sheet import EXPLANATION_SHEET, read_explanation_grid
 from ogi_xlsx.reading.normalize import (
@@ -326,29 +327,6 @@ def map_sheet(spec: FormatSpec, layout: SheetLayout, sheet: RawSheet) -> SheetMa
 
 
 # --------------------------------------------------------------------------- cells and formulas
-
-_REF = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([^'!]+))!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def parse_ref(text: str) -> tuple[str | None, list[tuple[int, int]]] | None:
-    """``'表三'!$D$6`` / ``D6:I6`` -> (sheet or None, cells); None when not a plain reference."""
-    match = _REF.match(text.strip())
-    if match is None:
-        return None
-    quoted, bare, c1, r1, c2, r2 = match.groups()
-    sheet = quoted.replace("''", "'") if quoted is not None else bare
-    top, left = int(r1) - 1, _col_index(c1)
-    bottom, right = (int(r2) - 1, _col_index(c2)) if c2 else (top, left)
-    top, bottom = min(top, bottom), max(top, bottom)
-    left, right = min(left, right), max(left, right)
-    return sheet, [(r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)]
 
 
 def _split_top(text: str, separators: str) -> list[str]:

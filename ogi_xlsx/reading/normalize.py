@@ -10,7 +10,7 @@ Pure functions, no I/O. The policy (documented in the README):
   negative counts, decimals in counts, dates, booleans, formulas typed into input cells,
   text that is not a number.
 
-Blank cells are not reported here: :func:`ogi_xlsx.model.document.blank_findings` does that once.
+Blank cells are not reported here: :func:`ogi_xlsx.checks.cover.blank_findings` does that once.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ from typing import Literal
 from urllib.parse import unquote
 from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser, XMLPullParser
 
+from ogi_xlsx.model.cellref import col_letter as _col_letters
 from ogi_xlsx.model.limits import Limits
 
 CellKind = Literal["n", "s", "str", "inlineStr", "b", "e", "d", "blank"]
@@ -427,15 +428,6 @@ def _parse_ref(ref: str) -> tuple[int, int] | None:
     if len(_REF_CACHE) < 100_000:
         _REF_CACHE[ref] = pos
     return pos
-
-
-def _col_letters(col: int) -> str:
-    out = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 _INT_RE = re.compile(r"[+-]?[0-9]+")

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ogi_xlsx.model.cellref import column_index
 from ogi_xlsx.model.findings import SEVERITY_LABELS, SEVERITY_ORDER, Finding, open_queries
 from ogi_xlsx.pipeline.validate import ANNOTATED_SUFFIX, FileReport
 from ogi_xlsx.util.atomic import atomic_write
@@ -60,13 +61,6 @@ _RANGE = re.compile(
 )
 
 
-def _column(letters: bytes) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ch - 64
-    return n
-
-
 # openpyxl needs ~40 µs a cell to load and save: a return has under a thousand cells, so a copy
 # of a workbook with far more (within the reader's limits) would take most of the 10 s budget.
 MAX_COPY_CELLS = 50_000
@@ -96,7 +90,7 @@ def check_ranges(source: Path, limit: int = MAX_RANGE_CELLS, max_cells: int = MA
                     f"文件中有超过 {max_cells} 个单元格，远多于报表所需，无法生成标注副本；请删除与报表无关的内容"
                 )
             for m in _RANGE.finditer(xml):
-                c1, r1, c2, r2 = _column(m[1]), int(m[2]), _column(m[3]), int(m[4])
+                c1, r1, c2, r2 = column_index(m[1]) + 1, int(m[2]), column_index(m[3]) + 1, int(m[4])
                 total += (abs(c2 - c1) + 1) * (abs(r2 - r1) + 1)
                 ranges += 1
                 if ranges > MAX_COPY_RANGES:  # ~100 µs each in openpyxl; a return has about a hundred
@@ -166,7 +160,7 @@ def annotate(report: FileReport, target: Path) -> Path:
 
 def _text_lines(text: str, width: int) -> int:
     """Lines ``text`` takes in a column ``width`` characters wide (CJK characters count two)."""
-    from ogi_xlsx.cli.render import _width
+    from ogi_xlsx.util.text import display_width as _width
 
     room = max(width - 1, 1)
     return sum(max(1, -(-_width(part) // room)) for part in text.split("\n"))
@@ -177,8 +171,7 @@ def _result_sheet(ws, report: FileReport, sheetnames: Sequence[str]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    from ogi_xlsx.cli.render import group_blanks
-    from ogi_xlsx.model.findings import CODES
+    from ogi_xlsx.model.findings import CODES, group_blanks
 
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")

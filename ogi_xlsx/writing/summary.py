@@ -22,8 +22,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ogi_xlsx.model.cellref import col_letter
 from ogi_xlsx.model.findings import SEVERITY_LABELS, open_queries
-from ogi_xlsx.model.layout import SUMMARY_SHEETS, col_letter, workbook_layout
+from ogi_xlsx.model.layout import SUMMARY_SHEETS, workbook_layout
 from ogi_xlsx.model.spec import FormatSpec
 from ogi_xlsx.pipeline.merge import FILE_USE_LABELS, STATUS_LABELS, SUMMARY_EXCLUDED, MergeResult
 

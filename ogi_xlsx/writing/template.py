@@ -29,6 +29,7 @@ from xlsxwriter.workbook import Workbook
 
 import ogi_xlsx
 from ogi_xlsx.checks.rules import compute_totals
+from ogi_xlsx.model.cellref import a1_abs
 from ogi_xlsx.model.document import Explanation
 from ogi_xlsx.model.identity import IDENTITY_KEYS, Identity, defined_name, property_name
 from ogi_xlsx.model.layout import (
@@ -789,12 +790,6 @@ class _Writer:
             for cell_id, (row, col) in layout.cells.items():
                 cell = self.spec.cells[cell_id]
                 self.wb.define_name(cell.defined_name, f"={sheet}!{a1_abs(row, col)}")
-
-
-def a1_abs(row: int, col: int) -> str:
-    ref = a1(row, col)
-    letters = ref.rstrip("0123456789")
-    return f"${letters}${ref[len(letters) :]}"
 
 
 # The report year printed in the committed blank template of a format still in force

@@ -1,0 +1,130 @@
+"""The cover and the identity of a return: cover fields, report year and format, unit against the
+roster, and blank input cells."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ogi_xlsx.model.document import COVER_EXTRA, ReturnDocument, parse_cover_date
+from ogi_xlsx.model.findings import Finding
+from ogi_xlsx.model.layout import COVER_SHEET, workbook_layout
+from ogi_xlsx.model.spec import FormatSpec
+
+
+def check_cover(doc: ReturnDocument) -> list[Finding]:
+    """Empty or malformed cover fields (封面)."""
+    spec = doc.spec
+    layout = workbook_layout(spec)
+    findings = []
+    for fld in spec.cover:
+        if fld.id not in COVER_EXTRA:
+            continue
+        value = (doc.cover.get(fld.id) or "").strip()
+        row, col = layout.cover.fields[fld.id]
+        from ogi_xlsx.model.cellref import a1
+
+        address = a1(row, col)
+        if not value:
+            findings.append(
+                Finding(
+                    "cover-missing", f"封面 {address}：“{fld.label}”未填写，请补充。", sheet=COVER_SHEET, cell=address
+                )
+            )
+        elif fld.type == "date" and parse_cover_date(value) is None:
+            example = f"{doc.year + 1}-01-10" if doc.year else "2025-01-10"
+            findings.append(
+                Finding(
+                    "cover-invalid",
+                    f"封面 {address}：“{fld.label}”应为日期（如 {example}），实际为“{value}”。",
+                    sheet=COVER_SHEET,
+                    cell=address,
+                )
+            )
+    return findings
+
+
+def check_identity(
+    doc: ReturnDocument, expected_year: int | None = None, roster: Mapping[str, str] | None = None
+) -> list[Finding]:
+    """Report year and unit against what the district expects."""
+    spec = doc.spec
+    findings = []
+    if not spec.applies_to(doc.year):
+        right = "2021 年及以后" if doc.year >= 2021 else "2019—2020 年"
+        findings.append(
+            Finding(
+                "format-year-mismatch",
+                f"报告年度 {doc.year} 不应使用{spec.notice}格式（该格式适用于{spec.years_label}），"
+                f"请使用{right}对应的模板重新填报。",
+                sheet=COVER_SHEET,
+            )
+        )
+    if expected_year is not None and doc.year != expected_year:
+        findings.append(
+            Finding(
+                "year-mismatch",
+                f"报告年度为 {doc.year}，本次应报送 {expected_year} 年度报表。",
+                sheet=COVER_SHEET,
+                args={"year": doc.year, "expected": expected_year},
+            )
+        )
+    if roster is not None:
+        code = doc.unit_code.strip()
+        if code not in roster:
+            findings.append(
+                Finding(
+                    "unit-not-on-roster",
+                    f"单位“{doc.unit_name}”（代码 {code or '空'}）不在报送名单中，请核对单位代码。",
+                    sheet=COVER_SHEET,
+                    args={"code": code},
+                )
+            )
+        elif roster[code].strip() and roster[code].strip() != doc.unit_name.strip():
+            findings.append(
+                Finding(
+                    "unit-mismatch",
+                    f"单位代码 {code} 在名单中为“{roster[code]}”，报表中为“{doc.unit_name}”，请核对。",
+                    sheet=COVER_SHEET,
+                    severity="warning",
+                    args={"code": code},
+                )
+            )
+    return findings
+
+
+def blank_findings(spec: FormatSpec, values: Mapping[str, Any], strict: bool = False) -> list[Finding]:
+    """One finding per blank input cell (blank counts as 0 unless ``strict``).
+
+    A return with every input blank is the unfilled template sent back: one error, not
+    a warning per cell (a unit with nothing to report types 0s).
+    """
+    if all(values.get(cell_id) is None for cell_id in spec.input_ids):
+        return [
+            Finding(
+                "return-empty",
+                f"报表的 {len(spec.input_ids)} 个填报格全部为空，像是把空白模板直接交回了。"
+                "请填写各表数据（没有发生的填 0）后重新报送。",
+            )
+        ]
+    layout = workbook_layout(spec)
+    findings = []
+    for cell_id in spec.input_ids:
+        if values.get(cell_id) is None:
+            cell = spec.cells[cell_id]
+            sheet, address = layout.locate(cell_id)
+            table = spec.table(cell.table).short
+            if strict:
+                message = f"{table} {address}（{cell.label}）：未填写，请填写数字（没有发生请填 0）。"
+            else:
+                message = f"{table} {address}（{cell.label}）：未填写，已按 0 计算；没有发生请填 0。"
+            findings.append(
+                Finding(
+                    "value-blank-strict" if strict else "value-blank",
+                    message,
+                    sheet=sheet,
+                    cell=address,
+                    cell_ids=(cell_id,),
+                )
+            )
+    return findings
