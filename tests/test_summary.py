@@ -245,10 +245,10 @@ def test_a_big_summary_is_valid_one_level_up_without_raising_limits(tmp_path):
 
 def test_row_ordered_sheet_replays_out_of_order_writes():
     """Writes to earlier rows after later ones (and A1 notation) survive constant_memory mode."""
-    from ogi_xlsx.writing.template import _Workbook
+    from ogi_xlsx.writing.xlsxwriter_ext import Workbook
 
     buffer = io.BytesIO()
-    wb = _Workbook(buffer, streamed=True)
+    wb = Workbook(buffer, streamed=True)
     ws = wb.add_worksheet("s")
     ws.write_string(5, 0, "last")
     ws.merge_range(1, 0, 3, 1, "merged", None)

@@ -24,7 +24,8 @@ from ogi_xlsx.model.identity import IDENTITY_KEYS, defined_name, property_name
 from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, layout_hash, workbook_layout
 from ogi_xlsx.model.spec import all_formats, load_format
 from ogi_xlsx.reading.explanation_sheet import EXPLANATION_SHEET
-from ogi_xlsx.writing.template import DEFAULT_PASSWORD, blank_template_year, password_hash, write_workbook
+from ogi_xlsx.writing.template import DEFAULT_PASSWORD, blank_template_year, write_workbook
+from ogi_xlsx.writing.xlsxwriter_ext import password_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"

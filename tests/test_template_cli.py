@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from ogi_xlsx.cli.main import app
 from ogi_xlsx.model.identity import property_name
 from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET
-from ogi_xlsx.writing.template import password_hash
+from ogi_xlsx.writing.xlsxwriter_ext import password_hash
 
 runner = CliRunner()
 
