@@ -142,7 +142,7 @@ def time_all(fns: dict, files: list[bytes], repeat: int) -> dict[str, float]:
 
 
 def libreoffice_variant(files: list[bytes]) -> list[bytes] | None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
     import lo
 
     if lo.soffice_path() is None:

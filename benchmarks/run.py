@@ -125,7 +125,7 @@ def generate(folder: Path, n: int, jobs: int, libreoffice: bool) -> int:
         list(pool.map(_write_return, work, chunksize=max(1, n // (jobs * 8))))
     if not libreoffice:
         return 0
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(ROOT / "tools"))
     import lo
 
     if lo.soffice_path() is None:

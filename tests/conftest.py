@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# helpers of the tests (hostile.py, strategies.py …) and tools/lo.py (LibreOffice, shared with tools/)
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 import lo
 
