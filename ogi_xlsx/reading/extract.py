@@ -570,7 +570,7 @@ def _read_explanations(wb: RawWorkbook) -> list[Explanation]:
 
 
 def _read_cover(
-    spec: FormatSpec, sheet: RawSheet | None, ex: Extraction, findings: list[Finding]
+    spec: FormatSpec, sheet: RawSheet | None, moved: dict[tuple[str, str], tuple[str, str]]
 ) -> dict[str, tuple[str, str]]:
     """Cover field id -> (text, address); labels are looked up in column A, values to their right."""
     layout = workbook_layout(spec)
@@ -595,7 +595,7 @@ def _read_cover(
         address = a1(row, col)
         expected_address = a1(*layout.cover.fields[fld.id])
         if (sheet.name, address) != (COVER_SHEET, expected_address):
-            ex.moved[(COVER_SHEET, expected_address)] = (sheet.name, address)
+            moved[(COVER_SHEET, expected_address)] = (sheet.name, address)
         fields[fld.id] = (text, address)
     return fields
 
@@ -649,13 +649,54 @@ def _hidden_inputs(spec: FormatSpec, places: dict[str, tuple[RawSheet, tuple[int
     return findings
 
 
-def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
-    """Identify the format, read cover and values, and report structural problems."""
-    findings: list[Finding] = []
-    identity, id_findings = read_identity(wb)
-    findings += id_findings
-    spec: FormatSpec | None = spec_hint
-    by_labels = False
+# --------------------------------------------------------------------------- the stages of extract()
+
+
+@dataclass(frozen=True)
+class FormatMatch:
+    """Stage 1's result: the format (None when unknown), the template's identity, and whether the
+    format was told from the table labels (no identity)."""
+
+    spec: FormatSpec | None
+    identity: Identity | None = None
+    by_labels: bool = False
+
+
+def _version_findings(identity: Identity, spec: FormatSpec) -> list[Finding]:
+    """The template's format version and layout fingerprint against this program's format."""
+    findings = []
+    if identity.format_version in spec.retired_versions:
+        findings.append(
+            Finding(
+                "format-retired",
+                f"模板版本 {identity.format_version} 已停用（现行版本 {spec.version}），请使用新模板重新填报。",
+                args={"version": identity.format_version, "current": spec.version},
+            )
+        )
+    elif identity.format_version != spec.version:
+        findings.append(
+            Finding(
+                "fingerprint-mismatch",
+                f"模板版本 {identity.format_version} 与本程序的格式版本 {spec.version} 不同，请核对是否使用了下发的模板。",
+                args={"version": identity.format_version, "current": spec.version},
+            )
+        )
+    if identity.layout_hash != layout_hash(spec):
+        findings.append(
+            Finding(
+                "fingerprint-mismatch",
+                "模板的版式标识与本程序的格式不一致（模板可能由其他版本生成），已按表格文字核对各表。",
+                args={"layout_hash": identity.layout_hash, "expected": layout_hash(spec)},
+            )
+        )
+    return findings
+
+
+def identify(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> tuple[FormatMatch, list[Finding]]:
+    """Stage 1: the format, from the template's identity copies or, failing them, the table labels."""
+    identity, findings = read_identity(wb)
+    findings = list(findings)
+    spec = spec_hint
     if identity is not None and spec is None:
         try:
             spec = load_format(identity.format)
@@ -668,220 +709,235 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
                     args={"format": identity.format, "version": identity.format_version},
                 )
             )
-            return Extraction(spec=None, identity=identity, findings=findings)
-        if identity.format_version in spec.retired_versions:
-            findings.append(
-                Finding(
-                    "format-retired",
-                    f"模板版本 {identity.format_version} 已停用（现行版本 {spec.version}），请使用新模板重新填报。",
-                    args={"version": identity.format_version, "current": spec.version},
-                )
-            )
-        elif identity.format_version != spec.version:
-            findings.append(
-                Finding(
-                    "fingerprint-mismatch",
-                    f"模板版本 {identity.format_version} 与本程序的格式版本 {spec.version} 不同，请核对是否使用了下发的模板。",
-                    args={"version": identity.format_version, "current": spec.version},
-                )
-            )
-        if identity.layout_hash != layout_hash(spec):
-            findings.append(
-                Finding(
-                    "fingerprint-mismatch",
-                    "模板的版式标识与本程序的格式不一致（模板可能由其他版本生成），已按表格文字核对各表。",
-                    args={"layout_hash": identity.layout_hash, "expected": layout_hash(spec)},
-                )
-            )
-    if spec is None:
-        spec, score = recognise_by_labels(wb)
-        if spec is None or score < MATCH_THRESHOLD:
-            findings.append(
-                Finding(
-                    "format-unknown",
-                    "无法识别报表格式：文件中没有模板标识，表格文字也与 2019、2021 年格式都不相符。"
-                    "请使用区信息公开办下发的模板填报。",
-                    args={"score": round(score, 2)},
-                )
-            )
-            return Extraction(spec=None, findings=findings)
-        by_labels = True
+            return FormatMatch(None, identity), findings
+        findings += _version_findings(identity, spec)
+    if spec is not None:
+        return FormatMatch(spec, identity), findings
+    spec, score = recognise_by_labels(wb)
+    if spec is None or score < MATCH_THRESHOLD:
         findings.append(
             Finding(
-                "format-by-labels",
-                f"文件中没有模板标识（可能是复制到新工作簿或由其他软件另存），已按表格文字识别为{spec.notice}格式"
-                f"（{spec.years_label}）。",
-                args={"format": spec.id, "score": round(score, 2)},
+                "format-unknown",
+                "无法识别报表格式：文件中没有模板标识，表格文字也与 2019、2021 年格式都不相符。"
+                "请使用区信息公开办下发的模板填报。",
+                args={"score": round(score, 2)},
             )
         )
-    ex = Extraction(spec=spec, identity=identity, by_labels=by_labels)
-    from_template = identity is not None
-    layout = workbook_layout(spec)
-    sheets = _choose_sheets(spec, wb, findings)
-    ex.sheet_names = {name: sheet.name for name, sheet in sheets.items()}
-    ex.explanations = _read_explanations(wb)
-    if len(ex.explanations) > MAX_EXPLANATIONS:
-        findings.append(
-            Finding(
-                "explanation-too-many",
-                f"“{EXPLANATION_SHEET}”工作表有 {len(ex.explanations)} 条说明，只读取了前 {MAX_EXPLANATIONS} 条。"
-                "请只保留对审核核实项的说明。",
-                sheet=EXPLANATION_SHEET,
-                args={"rows": len(ex.explanations), "read": MAX_EXPLANATIONS},
-            )
+        return FormatMatch(None), findings
+    findings.append(
+        Finding(
+            "format-by-labels",
+            f"文件中没有模板标识（可能是复制到新工作簿或由其他软件另存），已按表格文字识别为{spec.notice}格式"
+            f"（{spec.years_label}）。",
+            args={"format": spec.id, "score": round(score, 2)},
         )
-        del ex.explanations[MAX_EXPLANATIONS:]
+    )
+    return FormatMatch(spec, identity, by_labels=True), findings
 
-    # cover, year and unit
-    cover = _read_cover(spec, sheets.get(COVER_SHEET), ex, findings)
-    cover_sheet = ex.sheet_names.get(COVER_SHEET, COVER_SHEET)
-    labels = {f.id: f.label for f in spec.cover}
-    year_text, year_addr = cover.get("year", ("", a1(*layout.cover.fields["year"])))
-    cover_year = _parse_year(year_text) if year_text else None
-    id_year = _parse_year(identity.year) if identity else None
-    if year_text and cover_year is None:
+
+def choose_sheets(spec: FormatSpec, wb: RawWorkbook) -> tuple[dict[str, RawSheet], list[Finding]]:
+    """Stage 2: expected sheet name -> the workbook's sheet (renamed, missing and extra sheets reported)."""
+    findings: list[Finding] = []
+    return _choose_sheets(spec, wb, findings), findings
+
+
+def read_explanations(wb: RawWorkbook) -> tuple[list[Explanation], list[Finding]]:
+    """Stage 3: the unit's answers to queries, from the 情况说明 sheet (at most ``MAX_EXPLANATIONS``)."""
+    explanations = _read_explanations(wb)
+    if len(explanations) <= MAX_EXPLANATIONS:
+        return explanations, []
+    finding = Finding(
+        "explanation-too-many",
+        f"“{EXPLANATION_SHEET}”工作表有 {len(explanations)} 条说明，只读取了前 {MAX_EXPLANATIONS} 条。"
+        "请只保留对审核核实项的说明。",
+        sheet=EXPLANATION_SHEET,
+        args={"rows": len(explanations), "read": MAX_EXPLANATIONS},
+    )
+    return explanations[:MAX_EXPLANATIONS], [finding]
+
+
+@dataclass
+class CoverReading:
+    """Stage 4's result: report year and unit reconciled with the template's identity, the other
+    cover fields, and cover cells found away from their places (expected -> actual)."""
+
+    year: int | None = None
+    unit_code: str = ""
+    unit_name: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+    moved: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+
+def _cover_year(
+    text: str, address: str, label: str, id_year: int | None, sheet: str
+) -> tuple[int | None, list[Finding]]:
+    """The report year from the cover, or the template's when the cover has none."""
+    findings = []
+    cover_year = _parse_year(text) if text else None
+    if text and cover_year is None:
         findings.append(
             Finding(
-                "cover-invalid",
-                f"封面 {year_addr}：“{labels['year']}”应为四位年份，实际为“{year_text}”。",
-                sheet=cover_sheet,
-                cell=year_addr,
+                "cover-invalid", f"封面 {address}：“{label}”应为四位年份，实际为“{text}”。", sheet=sheet, cell=address
             )
         )
     if cover_year is None and id_year is not None:
-        ex.year = id_year
-        if not year_text:
-            findings.append(
-                Finding(
-                    "cover-missing",
-                    f"封面 {year_addr}：“{labels['year']}”未填写，已按模板年度 {id_year} 读取。",
-                    sheet=cover_sheet,
-                    cell=year_addr,
-                )
-            )
-    elif cover_year is not None:
-        ex.year = cover_year
+        if not text:
+            message = f"封面 {address}：“{label}”未填写，已按模板年度 {id_year} 读取。"
+            findings.append(Finding("cover-missing", message, sheet=sheet, cell=address))
+        return id_year, findings
+    if cover_year is not None:
         if id_year is not None and cover_year != id_year:
             findings.append(
                 Finding(
                     "year-mismatch",
-                    f"封面 {year_addr}：报告年度填写为 {cover_year}，但本模板是 {id_year} 年度的模板，请核对。",
-                    sheet=cover_sheet,
-                    cell=year_addr,
+                    f"封面 {address}：报告年度填写为 {cover_year}，但本模板是 {id_year} 年度的模板，请核对。",
+                    sheet=sheet,
+                    cell=address,
                     args={"year": cover_year, "template": id_year},
                 )
             )
-    else:
-        findings.append(
-            Finding(
-                "cover-missing",
-                f"封面 {year_addr}：“{labels['year']}”未填写，无法确定报告年度，请补充。",
-                severity="error",
-                sheet=cover_sheet,
-                cell=year_addr,
+        return cover_year, findings
+    message = f"封面 {address}：“{label}”未填写，无法确定报告年度，请补充。"
+    findings.append(Finding("cover-missing", message, severity="error", sheet=sheet, cell=address))
+    return None, findings
+
+
+def _cover_unit(text: str, address: str, label: str, key: str, from_id: str, sheet: str) -> tuple[str, list[Finding]]:
+    """The unit code or name from the cover, or the template's when the cover has none."""
+    if key == "unit_code" and from_id and text.isdigit() and from_id.isdigit() and int(text) == int(from_id):
+        text = from_id  # retyped as a number, the code lost its leading zeros ("001" -> 1)
+    if text:
+        if from_id and normalize_text(from_id) != normalize_text(text):
+            finding = Finding(
+                "unit-mismatch",
+                f"封面 {address}：“{label}”填写为“{text}”，但本模板是发给“{from_id}”的，请核对。",
+                sheet=sheet,
+                cell=address,
+                args={"cover": text, "template": from_id},
             )
-        )
+            return text, [finding]
+        return text, []
+    if from_id:
+        message = f"封面 {address}：“{label}”未填写，已按模板中的“{from_id}”读取。"
+        return from_id, [Finding("cover-missing", message, sheet=sheet, cell=address)]
+    return "", []  # an empty code or name with no template value is reported by the schema check
+
+
+def read_cover(
+    spec: FormatSpec, identity: Identity | None, sheets: dict[str, RawSheet]
+) -> tuple[CoverReading, list[Finding]]:
+    """Stage 4: the cover (封面), its year and unit reconciled with the template's identity."""
+    layout = workbook_layout(spec)
+    result = CoverReading()
+    cover = _read_cover(spec, sheets.get(COVER_SHEET), result.moved)
+    sheet = sheets[COVER_SHEET].name if COVER_SHEET in sheets else COVER_SHEET
+    labels = {f.id: f.label for f in spec.cover}
+    year_text, year_addr = cover.get("year", ("", a1(*layout.cover.fields["year"])))
+    id_year = _parse_year(identity.year) if identity else None
+    result.year, findings = _cover_year(year_text, year_addr, labels["year"], id_year, sheet)
     for key in ("unit_code", "unit_name"):
         text, address = cover.get(key, ("", a1(*layout.cover.fields[key])))
         from_id = getattr(identity, key, "") if identity else ""
-        if key == "unit_code" and from_id and text.isdigit() and from_id.isdigit() and int(text) == int(from_id):
-            text = from_id  # retyped as a number, the code lost its leading zeros ("001" -> 1)
-        if text:
-            setattr(ex, key, text)
-            if from_id and normalize_text(from_id) != normalize_text(text):
-                findings.append(
-                    Finding(
-                        "unit-mismatch",
-                        f"封面 {address}：“{labels[key]}”填写为“{text}”，但本模板是发给“{from_id}”的，请核对。",
-                        sheet=cover_sheet,
-                        cell=address,
-                        args={"cover": text, "template": from_id},
-                    )
-                )
-        elif from_id:
-            setattr(ex, key, from_id)
-            findings.append(
-                Finding(
-                    "cover-missing",
-                    f"封面 {address}：“{labels[key]}”未填写，已按模板中的“{from_id}”读取。",
-                    sheet=cover_sheet,
-                    cell=address,
-                )
-            )
-        # an empty code or name with no template value is reported by the schema check
-    ex.cover = {k: v[0] for k, v in cover.items() if k not in ("year", "unit_code", "unit_name")}
+        value, unit_findings = _cover_unit(text, address, labels[key], key, from_id, sheet)
+        setattr(result, key, value)
+        findings += unit_findings
+    result.fields = {k: v[0] for k, v in cover.items() if k not in ("year", "unit_code", "unit_name")}
+    return result, findings
 
-    # tables
-    inputs: dict[str, Number | None] = {}
-    excel_view: dict[str, Number] = {}
-    places: dict[str, tuple[RawSheet, tuple[int, int]]] = {}
-    maps: dict[str, SheetMap] = {}
-    for sl in layout.sheets:
+
+@dataclass
+class CellPlaces:
+    """Stage 5's result: where each cell of the layout is in this workbook.
+
+    ``places``: cell id -> (sheet, 0-based position); ``moved``: (expected sheet, expected address)
+    -> (sheet, address) where they differ; ``missing``: cells on a missing sheet or in a deleted
+    row or column (reported once, by the sheet or shift finding).
+    """
+
+    places: dict[str, tuple[RawSheet, tuple[int, int]]] = field(default_factory=dict)
+    moved: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    missing: set[str] = field(default_factory=set)
+
+
+def _place_sheet(spec: FormatSpec, wb: RawWorkbook, sl: SheetLayout, sheet: RawSheet, out: CellPlaces) -> list[Finding]:
+    """The cells of one table's sheet located through its labels (shifts, deleted rows)."""
+    smap = map_sheet(spec, sl, sheet)
+    labels_gone = sum(1 for v in smap.shifts.values() if v is not None) < MATCH_THRESHOLD * len(smap.shifts)
+    findings = smap.findings + _outside(sl, smap)
+    # the usual case: every label found where the template put it, nothing deleted
+    unmoved = not smap.deleted and all(v == (0, 0) for v in smap.shifts.values())
+    for cell_id, (row, col) in sl.cells.items():
+        # Labels first (they are what a person sees); the defined names only when the labels are
+        # mostly gone. Excel moves names with inserted rows, but other tools do not.
+        target = _name_target(wb, spec.cells[cell_id].defined_name) if labels_gone else None
+        if target is not None and target[0] == sheet.name:
+            pos = target[1]
+        else:
+            shift = (0, 0) if unmoved else smap.cell_shift(row, col)
+            if shift is None:
+                out.missing.add(cell_id)  # its row or column was deleted (reported once)
+                continue
+            pos = (row + shift[0], col + shift[1])
+        out.places[cell_id] = (sheet, pos)
+        if (sheet.name, pos) != (sl.sheet, (row, col)):
+            out.moved[(sl.sheet, a1(row, col))] = (sheet.name, a1(*pos))
+    return findings
+
+
+def locate(
+    spec: FormatSpec, wb: RawWorkbook, sheets: dict[str, RawSheet], from_template: bool
+) -> tuple[CellPlaces, list[Finding]]:
+    """Stage 5: every cell of the tables located in the workbook; removed protection reported."""
+    out = CellPlaces()
+    findings: list[Finding] = []
+    for sl in workbook_layout(spec).sheets:
         sheet = sheets.get(sl.sheet)
         if sheet is None:
-            ex.reported_cells.update(sl.cells)
+            out.missing.update(sl.cells)
             continue
-        smap = map_sheet(spec, sl, sheet)
-        maps[sl.sheet] = smap
-        labels_gone = sum(1 for v in smap.shifts.values() if v is not None) < MATCH_THRESHOLD * len(smap.shifts)
-        findings += smap.findings
-        findings += _outside(sl, smap)
+        findings += _place_sheet(spec, wb, sl, sheet, out)
         if from_template and not sheet.protected:
-            findings.append(
-                Finding(
-                    "protection-removed",
-                    f"{sl.table.short}：工作表保护被取消，合计公式和表格文字可能被改动，请使用原模板填报。",
-                    sheet=sheet.name,
-                )
-            )
-        # the usual case: every label found where the template put it, nothing deleted
-        unmoved = not smap.deleted and all(v == (0, 0) for v in smap.shifts.values())
-        for cell_id, (row, col) in sl.cells.items():
-            # Labels first (they are what a person sees); the defined names only when the labels are
-            # mostly gone. Excel moves names with inserted rows, but other tools do not.
-            target = _name_target(wb, spec.cells[cell_id].defined_name) if labels_gone else None
-            if target is not None and target[0] == sheet.name:
-                pos = target[1]
-            else:
-                shift = (0, 0) if unmoved else smap.cell_shift(row, col)
-                if shift is None:
-                    ex.reported_cells.add(cell_id)  # its row or column was deleted (reported once)
-                    continue
-                pos = (row + shift[0], col + shift[1])
-            places[cell_id] = (sheet, pos)
-            if (sheet.name, pos) != (sl.sheet, (row, col)):
-                ex.moved[(sl.sheet, a1(row, col))] = (sheet.name, a1(*pos))
+            message = f"{sl.table.short}：工作表保护被取消，合计公式和表格文字可能被改动，请使用原模板填报。"
+            findings.append(Finding("protection-removed", message, sheet=sheet.name))
     cover_raw = sheets.get(COVER_SHEET)
     if from_template and cover_raw is not None and not cover_raw.protected:
-        findings.append(
-            Finding(
-                "protection-removed",
-                "封面：工作表保护被取消，填报单位和报告年度可能被改动，请核对。",
-                sheet=cover_raw.name,
-            )
-        )
+        message = "封面：工作表保护被取消，填报单位和报告年度可能被改动，请核对。"
+        findings.append(Finding("protection-removed", message, sheet=cover_raw.name))
     if from_template and not wb.structure_locked:
         findings.append(
-            Finding(
-                "structure-unlocked",
-                "工作簿结构保护已取消（用 LibreOffice 等软件保存后常见），仅作提示。",
-            )
+            Finding("structure-unlocked", "工作簿结构保护已取消（用 LibreOffice 等软件保存后常见），仅作提示。")
         )
+    return out, findings
 
-    def where(cell_id: str) -> Where:
-        sheet, pos = places[cell_id]
-        cell = spec.cells[cell_id]
-        return Where(sheet.name, a1(*pos), spec.table(cell.table).short, cell)
 
-    findings += _hidden_inputs(spec, places)
+def _where(spec: FormatSpec, places: CellPlaces, cell_id: str) -> Where:
+    sheet, pos = places.places[cell_id]
+    cell = spec.cells[cell_id]
+    return Where(sheet.name, a1(*pos), spec.table(cell.table).short, cell)
+
+
+@dataclass
+class InputReading:
+    """Stage 6's result: the input cells' values, what Excel's SUM would see in them, and the cells
+    whose value was refused (an error already reported: not reported again as blank)."""
+
+    values: dict[str, Number | None] = field(default_factory=dict)
+    excel_view: dict[str, Number] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)
+
+
+def read_inputs(spec: FormatSpec, places: CellPlaces) -> tuple[InputReading, list[Finding]]:
+    """Stage 6: the input cells normalised (typed numbers, text numbers, dates, errors …)."""
+    out = InputReading()
+    findings = _hidden_inputs(spec, places.places)
     for cell_id in spec.input_ids:
-        if cell_id not in places:
-            inputs[cell_id] = None
+        if cell_id not in places.places:
+            out.values[cell_id] = None
             continue
-        sheet, pos = places[cell_id]
+        sheet, pos = places.places[cell_id]
         raw = sheet.cells.get(pos)
         if raw is None:
-            inputs[cell_id], excel_view[cell_id] = None, 0
+            out.values[cell_id], out.excel_view[cell_id] = None, 0
             continue
         number = raw.value
         if (
@@ -894,117 +950,168 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
         ):
             # The common case, a typed whole count: what normalize_input would return, without
             # building its message context (a third of the time spent on a return's inputs).
-            inputs[cell_id] = excel_view[cell_id] = number
+            out.values[cell_id] = out.excel_view[cell_id] = number
             continue
-        value, cell_findings = normalize_input(raw, where(cell_id))
-        inputs[cell_id] = value
-        excel_view[cell_id] = excel_sum_view(raw)
+        value, cell_findings = normalize_input(raw, _where(spec, places, cell_id))
+        out.values[cell_id] = value
+        out.excel_view[cell_id] = excel_sum_view(raw)
         findings += cell_findings
         if any(f.severity == "error" for f in cell_findings):
-            ex.reported_cells.add(cell_id)
+            out.refused.add(cell_id)
+    return out, findings
 
-    totals = compute_totals(spec, inputs)
-    excel_totals = compute_totals(spec, excel_view)
-    reported: dict[str, Number | None] = dict(inputs)
-    # Totals are formulas in a template (even when a program dropped its identity); in a copy
-    # typed by hand they are numbers the unit reports, checked by the sum rules.
+
+@dataclass
+class TotalsReading:
+    """Stage 7's result: each total as the workbook reports it (for the sum rules) beside the
+    recomputed ones, the totals typed over their formula, and the totals that follow them."""
+
+    reported: dict[str, Number | None] = field(default_factory=dict)
+    typed_totals: dict[str, Number] = field(default_factory=dict)
+    following_totals: dict[str, Number] = field(default_factory=dict)
+
+
+def _formula_totals(spec: FormatSpec, places: CellPlaces, from_template: bool) -> bool:
+    """Totals are formulas in a template (even when a program dropped its identity); in a copy
+    typed by hand they are numbers the unit reports, checked by the sum rules."""
     with_formulas = sum(
         1
         for cid in spec.computed_ids
-        if cid in places and (raw := places[cid][0].cells.get(places[cid][1])) is not None and raw.formula
+        if cid in places.places
+        and (raw := places.places[cid][0].cells.get(places.places[cid][1])) is not None
+        and raw.formula
     )
-    formula_totals = from_template or with_formulas * 2 >= len(spec.computed_ids)
-    stale: list[tuple[str, Where, Number | None]] = []
+    return from_template or with_formulas * 2 >= len(spec.computed_ids)
+
+
+def _sum_formula(spec: FormatSpec, places: CellPlaces, cell_id: str) -> str:
+    return "SUM(" + _ranges([places.places[ref][1] for ref in spec.formulas[cell_id].rhs if ref in places.places]) + ")"
+
+
+def _typed_total(
+    spec: FormatSpec, places: CellPlaces, cell_id: str, raw: RawCell | None, expected: Number, formula_totals: bool
+) -> tuple[Number | None, Number | None, list[Finding]]:
+    """A total cell without a formula: (the number it reports, the number typed over a formula or
+    None, findings)."""
+    w = _where(spec, places, cell_id)
+    constant, cell_findings = normalize_input(raw, w)
+    if cell_findings and any(f.severity == "error" for f in cell_findings):
+        return (None if not formula_totals else expected), None, cell_findings
+    if not formula_totals:
+        # typed by hand: the typed total is what the unit reports; the sum rules check it
+        return constant, None, cell_findings
+    if constant is None:
+        finding = Finding(
+            "formula-overwritten",
+            f"{w.prefix}：合计公式被删除，已按各项重新计算为 {format_number(expected)}；请使用原模板填报。",
+            sheet=w.sheet,
+            cell=w.address,
+            cell_ids=(cell_id,),
+        )
+        return expected, None, [finding]
+    formula = _sum_formula(spec, places, cell_id)
+    finding = Finding(
+        "formula-overwritten",
+        f"{w.prefix}：合计公式被改成了数值 {format_number(constant)}（按各项计算应为 "
+        f"{format_number(expected)}）。请恢复公式：在 {w.address} 输入 ={formula}"
+        "（或从下发的模板复制此格），不要在合计格中填写。",
+        sheet=w.sheet,
+        cell=w.address,
+        cell_ids=(cell_id,),
+        args={"reported": constant, "expected": expected, "formula": formula},
+    )
+    return constant, constant, [finding]  # the sums that include it follow this number
+
+
+def _formula_total(
+    spec: FormatSpec, places: CellPlaces, cell_id: str, raw: RawCell, refused: set[str]
+) -> tuple[bool, Number | None, list[Finding]]:
+    """A total cell with a formula: (its formula is intact and evaluated, the cached number when the
+    formula was changed, findings)."""
+    sheet, _ = places.places[cell_id]
+    w = _where(spec, places, cell_id)
+    rule = spec.formulas[cell_id]
+    expected = Counter(
+        places.places[ref][1] for ref in rule.rhs if ref in places.places and places.places[ref][0] is sheet
+    )
+    got = formula_cells(raw.formula or "", sheet.name)
+    if got is None or got != expected:
+        expected_text = _sum_formula(spec, places, cell_id)
+        finding = Finding(
+            "formula-changed",
+            f"{w.prefix}：合计公式被修改为“={raw.formula}”，应为“={expected_text}”；已按各项重新计算。",
+            sheet=w.sheet,
+            cell=w.address,
+            cell_ids=(cell_id,),
+            args={"formula": raw.formula, "expected": expected_text},
+        )
+        return False, cached_number(raw), [finding]
+    if raw.kind == "e":
+        if any(ref in refused for ref in rule.rhs):
+            return False, None, []  # the error comes from an input already reported
+        message = f"{w.prefix}：合计显示错误值 {raw.value}，请检查公式引用的单元格。"
+        return False, None, [Finding("value-error", message, sheet=w.sheet, cell=w.address, cell_ids=(cell_id,))]
+    return True, None, []
+
+
+def check_totals(
+    spec: FormatSpec, places: CellPlaces, inputs: InputReading, from_template: bool, refused: set[str]
+) -> tuple[TotalsReading, list[Finding]]:
+    """Stage 7: the totals recomputed from the inputs and checked against the workbook's
+    (formulas deleted, typed over or changed, error values, cached values that are stale)."""
+    totals = compute_totals(spec, inputs.values)
+    out = TotalsReading(reported=dict(inputs.values))
+    formula_totals = _formula_totals(spec, places, from_template)
+    findings: list[Finding] = []
+    stale: list[tuple[str, RawCell]] = []
     for cell_id in spec.computed_ids:
-        reported[cell_id] = totals[cell_id]
-        if cell_id not in places:
+        out.reported[cell_id] = totals[cell_id]
+        if cell_id not in places.places:
             continue
-        sheet, pos = places[cell_id]
+        sheet, pos = places.places[cell_id]
         raw = sheet.cells.get(pos)
-        w = where(cell_id)
-        rule = spec.formulas[cell_id]
         if raw is not None and raw.formula is None and raw.formula_shared:
             continue  # a shared-formula child: its text lives in the master cell
         if raw is None or raw.formula is None:
-            constant, cell_findings = normalize_input(raw, w)
-            if cell_findings and any(f.severity == "error" for f in cell_findings):
-                findings += cell_findings
-                reported[cell_id] = None if not formula_totals else totals[cell_id]
-                continue
-            if not formula_totals:
-                # typed by hand: the typed total is what the unit reports; the sum rules check it
-                findings += cell_findings
-                reported[cell_id] = constant
-                continue
-            if constant is None:
-                findings.append(
-                    Finding(
-                        "formula-overwritten",
-                        f"{w.prefix}：合计公式被删除，已按各项重新计算为 {format_number(totals[cell_id])}；请使用原模板填报。",
-                        sheet=w.sheet,
-                        cell=w.address,
-                        cell_ids=(cell_id,),
-                    )
-                )
-                continue
-            formula = "SUM(" + _ranges([places[ref][1] for ref in rule.rhs if ref in places]) + ")"
-            findings.append(
-                Finding(
-                    "formula-overwritten",
-                    f"{w.prefix}：合计公式被改成了数值 {format_number(constant)}（按各项计算应为 "
-                    f"{format_number(totals[cell_id])}）。请恢复公式：在 {w.address} 输入 ={formula}"
-                    "（或从下发的模板复制此格），不要在合计格中填写。",
-                    sheet=w.sheet,
-                    cell=w.address,
-                    cell_ids=(cell_id,),
-                    args={"reported": constant, "expected": totals[cell_id], "formula": formula},
-                )
-            )
-            reported[cell_id] = constant  # the sums that include it follow this number
-            ex.typed_totals[cell_id] = constant
+            value, typed, cell_findings = _typed_total(spec, places, cell_id, raw, totals[cell_id], formula_totals)
+            out.reported[cell_id] = value
+            if typed is not None:
+                out.typed_totals[cell_id] = typed
+            findings += cell_findings
             continue
-        expected = Counter(places[ref][1] for ref in rule.rhs if ref in places and places[ref][0] is sheet)
-        got = formula_cells(raw.formula, sheet.name)
-        if got is None or got != expected:
-            expected_text = "SUM(" + _ranges([places[ref][1] for ref in rule.rhs if ref in places]) + ")"
-            findings.append(
-                Finding(
-                    "formula-changed",
-                    f"{w.prefix}：合计公式被修改为“={raw.formula}”，应为“={expected_text}”；已按各项重新计算。",
-                    sheet=w.sheet,
-                    cell=w.address,
-                    cell_ids=(cell_id,),
-                    args={"formula": raw.formula, "expected": expected_text},
-                )
-            )
-            cached = cached_number(raw)
-            if cached is not None:
-                reported[cell_id] = cached
-            continue
-        if raw.kind == "e":
-            if any(ref in ex.reported_cells for ref in rule.rhs):
-                continue  # the error comes from an input already reported
-            findings.append(
-                Finding(
-                    "value-error",
-                    f"{w.prefix}：合计显示错误值 {raw.value}，请检查公式引用的单元格。",
-                    sheet=w.sheet,
-                    cell=w.address,
-                    cell_ids=(cell_id,),
-                )
-            )
-            continue
-        cached = cached_number(raw)
-        stale.append((cell_id, w, cached))
-    # What the file shows: a total summing a typed-over total follows the typed number (Excel
-    # recalculates it so), which is then neither stale nor a second error.
-    shown = compute_totals(spec, inputs, ex.typed_totals) if ex.typed_totals else totals
-    for cell_id, w, cached in stale:
-        if cell_id not in ex.typed_totals and formula_totals:
-            reported[cell_id] = shown[cell_id]
+        intact, cached, cell_findings = _formula_total(spec, places, cell_id, raw, refused)
+        findings += cell_findings
+        if intact:
+            stale.append((cell_id, raw))
+        elif cached is not None:
+            out.reported[cell_id] = cached
+    findings += _follow_typed_totals(spec, places, inputs, totals, stale, out, formula_totals)
+    return out, findings
+
+
+def _follow_typed_totals(
+    spec: FormatSpec,
+    places: CellPlaces,
+    inputs: InputReading,
+    totals: dict[str, Number],
+    intact: list[tuple[str, RawCell]],
+    out: TotalsReading,
+    formula_totals: bool,
+) -> list[Finding]:
+    """Intact formulas: what the file shows (a total summing a typed-over total follows the typed
+    number, as Excel recalculates it, which is then neither stale nor a second error), and cached
+    values that match no way of computing them."""
+    shown = compute_totals(spec, inputs.values, out.typed_totals) if out.typed_totals else totals
+    excel_totals = compute_totals(spec, inputs.excel_view)
+    findings = []
+    for cell_id, raw in intact:
+        if cell_id not in out.typed_totals and formula_totals:
+            out.reported[cell_id] = shown[cell_id]
             if shown[cell_id] != totals[cell_id]:
-                ex.following_totals[cell_id] = shown[cell_id]
+                out.following_totals[cell_id] = shown[cell_id]
+        cached = cached_number(raw)
         if cached is not None and cached not in (totals[cell_id], excel_totals[cell_id], shown[cell_id]):
+            w = _where(spec, places, cell_id)
             findings.append(
                 Finding(
                     "cached-stale",
@@ -1016,9 +1123,35 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
                     args={"cached": cached, "expected": totals[cell_id]},
                 )
             )
-    ex.inputs = inputs
-    ex.reported = reported
-    ex.findings = findings
+    return findings
+
+
+def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
+    """Read one workbook as its stages: identify the format, choose the sheets, read the
+    explanations and the cover, locate the cells, read the inputs, check the totals."""
+    match, findings = identify(wb, spec_hint)
+    if match.spec is None:
+        return Extraction(spec=None, identity=match.identity, findings=findings)
+    spec, from_template = match.spec, match.identity is not None
+    ex = Extraction(spec=spec, identity=match.identity, by_labels=match.by_labels, findings=findings)
+    sheets, found = choose_sheets(spec, wb)
+    findings += found
+    ex.sheet_names = {name: sheet.name for name, sheet in sheets.items()}
+    ex.explanations, found = read_explanations(wb)
+    findings += found
+    cover, found = read_cover(spec, match.identity, sheets)
+    findings += found
+    ex.year, ex.unit_code, ex.unit_name, ex.cover = cover.year, cover.unit_code, cover.unit_name, cover.fields
+    places, found = locate(spec, wb, sheets, from_template)
+    findings += found
+    ex.moved = {**cover.moved, **places.moved}
+    inputs, found = read_inputs(spec, places)
+    findings += found
+    ex.reported_cells = places.missing | inputs.refused
+    totals, found = check_totals(spec, places, inputs, from_template, ex.reported_cells)
+    findings += found
+    ex.inputs, ex.reported = inputs.values, totals.reported
+    ex.typed_totals, ex.following_totals = totals.typed_totals, totals.following_totals
     return ex
 
 
