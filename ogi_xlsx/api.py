@@ -2,7 +2,7 @@
 
 Everything a front end needs to check, merge and write returns is importable from here::
 
-    from ogi_xlsx.api import CheckOptions, check_file, merge, write_summary
+    from ogi_xlsx.api import CheckOptions, check_paths, merge, write_summary
 
     options = CheckOptions(expected_year=2024)
     reports = check_paths(["returns/"], options)
@@ -17,13 +17,13 @@ behind them may move.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from ogi_xlsx.model.findings import Finding, has_errors, has_open_queries, sort_findings
 from ogi_xlsx.model.limits import Limits
+from ogi_xlsx.pipeline.options import DEFAULT_OPTIONS, CheckOptions
 
 if TYPE_CHECKING:
     from ogi_xlsx.checks.settings import Settings
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ogi_xlsx.model.spec import FormatSpec
     from ogi_xlsx.pipeline.merge import MergeResult
     from ogi_xlsx.pipeline.queries import QueryTally
-    from ogi_xlsx.pipeline.validate import FileReport
+    from ogi_xlsx.pipeline.report import FileReport
     from ogi_xlsx.reading.roster import Roster
 
 __all__ = [
@@ -64,56 +64,11 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class CheckOptions:
-    """What a check depends on besides the file itself (frozen: also the cache key).
-
-    ``roster`` is stored as sorted ``(code, name)`` pairs so the options stay hashable;
-    pass any mapping to :meth:`make`.
-    """
-
-    expected_year: int | None = None
-    roster: tuple[tuple[str, str], ...] | None = None
-    strict_blanks: bool = False
-    limits: Limits | None = None
-
-    @classmethod
-    def make(
-        cls,
-        *,
-        expected_year: int | None = None,
-        roster: Mapping[str, str] | Roster | None = None,
-        strict_blanks: bool = False,
-        limits: Limits | None = None,
-    ) -> CheckOptions:
-        """Build options from a roster mapping (or :class:`~ogi_xlsx.reading.roster.Roster`)."""
-        pairs = None
-        if roster is not None:
-            mapping = roster.mapping() if hasattr(roster, "mapping") else roster
-            pairs = tuple(sorted(dict(mapping).items()))
-        return cls(expected_year=expected_year, roster=pairs, strict_blanks=strict_blanks, limits=limits)
-
-    @property
-    def roster_mapping(self) -> dict[str, str] | None:
-        return dict(self.roster) if self.roster is not None else None
-
-    def as_kwargs(self) -> dict[str, Any]:
-        return {
-            "expected_year": self.expected_year,
-            "roster": self.roster_mapping,
-            "strict_blanks": self.strict_blanks,
-            "limits": self.limits,
-        }
-
-
-DEFAULT_OPTIONS = CheckOptions()
-
-
 def check_file(path: str | Path, options: CheckOptions = DEFAULT_OPTIONS) -> FileReport:
     """Check one return (.xlsx, or a .json return document); never raises for bad input."""
-    from ogi_xlsx.pipeline import validate
+    from ogi_xlsx.pipeline import check as _check
 
-    return validate.check_file(Path(path), **options.as_kwargs())
+    return _check.check_file(Path(path), options)
 
 
 def check_paths(
@@ -125,26 +80,24 @@ def check_paths(
     cache: bool = False,
 ) -> list[FileReport]:
     """Check files and folders (folders searched recursively); reports in sorted path order."""
-    from ogi_xlsx.pipeline import validate
+    from ogi_xlsx.pipeline.batch import check_paths as _check_paths
 
-    return validate.check_paths(
-        [Path(p) for p in paths], jobs=jobs, progress=progress, cache=cache, **options.as_kwargs()
-    )
+    return _check_paths([Path(p) for p in paths], options, jobs=jobs, progress=progress, cache=cache)
 
 
 def collect_paths(paths: Sequence[str | Path]) -> list[Path]:
     """The files :func:`check_paths` would read from ``paths``."""
-    from ogi_xlsx.pipeline import validate
+    from ogi_xlsx.pipeline.files import collect_paths as _collect
 
-    return validate.collect_paths([Path(p) for p in paths])
+    return _collect([Path(p) for p in paths])
 
 
 def discover(paths: Sequence[str | Path], limits: Limits | None = None) -> Any:
     """Every file under ``paths`` accounted for: ``.files`` to read (members of .zip attachments as
     ``a.zip!m.xlsx``, accepted by :func:`check_file`) and ``.skipped`` (``path``, Chinese ``reason``)."""
-    from ogi_xlsx.pipeline import validate
+    from ogi_xlsx.pipeline.files import discover_paths
 
-    return validate.discover_paths([Path(p) for p in paths], limits)
+    return discover_paths([Path(p) for p in paths], limits)
 
 
 def apply_queries(
@@ -262,7 +215,7 @@ def annotate(report: FileReport, target: str | Path) -> Path:
 
 def cross_year_findings(reports: Sequence[FileReport], previous: Sequence[FileReport]) -> list[list[Finding]]:
     """Per report, its findings against the same unit's return of the year before among ``previous`` (pure)."""
-    from ogi_xlsx.pipeline.validate import cross_year_findings as _cross
+    from ogi_xlsx.pipeline.cross_year import cross_year_findings as _cross
 
     return _cross(reports, previous)
 

@@ -87,8 +87,9 @@ def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] =
     """Run the demo into ``outdir``; True when everything happened as designed."""
     from ogi_xlsx.checks.schema import validate_document_json
     from ogi_xlsx.model.document import document_from_json, loads
+    from ogi_xlsx.pipeline.batch import check_paths
     from ogi_xlsx.pipeline.merge import merge_returns, summary_lines
-    from ogi_xlsx.pipeline.validate import check_paths
+    from ogi_xlsx.pipeline.options import CheckOptions
     from ogi_xlsx.reading.roster import load_roster
     from ogi_xlsx.writing.summary import write_summary, write_summary_json
     from ogi_xlsx.writing.template import write_workbook
@@ -162,7 +163,7 @@ def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] =
         echo(f"        {mapping.get(DUPLICATE_UNIT, DUPLICATE_UNIT)}（{DUPLICATE_UNIT}）把同一个文件发了两次。")
 
     # 4. validation, with annotated copies for the units to correct
-    reports = check_paths([returns_dir], expected_year=year, roster=mapping)
+    reports = check_paths([returns_dir], CheckOptions.make(expected_year=year, roster=mapping))
     valid = [r for r in reports if r.valid]
     echo(f"第 4 步  审核 {len(reports)} 个文件：通过 {len(valid)} 个，不通过 {len(reports) - len(valid)} 个。")
     for report in reports:

@@ -14,7 +14,7 @@ from ogi_xlsx.checks.rules import with_totals
 from ogi_xlsx.checks.schema import validate_document_json
 from ogi_xlsx.model.document import ReturnDocument
 from ogi_xlsx.model.spec import all_formats
-from ogi_xlsx.pipeline.validate import check_file
+from ogi_xlsx.pipeline.check import check_file
 
 TEXT = st.text(alphabet=st.sampled_from("区街道办事处局委员会ABC123-（）·=+ "), min_size=1, max_size=12).filter(
     lambda s: s.strip() == s and s

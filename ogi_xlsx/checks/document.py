@@ -1,4 +1,5 @@
-"""Every check that can be made on a return document alone: schema, identity, cover, blanks, sum rules."""
+"""The one document pipeline: every check that can be made on a return document alone (schema,
+identity, cover, blanks, sum rules), for every route (.xlsx, .json, published reports)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,39 @@ from decimal import Decimal
 
 from ogi_xlsx.checks.cover import blank_findings, check_cover, check_identity
 from ogi_xlsx.checks.rules import check_rules
-from ogi_xlsx.checks.schema import validate_document_json
+from ogi_xlsx.checks.schema import schema_findings
 from ogi_xlsx.model.document import ReturnDocument
 from ogi_xlsx.model.findings import Finding
+
+
+def check_document(
+    doc: ReturnDocument,
+    *,
+    expected_year: int | None = None,
+    roster: Mapping[str, str] | None = None,
+    strict_blanks: bool = False,
+    from_workbook: bool = False,
+) -> list[Finding]:
+    """Schema, identity, cover, blanks and sum rules of ``doc``.
+
+    ``from_workbook``: the document was read from a workbook, whose cover already reported a
+    missing year; a report year outside the format's years is then reported once, as
+    format-year-mismatch (not also as a schema error), and does not stop the other checks. A JSON
+    document whose structure is wrong gets its schema findings only.
+    """
+    findings = schema_findings(doc)
+    if from_workbook:
+        findings = [f for f in findings if f.args.get("path") != ["year"]]
+    elif any(f.code in ("schema", "format-unknown") and f.cell is None for f in findings):
+        return findings
+    findings += check_identity(doc, expected_year, roster)
+    findings += check_cover(doc)
+    findings += blank_findings(doc.spec, doc.values, strict=strict_blanks)
+    # Values the schema rejected (text, booleans) were reported above; sum the rest.
+    numbers = {
+        k: v if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else None for k, v in doc.values.items()
+    }
+    return findings + check_rules(doc.spec, numbers)
 
 
 def validate_return(
@@ -19,17 +50,5 @@ def validate_return(
     roster: Mapping[str, str] | None = None,
     strict_blanks: bool = False,
 ) -> list[Finding]:
-    """Everything that can be checked on a document: schema, cover, identity, blanks, sum rules."""
-    findings = validate_document_json(doc.to_json())
-    if any(f.code in ("schema", "format-unknown") and f.cell is None for f in findings):
-        return findings
-    spec = doc.spec
-    findings += check_identity(doc, expected_year, roster)
-    findings += check_cover(doc)
-    findings += blank_findings(spec, doc.values, strict=strict_blanks)
-    # Values the schema rejected (text, booleans) were reported above; sum the rest.
-    numbers = {
-        k: v if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else None for k, v in doc.values.items()
-    }
-    findings += check_rules(spec, numbers)
-    return findings
+    """Everything that can be checked on a return document (a .json return): :func:`check_document`."""
+    return check_document(doc, expected_year=expected_year, roster=roster, strict_blanks=strict_blanks)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
-from ogi_xlsx.model.document import AMOUNT_PATTERN, COVER_EXTRA, EXPLANATION_MAX_CHARS
+from ogi_xlsx.model.document import AMOUNT_PATTERN, COVER_EXTRA, EXPLANATION_MAX_CHARS, ReturnDocument
 from ogi_xlsx.model.findings import Finding, format_number
 from ogi_xlsx.model.layout import COVER_SHEET, workbook_layout
 from ogi_xlsx.model.spec import FormatSpec, UnknownFormatError, load_format
@@ -231,3 +232,69 @@ def _format_names() -> list[str]:
     from ogi_xlsx.model.spec import definition_files
 
     return definition_files()
+
+
+# --------------------------------------------------------------------------- fast path
+
+_ANNOTATIONS = frozenset({"title", "description"})
+
+
+def _simple_check(subschema: Any) -> tuple[bool, bool, Any] | None:
+    """(allows null, allows integer, minimum) when a subschema asks only for a type and a minimum; else None."""
+    if not isinstance(subschema, dict) or not set(subschema) - _ANNOTATIONS <= {"type", "minimum"}:
+        return None
+    types = subschema.get("type", ["integer", "null"])
+    types = [types] if isinstance(types, str) else types
+    minimum = subschema.get("minimum")
+    if minimum is not None and (type(minimum) is not int):
+        return None
+    return "null" in types, "integer" in types or "number" in types, minimum
+
+
+@cache
+def _validator(format_id: str) -> Any:
+    """Draft 2020-12 validator of the format's schema, built once per format.
+
+    Its ``properties`` keyword skips the generic descent for a value that plainly meets a
+    type-and-minimum subschema (a count that is a non-negative int or null: ~200 per return,
+    ~1 ms a file); any other value, and every failing one, is validated by jsonschema itself,
+    so the errors are the same.
+    """
+    import jsonschema
+    from jsonschema import validators
+
+    base = jsonschema.Draft202012Validator
+    # jsonschema's own ``properties``, reached through the public VALIDATORS mapping (the way its
+    # ``validators.extend`` documentation says to delegate), never through a private module.
+    generic_properties = base.VALIDATORS["properties"]
+    plans: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+    def properties(validator: Any, props: Any, instance: Any, schema: Any) -> Any:
+        plan = plans.get(id(props))
+        if plan is None or plan[0] is not props:
+            plan = plans[id(props)] = (props, {k: _simple_check(v) for k, v in props.items()})
+        if not isinstance(instance, dict):
+            yield from generic_properties(validator, props, instance, schema)
+            return
+        checks = plan[1]
+        for name, subschema in props.items():
+            if name not in instance:
+                continue
+            value = instance[name]
+            check = checks.get(name)
+            if check is not None:
+                if value is None and check[0]:
+                    continue
+                if type(value) is int and check[1] and (check[2] is None or value >= check[2]):
+                    continue
+            yield from validator.descend(value, subschema, path=name, schema_path=name)
+
+    cls = validators.extend(base, {"properties": properties})
+    return cls(return_schema(load_format(format_id)))
+
+
+def schema_findings(doc: ReturnDocument) -> list[Finding]:
+    """The schema findings of a document (as :func:`validate_document_json`), with the validator built
+    once per format (saves ~4 ms a file)."""
+    errors = sorted(_validator(doc.format).iter_errors(doc.to_json()), key=lambda e: [str(p) for p in e.absolute_path])
+    return [schema_finding(doc.spec, e) for e in errors]

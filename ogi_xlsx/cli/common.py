@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # imported by the commands that need them (``--help`` stays l
     from ogi_xlsx.checks.settings import Settings
     from ogi_xlsx.model.limits import Limits
     from ogi_xlsx.pipeline.queries import QueryTally
-    from ogi_xlsx.pipeline.validate import FileReport
+    from ogi_xlsx.pipeline.report import FileReport
 
 
 class CommandSet:
@@ -122,15 +122,16 @@ def add_query_findings(
 
     Returns how many reports got a cross-year mismatch and the query tally.
     """
+    from ogi_xlsx.pipeline.batch import check_paths
+    from ogi_xlsx.pipeline.options import CheckOptions
     from ogi_xlsx.pipeline.queries import apply_queries
-    from ogi_xlsx.pipeline.validate import check_paths
 
     last_year: list[FileReport] = []
     mismatched = 0
     if files:
         # Last year's returns are read like this year's (and cached alike), for their numbers only:
         # their own findings are not reported.
-        last_year = check_paths(files, jobs=jobs, cache=cache, limits=limits, collected=True)
+        last_year = check_paths(files, CheckOptions(limits=limits), jobs=jobs, cache=cache, collected=True)
         mismatched = add_cross_year_findings(reports, last_year)
     tally = apply_queries(reports, last_year, settings, as_warnings=as_warnings)
     return mismatched, tally
@@ -152,7 +153,7 @@ def previous_files(previous: list[Path] | None) -> list[Path]:
     """The files of ``--previous`` (none when not given); a usage error when a path is missing or holds none."""
     if not previous:
         return []
-    from ogi_xlsx.pipeline.validate import collect_paths
+    from ogi_xlsx.pipeline.files import collect_paths
 
     for path in previous:
         if not path.exists():
@@ -170,7 +171,7 @@ def add_cross_year_findings(reports: list[FileReport], last_year: list[FileRepor
     """Check ``reports`` against last year's checked returns; returns how many got a mismatch."""
     from ogi_xlsx.importer.checks import match_previous_by_name
     from ogi_xlsx.model.findings import sort_findings
-    from ogi_xlsx.pipeline.validate import cross_year_findings
+    from ogi_xlsx.pipeline.cross_year import cross_year_findings
 
     # A published report has no unit code: matched to this year's return by unit name (shown).
     by_name = match_previous_by_name(reports, last_year)
@@ -185,8 +186,6 @@ def add_cross_year_findings(reports: list[FileReport], last_year: list[FileRepor
 
 def file_limits(option: str | None) -> Limits:
     """``--limits`` (or ``OGI_XLSX_LIMITS``) as a :class:`~ogi_xlsx.reading.xlsx.Limits`; a usage error when malformed."""
-    from ogi_xlsx.pipeline.validate import limits_from_env
-
     try:
         return limits_from_env(option)
     except ValueError as error:
@@ -223,3 +222,55 @@ def check_year(year: int | None) -> int | None:
             f"报告年度 {year} 不合理：应在 {FIRST_REPORT_YEAR}—{last} 之间（请用四位数年份，如 --year {default_year()}）。"
         )
     return year
+
+
+LIMITS_ENV = "OGI_XLSX_LIMITS"
+
+# Names accepted by --limits / OGI_XLSX_LIMITS: the Limits fields, and *_mb for the byte sizes.
+_MB_LIMITS = {
+    "max_file_mb": "max_file_bytes",
+    "max_uncompressed_mb": "max_uncompressed_bytes",
+    "max_part_mb": "max_part_bytes",
+}
+
+
+def parse_limits(text: str | None, base: Limits | None = None) -> Limits:
+    """``"max_file_mb=50, max_cells=500000"`` -> :class:`Limits` (unnamed fields from ``base``).
+
+    Raises ValueError with a Chinese message for an unknown name or a value that is not a
+    positive number.
+    """
+    from dataclasses import fields, replace
+    from decimal import Decimal
+
+    from ogi_xlsx.model.limits import Limits
+
+    base = base or Limits()
+    names = {f.name for f in fields(Limits)}
+    changes: dict[str, int] = {}
+    for item in (text or "").replace("，", ",").split(","):
+        if not item.strip():
+            continue
+        name, sep, value = item.partition("=")
+        name = name.strip().lower().replace("-", "_")
+        try:
+            number = Decimal(value.strip()) if sep else Decimal(-1)
+        except ArithmeticError:
+            number = Decimal(-1)
+        if name not in names and name not in _MB_LIMITS:
+            known = "、".join(sorted(names | set(_MB_LIMITS)))
+            raise ValueError(f"未知的限制“{name}”，可用：{known}。")
+        if not number.is_finite() or number <= 0:
+            raise ValueError(f"限制“{item.strip()}”的值应为正数。")
+        if name in _MB_LIMITS:
+            changes[_MB_LIMITS[name]] = int(number * 1024 * 1024)
+        else:
+            changes[name] = int(number)
+    return replace(base, **changes)
+
+
+def limits_from_env(option: str | None = None) -> Limits:
+    """Limits from the ``OGI_XLSX_LIMITS`` environment variable, then ``option`` (the CLI's --limits)."""
+    import os
+
+    return parse_limits(option, parse_limits(os.environ.get(LIMITS_ENV)))

@@ -118,8 +118,10 @@ def merge_command(
     office = load_settings_option(settings)
     last_year_files = previous_files(previous)
 
+    from ogi_xlsx.pipeline.batch import check_paths
+    from ogi_xlsx.pipeline.files import discover_paths
     from ogi_xlsx.pipeline.inbox import skipped_lines
-    from ogi_xlsx.pipeline.validate import check_paths, discover_paths
+    from ogi_xlsx.pipeline.options import CheckOptions
 
     found = discover_paths(paths, per_file_limits)
     files = found.files
@@ -131,6 +133,7 @@ def merge_command(
     for candidate in files:
         if os.path.realpath(candidate) in targets:
             raise fail(f"输出文件“{candidate}”也在输入中，不能覆盖输入；请换一个输出位置。")
+    options = CheckOptions.make(expected_year=year, roster=roster_map, limits=per_file_limits)
     if len(files) > 1 and sys.stderr.isatty():
         from rich.console import Console
         from rich.progress import Progress
@@ -138,18 +141,10 @@ def merge_command(
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("审核中", total=len(files))
             reports = check_paths(
-                files,
-                expected_year=year,
-                roster=roster_map,
-                cache=not no_cache,
-                limits=per_file_limits,
-                collected=True,
-                progress=lambda: progress.advance(task),
+                files, options, cache=not no_cache, collected=True, progress=lambda: progress.advance(task)
             )
     else:
-        reports = check_paths(
-            files, expected_year=year, roster=roster_map, cache=not no_cache, limits=per_file_limits, collected=True
-        )
+        reports = check_paths(files, options, cache=not no_cache, collected=True)
 
     mismatched, tally = add_query_findings(
         reports,

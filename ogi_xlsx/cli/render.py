@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ogi_xlsx.model.findings import SEVERITY_LABELS, group_blanks
-from ogi_xlsx.pipeline.validate import FileReport
+from ogi_xlsx.pipeline.report import FileReport
 from ogi_xlsx.util.text import char_cells as _cells
 from ogi_xlsx.util.text import display_width as _width
 

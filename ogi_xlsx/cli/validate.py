@@ -119,8 +119,10 @@ def validate_command(
     退出码：0 全部通过（可有警告，核实项均已说明）；1 有报表需修改或有未说明的核实项（含无法读取的文件）；
     2 用法错误（含设置文件有误）。
     """
+    from ogi_xlsx.pipeline.batch import check_paths
+    from ogi_xlsx.pipeline.files import discover_paths
     from ogi_xlsx.pipeline.inbox import skipped_lines
-    from ogi_xlsx.pipeline.validate import check_paths, discover_paths
+    from ogi_xlsx.pipeline.options import CheckOptions
 
     if not paths:
         raise fail("请给出要审核的报表文件或文件夹。")
@@ -141,15 +143,12 @@ def validate_command(
         raise fail("在给出的位置没有找到 .xlsx 报表文件。")
     last_year_files = previous_files(previous)
 
-    options = {
-        "expected_year": year,
-        "roster": roster_map,
-        "strict_blanks": strict_blanks,
-        "jobs": jobs,
-        "cache": not no_cache,
-        "limits": per_file_limits,
-    }
+    options = CheckOptions.make(
+        expected_year=year, roster=roster_map, strict_blanks=strict_blanks, limits=per_file_limits
+    )
     from ogi_xlsx.cli.render import cached_text
+
+    run = {"jobs": jobs, "cache": not no_cache, "collected": True, "cache_text": cached_text}
 
     if len(files) > 1 and sys.stderr.isatty():
         from rich.console import Console
@@ -157,11 +156,9 @@ def validate_command(
 
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("审核中", total=len(files))
-            reports = check_paths(
-                files, **options, collected=True, cache_text=cached_text, progress=lambda: progress.advance(task)
-            )
+            reports = check_paths(files, options, **run, progress=lambda: progress.advance(task))
     else:
-        reports = check_paths(files, **options, collected=True, cache_text=cached_text)
+        reports = check_paths(files, options, **run)
     _, tally = add_query_findings(
         reports,
         last_year_files,
@@ -230,7 +227,7 @@ def export_command(
     读到的数据总会导出（合计按各项重新计算）；发现错误时退出码为 1，问题列在标准错误输出。
     """
     from ogi_xlsx.model.findings import SEVERITY_LABELS
-    from ogi_xlsx.pipeline.validate import check_file
+    from ogi_xlsx.pipeline.check import check_file
 
     if not source.is_file():
         raise fail(f"找不到“{source}”。")

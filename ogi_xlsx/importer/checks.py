@@ -18,7 +18,7 @@ from ogi_xlsx.model.limits import Limits
 if TYPE_CHECKING:
     from ogi_xlsx.importer import ImportResult
     from ogi_xlsx.model.document import ReturnDocument
-    from ogi_xlsx.pipeline.validate import FileReport
+    from ogi_xlsx.pipeline.report import FileReport
 
 
 def _norm_name(name: str | None) -> str:

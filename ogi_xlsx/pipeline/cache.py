@@ -25,13 +25,18 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import asdict
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ogi_xlsx.util.atomic import atomic_write_text
+
+if TYPE_CHECKING:
+    from ogi_xlsx.pipeline.options import CheckOptions
+
+if TYPE_CHECKING:
+    from ogi_xlsx.pipeline.options import CheckOptions
 
 ENTRY_VERSION = 4
 ENV_DIR = "OGI_XLSX_CACHE_DIR"
@@ -67,24 +72,9 @@ def code_fingerprint() -> str:
     return f"{ogi_xlsx.__version__}-{digest.hexdigest()[:16]}"
 
 
-def options_salt(
-    *,
-    expected_year: int | None,
-    roster: Mapping[str, str] | None,
-    strict_blanks: bool,
-    limits: Any = None,
-) -> str:
-    """Everything besides the file that decides its report."""
-    from ogi_xlsx.model.limits import Limits
-
-    payload = {
-        "entry": ENTRY_VERSION,
-        "code": code_fingerprint(),
-        "year": expected_year,
-        "roster": sorted(roster.items()) if roster is not None else None,
-        "strict_blanks": strict_blanks,
-        "limits": asdict(limits or Limits()),
-    }
+def options_salt(options: CheckOptions) -> str:
+    """Everything besides the file that decides its report: the code and the options."""
+    payload = {"entry": ENTRY_VERSION, "code": code_fingerprint(), **options.salt()}
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 

@@ -21,7 +21,7 @@ from ogi_xlsx.model.findings import Finding, open_queries, queries_as_warnings, 
 if TYPE_CHECKING:
     from ogi_xlsx.checks.settings import Settings
     from ogi_xlsx.model.document import ReturnDocument
-    from ogi_xlsx.pipeline.validate import FileReport
+    from ogi_xlsx.pipeline.report import FileReport
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ _OWN_CODES = frozenset(
 def previous_documents(reports: Sequence[FileReport], previous: Sequence[FileReport]) -> list[ReturnDocument | None]:
     """For each report, the same unit's return of the year before among ``previous`` (by unit
     code and report year); None when there is none or several that differ."""
-    from ogi_xlsx.pipeline.validate import document_values_equal
+    from ogi_xlsx.pipeline.cross_year import document_values_equal
 
     by_unit: dict[tuple[str, int], list[ReturnDocument]] = {}
     for item in previous:

@@ -193,7 +193,7 @@ def worker_init(server_pid: int) -> None:
 
     threading.Thread(target=watch, name="ogi-portal-watchdog", daemon=True).start()
     from ogi_xlsx.model import document  # noqa: F401
-    from ogi_xlsx.pipeline import validate  # noqa: F401
+    from ogi_xlsx.pipeline import batch, check  # noqa: F401
     from ogi_xlsx.reading import extract, xlsx  # noqa: F401
 
     api.load_format("ogi-2019")

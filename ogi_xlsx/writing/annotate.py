@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ogi_xlsx.model.cellref import column_index
 from ogi_xlsx.model.findings import SEVERITY_LABELS, SEVERITY_ORDER, Finding, open_queries
-from ogi_xlsx.pipeline.validate import ANNOTATED_SUFFIX, FileReport
+from ogi_xlsx.pipeline.report import ANNOTATED_SUFFIX, FileReport
 from ogi_xlsx.util.atomic import atomic_write
 
 RESULT_SHEET = "审核结果"

@@ -103,7 +103,7 @@ def test_demo_rerun_and_refusal(demo_run, tmp_path):
 
 
 def test_demo_summary_validates(demo_run):
-    from ogi_xlsx.pipeline.validate import check_file
+    from ogi_xlsx.pipeline.check import check_file
 
     _, out, _ = demo_run
     report = check_file(out / "汇总表.xlsx")
@@ -133,7 +133,7 @@ def test_demo_summary_opens_in_libreoffice(demo_run, libreoffice, tmp_path):
     marks = {ws.cell(check_row, c).value for c in range(3, 3 + len(spec.cell_ids))}
     assert marks == {"✓"}
     # saved by a real client, the summary is still a valid return for the next level up
-    from ogi_xlsx.pipeline.validate import check_file
+    from ogi_xlsx.pipeline.check import check_file
 
     report = check_file(saved)
     assert report.valid, [f.message for f in report.findings if f.severity == "error"]

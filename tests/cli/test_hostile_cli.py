@@ -424,7 +424,7 @@ import json, resource, sys, time
 from pathlib import Path
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
-from ogi_xlsx.pipeline.validate import check_file
+from ogi_xlsx.pipeline.check import check_file
 report = check_file(Path(sys.argv[1]))
 print(json.dumps({
     "seconds": time.perf_counter() - start,
@@ -654,7 +654,7 @@ def test_a_huge_file_is_refused_before_it_is_read_or_hashed(tmp_path, monkeypatc
     import hashlib
     import time
 
-    from ogi_xlsx.pipeline.validate import check_file
+    from ogi_xlsx.pipeline.check import check_file
 
     huge = tmp_path / "huge.xlsx"
     with open(huge, "wb") as fh:

@@ -107,7 +107,7 @@ def test_roster_driven_statuses_exit_codes_and_a_valid_summary(district, tmp_pat
     assert (summary.unit_code, summary.unit_name, summary.year) == ("350502", "鲤城区", 2024)
 
     # the summary workbook is itself a valid return, with the same numbers
-    from ogi_xlsx.pipeline.validate import check_file
+    from ogi_xlsx.pipeline.check import check_file
 
     report = check_file(out)
     assert report.valid, [f.message for f in report.findings]
@@ -193,7 +193,8 @@ def test_usage_errors_exit_2(district, tmp_path):
 
 @pytest.mark.slow
 def test_two_levels_city_equals_all_units(tmp_path):
-    from ogi_xlsx.pipeline.validate import check_file, check_paths
+    from ogi_xlsx.pipeline.batch import check_paths
+    from ogi_xlsx.pipeline.check import check_file
 
     units = {"D1": ("LC001", "LC002"), "D2": ("LC004", "LC005", "LC006")}
     summaries = tmp_path / "districts"
@@ -243,7 +244,7 @@ def test_untrusted_names_stay_text(tmp_path):
 def test_one_return_is_reproduced_and_inputs_are_untouched(district, tmp_path):
     import hashlib
 
-    from ogi_xlsx.pipeline.validate import check_file
+    from ogi_xlsx.pipeline.check import check_file
 
     _, returns, roster = district
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in [*returns.iterdir(), roster]}

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from ogi_xlsx.cli.render import render
 from ogi_xlsx.model.findings import Finding
-from ogi_xlsx.pipeline.validate import FileReport
+from ogi_xlsx.pipeline.report import FileReport
 
 
 def test_plain_render_folds_and_cleans():

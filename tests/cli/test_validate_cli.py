@@ -13,7 +13,9 @@ from ogi_xlsx.checks.schema import validate_document_json
 from ogi_xlsx.cli.main import app
 from ogi_xlsx.model.document import document_from_json, loads
 from ogi_xlsx.model.layout import workbook_layout
-from ogi_xlsx.pipeline.validate import check_file, check_paths, collect_paths
+from ogi_xlsx.pipeline.batch import check_paths
+from ogi_xlsx.pipeline.check import check_file
+from ogi_xlsx.pipeline.files import collect_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -20,7 +20,7 @@ from ogi_xlsx.importer import REPORT_SUFFIXES, import_report
 from ogi_xlsx.importer.checks import match_name
 from ogi_xlsx.importer.labels import norm, vocabularies
 from ogi_xlsx.importer.values import convert_amount, parse_token
-from ogi_xlsx.pipeline.validate import check_file
+from ogi_xlsx.pipeline.check import check_file
 
 SEED = Path("/work/shared/reference/seed-report-2020.txt")
 SEED_COPY = Path(__file__).resolve().parents[1] / "fixtures" / "published" / "seed-report-2020.txt"

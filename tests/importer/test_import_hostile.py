@@ -21,7 +21,7 @@ import json, resource, sys, time
 from pathlib import Path
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
-from ogi_xlsx.pipeline.validate import check_file
+from ogi_xlsx.pipeline.check import check_file
 report = check_file(Path(sys.argv[1]))
 print(json.dumps({
     "seconds": time.perf_counter() - start,
@@ -99,7 +99,7 @@ def test_each_hostile_report_within_10_s_and_500_mb(tmp_path, name):
 )
 def test_hostile_reports_in_process(tmp_path, name):
     """The quick loop's share: the same findings, read in this process."""
-    from ogi_xlsx.pipeline.validate import check_file
+    from ogi_xlsx.pipeline.check import check_file
 
     build, expected = CASES[name]
     report = check_file(build(tmp_path / name))

@@ -9,7 +9,7 @@ import pytest
 from ogi_xlsx.importer import import_report
 from ogi_xlsx.importer.pdf_source import read_pdf
 from ogi_xlsx.importer.reader import read_tables
-from ogi_xlsx.pipeline.validate import check_file
+from ogi_xlsx.pipeline.check import check_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.libreoffice]
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from ogi_xlsx.cli.main import app
 from ogi_xlsx.importer import import_report
 from ogi_xlsx.model.document import ReturnDocument
-from ogi_xlsx.pipeline.validate import check_file
+from ogi_xlsx.pipeline.check import check_file
 
 runner = CliRunner()
 UNIT = "泉州市鲤城区海滨街道办事处"

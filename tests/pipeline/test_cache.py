@@ -15,9 +15,11 @@ from typer.testing import CliRunner
 
 from ogi_xlsx.cli.main import app
 from ogi_xlsx.model.document import document_from_json, loads
+from ogi_xlsx.model.limits import Limits
+from ogi_xlsx.pipeline import batch
 from ogi_xlsx.pipeline import cache as cache_mod
-from ogi_xlsx.pipeline import validate
-from ogi_xlsx.pipeline.validate import check_paths
+from ogi_xlsx.pipeline.batch import check_paths
+from ogi_xlsx.pipeline.options import CheckOptions
 from ogi_xlsx.writing.template import write_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +95,7 @@ def test_warm_results_equal_cold_and_do_not_read_the_files(folder, cache_dir, mo
     def no_reading(*args, **kwargs):
         raise AssertionError("a cached file was validated again")
 
-    monkeypatch.setattr(validate, "check_file", no_reading)
+    monkeypatch.setattr(batch, "check_file", no_reading)
     warm = check_paths([folder], cache=True, jobs=1)
     assert [exact(r) for r in warm] == [exact(r) for r in cold]
     assert warm == cold
@@ -161,21 +163,24 @@ def test_a_copy_under_another_name_has_its_own_messages(folder, cache_dir, tmp_p
         {"expected_year": 2023},
         {"roster": {"LC002": "鲤城区人民政府海滨街道办事处"}},
         {"strict_blanks": True},
-        {"limits": validate.Limits(max_cells=10)},
+        {"limits": Limits(max_cells=10)},
     ],
 )
 def test_options_that_change_results_change_the_key(folder, cache_dir, options):
     check_paths([folder], cache=True, jobs=1)
-    expected = check_paths([folder], jobs=1, **options)
-    cached = check_paths([folder], cache=True, jobs=1, **options)
+    expected = check_paths([folder], CheckOptions.make(**options), jobs=1)
+    cached = check_paths([folder], CheckOptions.make(**options), cache=True, jobs=1)
     assert [exact(r) for r in cached] == [exact(r) for r in expected]
     assert len(entries(cache_dir)) == 8  # a second set of entries
 
 
 def test_code_fingerprint_and_salt():
-    base = {"expected_year": None, "roster": None, "strict_blanks": False}
-    assert cache_mod.options_salt(**base) == cache_mod.options_salt(**base, limits=validate.Limits())
-    assert cache_mod.options_salt(**base) != cache_mod.options_salt(**{**base, "roster": {}})
+    base = CheckOptions()
+    assert cache_mod.options_salt(base) == cache_mod.options_salt(CheckOptions(limits=Limits()))
+    assert cache_mod.options_salt(base) != cache_mod.options_salt(CheckOptions.make(roster={}))
+    # the options are the key: equal options (a roster given in any order) give the same salt
+    a = CheckOptions.make(roster={"B": "乙", "A": "甲"})
+    assert cache_mod.options_salt(a) == cache_mod.options_salt(CheckOptions.make(roster={"A": "甲", "B": "乙"}))
     assert cache_mod.code_fingerprint().startswith(__import__("ogi_xlsx").__version__ + "-")
 
 
@@ -216,7 +221,7 @@ def test_cli_no_cache(folder, cache_dir):
 
 CONCURRENT = """
 import sys
-from ogi_xlsx.pipeline.validate import check_paths
+from ogi_xlsx.pipeline.batch import check_paths
 for _ in range(int(sys.argv[2])):
     reports = check_paths([sys.argv[1]], cache=True, jobs=1)
 print(len(reports))
@@ -250,7 +255,7 @@ def test_pool_results_in_stable_order(folder, cache_dir, tmp_path):
         for src in folder.glob("*.xlsx"):
             shutil.copy(src, work / ("a" if i % 2 else "b") / f"{9 - i}-{src.name}")
     serial = check_paths([work], jobs=1)
-    assert len(serial) == 20 >= validate.PARALLEL_THRESHOLD
+    assert len(serial) == 20 >= batch.PARALLEL_THRESHOLD
     assert [r.path for r in serial] == sorted((r.path for r in serial), key=str)
     pooled = check_paths([work], jobs=2)
     assert [exact(r) for r in pooled] == [exact(r) for r in serial]

@@ -14,7 +14,8 @@ import pytest
 from ogi_xlsx.checks.rules import check_cross_year, with_totals
 from ogi_xlsx.model.document import document_from_json, loads
 from ogi_xlsx.model.spec import FormatError, build_spec, load_format
-from ogi_xlsx.pipeline.validate import FileReport, cross_year_findings
+from ogi_xlsx.pipeline.cross_year import cross_year_findings
+from ogi_xlsx.pipeline.report import FileReport
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

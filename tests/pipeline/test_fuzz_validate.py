@@ -23,9 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ogi_xlsx.model.findings import CODES
-from ogi_xlsx.pipeline.validate import FileReport, check_file
+from ogi_xlsx.pipeline.check import check_file
 
 # Hostile inputs and fuzzing take seconds each: not part of the quick loop.
+from ogi_xlsx.pipeline.report import FileReport
+
 pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("OGI_FUZZ_EXAMPLES", "200"))

@@ -12,7 +12,7 @@ from ogi_xlsx.checks.settings import settings_from_data
 from ogi_xlsx.model.document import Explanation, document_from_json, loads
 from ogi_xlsx.model.findings import has_open_queries
 from ogi_xlsx.pipeline.queries import apply_queries, explained_queries, previous_documents
-from ogi_xlsx.pipeline.validate import FileReport
+from ogi_xlsx.pipeline.report import FileReport
 
 ROOT = Path(__file__).resolve().parents[2]
 REALISTIC = ROOT / "tests" / "fixtures" / "realistic"

@@ -6,9 +6,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ogi_xlsx.checks.schema import return_schema
+from ogi_xlsx.checks.schema import _validator, return_schema
 from ogi_xlsx.model.spec import load_format
-from ogi_xlsx.pipeline.validate import _validator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ODD_VALUES = [-1, 0, 5, True, False, 1.5, -0.5, 2.0, "3", "", "1.25", [], {}, None, 10**20, -(10**20)]

@@ -22,7 +22,9 @@ from ogi_xlsx.model.cellref import a1
 from ogi_xlsx.model.document import ReturnDocument, document_from_json, loads
 from ogi_xlsx.model.identity import IDENTITY_KEYS, defined_name, property_name
 from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, workbook_layout
-from ogi_xlsx.pipeline.validate import FileReport, check_file
+from ogi_xlsx.pipeline.check import check_file
+from ogi_xlsx.pipeline.options import CheckOptions
+from ogi_xlsx.pipeline.report import FileReport
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -392,10 +394,10 @@ def test_year_unit_and_cover(corpus):
 
 def test_expected_year_and_roster(corpus):
     path = corpus["clean"].path
-    report = check_file(path, expected_year=2023, roster={"X": "别的单位"})
+    report = check_file(path, CheckOptions.make(expected_year=2023, roster={"X": "别的单位"}))
     codes = {f.code for f in report.findings}
     assert {"year-mismatch", "unit-not-on-roster"} <= codes
-    assert check_file(path, expected_year=2024, roster={H.unit_code: H.unit_name}).valid
+    assert check_file(path, CheckOptions.make(expected_year=2024, roster={H.unit_code: H.unit_name})).valid
 
 
 def test_identity(corpus):

@@ -12,7 +12,9 @@ from ogi_xlsx.model.cellref import a1
 from ogi_xlsx.model.identity import IDENTITY_KEYS, property_name
 from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, layout_hash, workbook_layout
 from ogi_xlsx.model.spec import load_format
-from ogi_xlsx.pipeline.validate import FileReport, check_workbook
+from ogi_xlsx.pipeline.check import check_workbook
+from ogi_xlsx.pipeline.options import CheckOptions
+from ogi_xlsx.pipeline.report import FileReport
 from ogi_xlsx.reading.extract import extract, formula_cells, parse_ref, recognise_by_labels
 from ogi_xlsx.reading.xlsx import RawCell, RawSheet, RawWorkbook
 
@@ -104,7 +106,7 @@ def make_raw(
 def check(wb: RawWorkbook, **options) -> FileReport:
     from pathlib import Path
 
-    return check_workbook(wb, FileReport(Path("x.xlsx"), "", 0, 0.0), **options)
+    return check_workbook(wb, FileReport(Path("x.xlsx"), "", 0, 0.0), CheckOptions.make(**options))
 
 
 def codes(report: FileReport) -> list[tuple[str, str | None, str | None]]:

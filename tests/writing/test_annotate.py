@@ -12,7 +12,7 @@ from ogi_xlsx.cli.main import app
 from ogi_xlsx.model.findings import CODES
 from ogi_xlsx.model.layout import workbook_layout
 from ogi_xlsx.model.spec import load_format
-from ogi_xlsx.pipeline.validate import check_file
+from ogi_xlsx.pipeline.check import check_file
 from ogi_xlsx.reading.xlsx import read_xlsx
 from ogi_xlsx.writing.annotate import RESULT_SHEET, annotate
 

@@ -17,6 +17,7 @@ from pipeline.test_merge import ERROR, input_values, make_doc, make_input, zeros
 from ogi_xlsx.model.layout import workbook_layout
 from ogi_xlsx.model.spec import load_format
 from ogi_xlsx.pipeline.merge import merge_returns
+from ogi_xlsx.pipeline.options import CheckOptions
 from ogi_xlsx.writing.summary import (
     BREAKDOWN_SHEET,
     CHART_SHEET,
@@ -218,7 +219,7 @@ def test_a_big_summary_is_valid_one_level_up_without_raising_limits(tmp_path):
     """A summary's breakdown has a row per unit; its own sheets are not read, so even a summary of
     more units than the cell limit allows is checked by its official tables, with no extra-sheet notes."""
     from ogi_xlsx.model.limits import Limits
-    from ogi_xlsx.pipeline.validate import check_file
+    from ogi_xlsx.pipeline.check import check_file
     from ogi_xlsx.reading.xlsx import XlsxError, read_xlsx
     from ogi_xlsx.writing.summary import SUMMARY_SHEETS, write_summary
 
@@ -233,7 +234,7 @@ def test_a_big_summary_is_valid_one_level_up_without_raising_limits(tmp_path):
     small = Limits(max_cells=3000)  # far fewer than the breakdown's 40 x 200 cells
     with pytest.raises(XlsxError, match="单元格数量超过上限"):
         read_xlsx(out, small)
-    report = check_file(out, limits=small)
+    report = check_file(out, CheckOptions(limits=small))
     assert report.valid, [f.message for f in report.findings]
     assert report.document.values["t3.r_new.c_natural"] == 40
     assert not [f for f in report.findings if f.code == "sheet-extra"]

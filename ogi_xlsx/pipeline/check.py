@@ -1,0 +1,316 @@
+"""Check one file: a spreadsheet return or a .json return document, read and checked into a
+:class:`~ogi_xlsx.pipeline.report.FileReport`. :func:`check_file` never raises for bad input: an
+unreadable file becomes a file-level finding."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ogi_xlsx.model.findings import Finding, sort_findings
+from ogi_xlsx.model.limits import Limits
+from ogi_xlsx.pipeline.files import file_finding, stat_file, suffix_finding, summary_sheets
+from ogi_xlsx.pipeline.options import DEFAULT_OPTIONS, CheckOptions
+from ogi_xlsx.pipeline.report import RESULT_SHEET, FileReport, fill_report
+
+# Codes about one cell that the document checks repeat when normalisation already reported the cell.
+_REPEATED = frozenset({"value-blank", "value-blank-strict", "schema"})
+
+# A quoted value longer than this is shortened in messages (a 32,767-character unit name
+# must not turn one finding into pages of text); the full value stays in the document.
+MAX_QUOTED = 80
+
+_QUOTED = re.compile("“([^”]{" + str(MAX_QUOTED + 1) + ",})”")
+
+
+def shorten_quotes(findings: list[Finding]) -> list[Finding]:
+    """Findings whose quoted values (“…”) are cut to ``MAX_QUOTED`` characters, saying how long they were."""
+
+    def cut(m: re.Match) -> str:
+        text = m.group(1)
+        return f"“{text[:MAX_QUOTED]}…”（共 {len(text)} 字）"
+
+    return [replace(f, message=_QUOTED.sub(cut, f.message)) if _QUOTED.search(f.message) else f for f in findings]
+
+
+def _finish(
+    report: FileReport,
+    doc_findings: list[Finding],
+    pre: list[Finding],
+    skip_cells: set[str],
+) -> None:
+    kept = [
+        f for f in doc_findings if not (f.code in _REPEATED and len(f.cell_ids) == 1 and f.cell_ids[0] in skip_cells)
+    ]
+    report.findings = sort_findings(shorten_quotes(pre + kept))
+
+
+def check_document_json(
+    path: Path,
+    data: bytes,
+    report: FileReport,
+    options: CheckOptions = DEFAULT_OPTIONS,
+) -> FileReport:
+    """A ``*.json`` return document: schema first, then the document checks."""
+    from ogi_xlsx.checks.document import validate_return
+    from ogi_xlsx.checks.rules import with_totals
+    from ogi_xlsx.checks.schema import validate_document_json
+    from ogi_xlsx.model.document import describe_json_error, document_from_json, loads
+
+    try:
+        parsed = loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[…]]]] nested too deep
+        message = f"“{path.name}”不是有效的 JSON 文件（{describe_json_error(exc)}）。"
+        report.findings = [file_finding("file-unreadable", message)]
+        return report
+    schema_findings = validate_document_json(parsed)
+    if schema_findings:
+        report.findings = sort_findings(schema_findings)
+        if isinstance(parsed, dict):
+            report.format = str(parsed.get("format")) if parsed.get("format") else None
+            report.year = parsed.get("year") if isinstance(parsed.get("year"), int) else None
+        return report
+    doc = document_from_json(parsed)
+    # ``merge --json`` writes the summary with its units and consolidation status.
+    report.kind = "summary" if isinstance(parsed, dict) and "consolidation" in parsed else "return"
+    findings = validate_return(
+        doc, expected_year=options.expected_year, roster=options.roster_mapping, strict_blanks=options.strict_blanks
+    )
+    findings = shorten_quotes(findings)
+    spec = doc.spec
+    doc.values = with_totals(spec, {k: doc.values.get(k) for k in spec.input_ids})
+    fill_report(report, doc)
+    report.findings = sort_findings(findings)
+    return report
+
+
+def _unit_finding(spec: Any, f: Finding) -> Finding:
+    """An empty unit code or name on the cover: say which cover cell to fill (not a schema path)."""
+    path = f.args.get("path")
+    if f.code != "schema" or path not in (["unit", "code"], ["unit", "name"]):
+        return f
+    from ogi_xlsx.model.cellref import a1
+    from ogi_xlsx.model.layout import COVER_SHEET, workbook_layout
+
+    key = "unit_code" if path[1] == "code" else "unit_name"
+    address = a1(*workbook_layout(spec).cover.fields[key])
+    label = next(fld.label for fld in spec.cover if fld.id == key)
+    message = f"封面 {address}：“{label}”未填写，请填写" + (
+        "区信息公开办分配的单位代码。" if key == "unit_code" else "单位全称。"
+    )
+    code = "unit-code-missing" if key == "unit_code" else "cover-missing"
+    return Finding(code, message, severity="error", sheet=COVER_SHEET, cell=address, args={"path": path})
+
+
+def _typed_total_findings(
+    spec: Any,
+    findings: list[Finding],
+    typed: Mapping[str, Any],
+    following: Mapping[str, Any],
+    true_values: Mapping[str, Any],
+) -> list[Finding]:
+    """Rule findings after a total was typed over (formula-overwritten says what, once).
+
+    The rule defining that total repeats the same fact: dropped. A rule the typed number (or a
+    total summing it, ``following``) takes part in follows from it: its message says so, and
+    when the rule holds with the totals recomputed it is only that consequence (info, not a
+    second error): one typed-over cell, one error.
+    """
+    from ogi_xlsx.checks.rules import check_rule
+    from ogi_xlsx.model.findings import format_number
+    from ogi_xlsx.model.layout import workbook_layout
+
+    rules = {(r.id, r.key): r for r in spec.rules}
+    layout = workbook_layout(spec)
+    out = []
+    for f in findings:
+        if f.code not in ("sum-mismatch", "sum-blank") or not f.rule:
+            out.append(f)
+            continue
+        rule = rules.get((f.rule, f.args.get("rule_key")))
+        if rule is not None and rule.defines and rule.lhs[0] in typed:
+            continue
+        involved = [cid for cid in f.cell_ids if cid in typed]
+        follows = [cid for cid in f.cell_ids if cid in following]
+        if involved or follows:
+            cause = "、".join(f"{layout.locate(cid)[1]}={format_number(typed[cid])}" for cid in typed)
+            parts = [f"{cause} 是合计格中手填的数（见该格的提示）"]
+            if follows:
+                shown = "、".join(f"{layout.locate(cid)[1]}={format_number(following[cid])}" for cid in follows)
+                parts.append(f"{shown} 随之变化")
+            consequence_only = rule is not None and check_rule(spec, rule, true_values) is None
+            if consequence_only:
+                parts.append("恢复公式后此项即平衡")
+                f = replace(f, severity="info", message=f"{f.message}（其中 {'，'.join(parts)}。）")
+            else:
+                f = replace(f, message=f"{f.message}（其中 {'，'.join(parts)}；恢复公式后请重新核对。）")
+        out.append(f)
+    return out
+
+
+def check_workbook(
+    raw: Any,
+    report: FileReport,
+    options: CheckOptions = DEFAULT_OPTIONS,
+) -> FileReport:
+    """Validate an already-read :class:`~ogi_xlsx.reading.xlsx.RawWorkbook` into ``report``."""
+    from ogi_xlsx.checks.document import check_document
+    from ogi_xlsx.checks.rules import with_totals
+    from ogi_xlsx.model.document import ReturnDocument
+    from ogi_xlsx.reading.extract import extract, remap
+
+    ex = extract(raw)
+    report.by_labels = ex.by_labels
+    if ex.identity is not None:
+        report.kind = ex.identity.kind or None
+    # The 审核结果 sheet of an annotated copy (validate --annotate) is ours: a corrected copy
+    # mailed back is an ordinary return.
+    ex.findings = [f for f in ex.findings if not (f.code == "sheet-extra" and f.sheet == RESULT_SHEET)]
+    if ex.spec is None:
+        report.findings = sort_findings(ex.findings)
+        return report
+    spec = ex.spec
+    version = ex.identity.format_version if ex.identity is not None else spec.version
+    reported_doc = ReturnDocument(
+        format=spec.id,
+        format_version=version if version in (spec.version, *spec.retired_versions) else spec.version,
+        year=ex.year or 0,
+        unit_code=ex.unit_code,
+        unit_name=ex.unit_name,
+        values={cid: ex.reported.get(cid) for cid in spec.cell_ids},
+        cover=ex.cover,
+    )
+    doc_findings = check_document(
+        reported_doc,
+        expected_year=options.expected_year,
+        roster=options.roster_mapping,
+        strict_blanks=options.strict_blanks,
+        from_workbook=True,
+    )
+    if ex.year is None:
+        # already reported as an empty cover field
+        doc_findings = [f for f in doc_findings if f.args.get("path") != ["year"] and f.code != "format-year-mismatch"]
+    if ex.typed_totals:
+        true_values = with_totals(spec, ex.inputs)
+        doc_findings = _typed_total_findings(spec, doc_findings, ex.typed_totals, ex.following_totals, true_values)
+    doc_findings = remap([_unit_finding(spec, f) for f in doc_findings], ex.moved, ex.sheet_names)
+    doc = ReturnDocument(
+        format=spec.id,
+        format_version=reported_doc.format_version,
+        year=ex.year or 0,
+        unit_code=ex.unit_code,
+        unit_name=ex.unit_name,
+        values=with_totals(spec, ex.inputs),
+        cover=ex.cover,
+        explanations=ex.explanations,
+    )
+    if report.kind == "summary":
+        # a summary is not one of the roster's units: say what it is instead of an error
+        doc_findings = [
+            replace(f, severity="info", message=f.message + "（这是一份汇总表，不是单位报表。）")
+            if f.code == "unit-not-on-roster"
+            else f
+            for f in doc_findings
+        ]
+    fill_report(report, doc)
+    if ex.identity is not None:
+        report.format_version = ex.identity.format_version
+    _finish(report, doc_findings, ex.findings, ex.reported_cells)
+    return report
+
+
+def check_file(path: Path, options: CheckOptions = DEFAULT_OPTIONS) -> FileReport:
+    """Check one returned file (.xlsx or a .json return document, a published report, a member
+    ``a.zip!m.xlsx`` of an attachment); never raises for bad input."""
+    path = Path(path)
+    limits = options.limits or Limits()
+    from ogi_xlsx.pipeline.inbox import split_member
+
+    member = split_member(path)
+    if member is not None:
+        return _check_member(path, *member, options, limits)
+    ok, report = stat_file(path, limits)
+    if not ok:
+        return report
+    try:
+        from ogi_xlsx.importer import REPORT_SUFFIXES  # published reports (issue 15): read by the importer
+
+        if path.suffix.lower() in REPORT_SUFFIXES:
+            from ogi_xlsx.importer.checks import check_report
+
+            return check_report(
+                path,
+                report,
+                expected_year=options.expected_year,
+                roster=options.roster_mapping,
+                strict_blanks=options.strict_blanks,
+                limits=limits,
+            )
+        if path.suffix.lower() == ".json":
+            if report.size > limits.max_file_bytes:
+                report.findings = [file_finding("file-too-large", f"“{path.name}”过大（{report.size} 字节）。")]
+                return report
+            return check_document_json(path, path.read_bytes(), report, options)
+        from ogi_xlsx.reading.xlsx import XlsxError, read_xlsx
+
+        try:
+            raw = read_xlsx(path, limits, skip_sheets=summary_sheets)
+        except XlsxError as exc:
+            suffix = suffix_finding(path)
+            if suffix is not None and exc.code in ("file-not-xlsx", "file-corrupt", "file-unreadable"):
+                report.findings = [suffix]
+            else:
+                report.findings = [file_finding(exc.code, exc.message)]
+            return report
+        return check_workbook(raw, report, options)
+    except Exception as exc:  # a bug must not stop the batch: report it on the file
+        report.findings = [
+            file_finding(
+                "file-unreadable",
+                f"读取“{path.name}”时出错（{type(exc).__name__}: {exc}），请另存为 .xlsx 后重新提交；如仍出错请联系管理员。",
+            )
+        ]
+        report.document = None
+        return report
+
+
+def _check_member(
+    path: Path,
+    archive: Path,
+    member: str,
+    options: CheckOptions,
+    limits: Limits,
+) -> FileReport:
+    """A return inside a .zip attachment (``a.zip!m.xlsx``), read from memory, never extracted."""
+    from ogi_xlsx.pipeline.inbox import ArchiveError, read_member
+
+    try:
+        data, mtime = read_member(archive, member, limits)
+    except ArchiveError as error:
+        report = FileReport(path=path, sha256="", size=0, mtime=0.0)
+        report.findings = [file_finding("file-unreadable", f"无法读取压缩包内的“{member}”：{error}。")]
+        return report
+    report = FileReport(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data), mtime=mtime)
+    try:
+        if member.lower().endswith(".json"):
+            return check_document_json(path, data, report, options)
+        from ogi_xlsx.reading.xlsx import XlsxError, read_xlsx
+
+        try:
+            raw = read_xlsx(data, limits, skip_sheets=summary_sheets)
+        except XlsxError as exc:
+            suffix = suffix_finding(Path(member))
+            if suffix is not None and exc.code in ("file-not-xlsx", "file-corrupt", "file-unreadable"):
+                report.findings = [suffix]
+            else:
+                report.findings = [file_finding(exc.code, exc.message)]
+            return report
+        return check_workbook(raw, report, options)
+    except Exception as exc:  # a bug must not stop the batch: report it on the file
+        report.findings = [file_finding("file-unreadable", f"读取“{path.name}”时出错（{type(exc).__name__}: {exc}）。")]
+        report.document = None
+        return report

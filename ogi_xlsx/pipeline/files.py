@@ -1,0 +1,99 @@
+"""Files to check: discovery (folders, .zip attachments), stat and sha256, file-level findings."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from stat import S_ISREG
+from typing import Any
+
+from ogi_xlsx.model.findings import Finding
+from ogi_xlsx.model.limits import Limits
+from ogi_xlsx.pipeline.report import FileReport
+
+# Spreadsheet-like files picked up from folders; .xls/.et get a "save as .xlsx" finding.
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xls", ".et", ".ett", ".xlt", ".ods", ".wps"})
+
+
+def file_finding(code: str, message: str) -> Finding:
+    """A finding about the file as a whole (no sheet, no cell)."""
+    return Finding(code, message)
+
+
+def suffix_finding(path: Path) -> Finding | None:
+    """The "save it as .xlsx" finding for an .xls, .et or .ods file; None for other suffixes."""
+    suffix = path.suffix.lower()
+    if suffix in (".xls", ".xlt"):
+        return file_finding(
+            "file-xls", f"“{path.name}”是旧版 Excel（.xls）文件，请用 Excel 或 WPS 另存为 .xlsx 后重新提交。"
+        )
+    if suffix in (".et", ".ett", ".wps"):
+        return file_finding("file-et", f"“{path.name}”是 WPS 表格（.et）文件，请在 WPS 中另存为 .xlsx 后重新提交。")
+    if suffix == ".ods":
+        return file_finding("file-not-xlsx", f"“{path.name}”是 .ods 文件，请另存为 .xlsx 后重新提交。")
+    return None
+
+
+def stat_file(path: Path, limits: Limits) -> tuple[bool, FileReport]:
+    """Size, modification time and sha256 (streamed); False when the file cannot be read."""
+    try:
+        stat = path.stat()
+        if not S_ISREG(stat.st_mode):  # a FIFO or device named *.xlsx would block open() forever
+            report = FileReport(path=path, sha256="", size=0, mtime=0.0)
+            message = f"“{path.name}”不是普通文件（可能是管道、设备或文件夹的链接），无法作为报表读取。"
+            report.findings.append(file_finding("file-unreadable", message))
+            return False, report
+        if stat.st_size > limits.max_file_bytes:
+            # Not even hashed: a multi-gigabyte file would take longer than a file's time budget.
+            report = FileReport(path=path, sha256="", size=stat.st_size, mtime=stat.st_mtime)
+            mb, limit_mb = stat.st_size / 1048576, limits.max_file_bytes / 1048576
+            message = (
+                f"“{path.name}”有 {mb:.1f} MB，超过上限 {limit_mb:g} MB，不像是一份年度报表统计表；"
+                "请检查是否发错了文件（如需放宽上限，用 --limits max_file_mb=…）。"
+            )
+            report.findings.append(file_finding("file-too-large", message))
+            return False, report
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        report = FileReport(path=path, sha256="", size=0, mtime=0.0)
+        report.findings.append(file_finding("file-unreadable", f"无法读取文件“{path.name}”：{exc.strerror or exc}。"))
+        return False, report
+    return True, FileReport(path=path, sha256=digest.hexdigest(), size=stat.st_size, mtime=stat.st_mtime)
+
+
+def summary_sheets(properties: dict[str, str]) -> tuple[str, ...]:
+    """A summary's own sheets (status, per-unit breakdown, sources, chart) are not read: only its
+    official tables are the return one level up, and the breakdown grows with the units summed."""
+    from ogi_xlsx.model.identity import property_name
+    from ogi_xlsx.model.layout import SUMMARY_SHEETS
+
+    return SUMMARY_SHEETS if properties.get(property_name("kind")) == "summary" else ()
+
+
+def collect_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files to check: given files as they are, folders searched recursively; sorted, no duplicates.
+
+    In folders only the files :func:`ogi_xlsx.pipeline.inbox.classify` reads are taken (spreadsheets,
+    including annotated copies ``…_审核结果.xlsx`` mailed back corrected), and the workbooks
+    inside .zip attachments (``a.zip!m.xlsx``). :func:`discover_paths` also says which files
+    were skipped and why. Raises FileNotFoundError for a path that does not exist.
+    """
+    return discover_paths(paths).files
+
+
+def discover_paths(paths: Sequence[Path], limits: Limits | None = None) -> Any:
+    """:class:`ogi_xlsx.pipeline.inbox.Discovery` of ``paths``: the files to read and the files skipped (with reasons)."""
+    from ogi_xlsx.pipeline.inbox import discover
+
+    return discover([Path(p) for p in paths], limits)
+
+
+def is_member(path: Path) -> bool:
+    """``a.zip!m.xlsx``: a workbook inside a .zip attachment."""
+    from ogi_xlsx.pipeline.inbox import split_member
+
+    return "!" in str(path) and split_member(path) is not None
