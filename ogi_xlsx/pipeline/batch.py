@@ -28,7 +28,7 @@ def _check_one(args: tuple[Path, CheckOptions, Any]) -> FileReport:
 def _cached(store: Any, path: Path, limits: Limits | None) -> FileReport | None:
     """The cached report of ``path`` (hashed again every time), or None."""
     ok, report = stat_file(path, limits or Limits())
-    return report if ok and store.load(report) else None
+    return store.load(report) if ok else None
 
 
 def check_paths(

@@ -202,15 +202,17 @@ def report_to_json(report: Any) -> dict[str, Any]:
     }
 
 
-def _fill_header(data: Mapping[str, Any], report: Any) -> None:
-    """Set the header fields of :func:`report_to_json` on ``report`` (path, sha256, size and time already set)."""
-    report.format = data["format"]
-    report.format_version = data["format_version"]
-    report.year = data["year"]
-    report.unit_code = data["unit_code"]
-    report.unit_name = data["unit_name"]
-    report.by_labels = bool(data["by_labels"])
-    report.kind = data.get("kind")
+def _header(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The header fields of :func:`report_to_json` (path, sha256, size and time come from the file)."""
+    return {
+        "format": data["format"],
+        "format_version": data["format_version"],
+        "year": data["year"],
+        "unit_code": data["unit_code"],
+        "unit_name": data["unit_name"],
+        "by_labels": bool(data["by_labels"]),
+        "kind": data.get("kind"),
+    }
 
 
 def _decode_body(data: Mapping[str, Any]) -> tuple[list[Any], Any]:
@@ -240,7 +242,7 @@ def _decode_body(data: Mapping[str, Any]) -> tuple[list[Any], Any]:
 
 
 class _Pending:
-    """The part of a cache entry a report decodes on first use (``FileReport.__getattr__``)."""
+    """The part of a cache entry a report decodes on first use (:class:`~ogi_xlsx.pipeline.report.CachedFileReport`)."""
 
     __slots__ = ("body", "counts", "text", "text_width")
 
@@ -289,32 +291,34 @@ class ResultCache:
     def _entry(self, key: str) -> Path:
         return self.root / f"v{ENTRY_VERSION}" / key[:2] / f"{key}.json"
 
-    def load(self, report: Any) -> bool:
-        """Fill ``report`` (with its sha256 set) from the cache; False when there is no usable entry.
+    def load(self, report: Any) -> Any:
+        """The cached report of the file ``report`` describes (path, sha256, size and time set), as a
+        :class:`~ogi_xlsx.pipeline.report.CachedFileReport`; None when there is no usable entry.
 
-        The header is checked and filled now; findings and document are decoded on first use
+        The header is checked and read now; findings and document are decoded on first use
         (their text is checked against the sha256 stored with it, so a damaged entry is refused
         here, not later).
         """
+        from ogi_xlsx.pipeline.report import CachedFileReport
+
         key = self.key(report.sha256, report.path.name)
         try:
             with open(self._entry(key), "rb") as fh:
                 data = json.loads(fh.read())
             if data.get("key") != key:
-                return False
+                return None
             body = data["body"]
             if hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest() != data["body_sha256"]:
-                return False
+                return None
             counts = {k: int(data["counts"][k]) for k in ("error", "warning", "info")}
             text, width = data.get("text"), data.get("text_width")
             if not (isinstance(text, str) and isinstance(width, int)):
                 text = width = None
-            _fill_header(data["report"], report)
+            header = _header(data["report"])
         except Exception:  # missing, truncated, corrupted or foreign: recompute (and rewrite)
-            return False
-        del report.findings, report.document
-        report._pending = _Pending(body, counts, text, width)
-        return True
+            return None
+        entry = _Pending(body, counts, text, width)
+        return CachedFileReport(report.path, report.sha256, report.size, report.mtime, entry, **header)
 
     def store(self, report: Any) -> bool:
         """Write the entry of ``report`` atomically; False when it is not cacheable or cannot be written."""
