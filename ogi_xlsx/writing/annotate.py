@@ -17,11 +17,11 @@ from ogi_xlsx.model.cellref import column_index
 from ogi_xlsx.model.findings import SEVERITY_LABELS, SEVERITY_ORDER, Finding, open_queries
 from ogi_xlsx.pipeline.report import ANNOTATED_SUFFIX, FileReport
 from ogi_xlsx.util.atomic import atomic_write
+from ogi_xlsx.writing.styles import LINK_COLOR, SEVERITY_FILLS
 
 RESULT_SHEET = "审核结果"
 RESULT_HEADERS = ("序号", "级别", "工作表", "单元格", "问题类型", "问题", "代码")
 RESULT_WIDTHS = (6, 6, 14, 10, 18, 70, 14)
-FILLS = {"error": "FFC7CE", "query": "F8CBAD", "warning": "FFEB9C", "info": "DDEBF7"}
 
 
 # File names are limited to 255 bytes on Linux/macOS (and 255 UTF-16 units on Windows):
@@ -130,7 +130,7 @@ def annotate(report: FileReport, target: Path) -> Path:
         if isinstance(cell, MergedCell):
             continue
         worst = min((f.severity or "error" for f in findings), key=lambda s: SEVERITY_ORDER[s])
-        cell.fill = PatternFill("solid", fgColor=FILLS[worst])
+        cell.fill = PatternFill("solid", fgColor=SEVERITY_FILLS[worst])
         text = "\n".join(f"【{SEVERITY_LABELS[f.severity or 'error']}】{f.message}" for f in findings)
         comment = Comment(text, "ogi-xlsx")
         comment.width = 360
@@ -190,7 +190,7 @@ def _result_sheet(ws, report: FileReport, sheetnames: Sequence[str]) -> None:
         if f.sheet and first and f.sheet in sheetnames:
             quoted = f.sheet.replace("'", "''")
             where.hyperlink = Hyperlink(ref=where.coordinate, location=f"'{quoted}'!{first}")
-            where.font = Font(color="0563C1", underline="single")
+            where.font = Font(color=LINK_COLOR, underline="single")
         _set_text(ws.cell(row=row, column=5), CODES.get(f.code, ("error", f.code))[1])
         message = f.message + (f"\n已说明：{f.explanation}" if f.explanation else "")
         _set_text(ws.cell(row=row, column=6), message)
@@ -201,7 +201,7 @@ def _result_sheet(ws, report: FileReport, sheetnames: Sequence[str]) -> None:
         texts = {3: f.sheet or "", 5: CODES.get(f.code, ("error", f.code))[1], 6: message}
         lines = max(_text_lines(text, RESULT_WIDTHS[col - 1]) for col, text in texts.items())
         ws.row_dimensions[row].height = 15 * lines + 3
-        ws.cell(row=row, column=2).fill = PatternFill("solid", fgColor=FILLS[f.severity or "error"])
+        ws.cell(row=row, column=2).fill = PatternFill("solid", fgColor=SEVERITY_FILLS[f.severity or "error"])
     for col, width in enumerate(RESULT_WIDTHS, start=1):
         ws.column_dimensions[chr(64 + col)].width = width
     ws.freeze_panes = "A2"

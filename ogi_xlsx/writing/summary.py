@@ -27,6 +27,7 @@ from ogi_xlsx.model.findings import SEVERITY_LABELS, open_queries
 from ogi_xlsx.model.layout import SUMMARY_SHEETS, workbook_layout
 from ogi_xlsx.model.spec import FormatSpec
 from ogi_xlsx.pipeline.merge import FILE_USE_LABELS, STATUS_LABELS, SUMMARY_EXCLUDED, MergeResult
+from ogi_xlsx.writing.styles import BAD_MARK, FONT, OK_MARK, SUMMARY_FORMATS
 
 STATUS_SHEET, BREAKDOWN_SHEET, PROVENANCE_SHEET, CHART_SHEET = SUMMARY_SHEETS
 
@@ -37,9 +38,6 @@ def _short_where(spec: FormatSpec, item: dict[str, str]) -> str:
     return " ".join(part for part in (short, item["cell"]) if part)
 
 
-FONT = "宋体"
-OK_MARK = "✓"
-BAD_MARK = "✗"
 BREAKDOWN_PRINT_SCALE = 55  # percent; see breakdown_sheet
 MAX_MESSAGES = 3  # first error messages shown per invalid unit on 报送情况
 STATUS_WIDTHS = (6, 12, 30, 24, 34, 8, 8, 80)
@@ -113,24 +111,7 @@ class _Sheets:
         self.result = result
         self.spec = result.spec
         self.wb = workbook
-        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
-        border = {**base, "border": 1}
-        add = workbook.add_format
-        self.f = {
-            "title": add({**base, "bold": True, "font_size": 14}),
-            "note": add({**base, "text_wrap": True}),
-            "text": add({**border, "text_wrap": True}),
-            "plain": add(border),
-            "head": add({**border, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True, "align": "center"}),
-            "num": add({**border, "num_format": "0"}),
-            "money": add({**border, "num_format": "0.0000"}),
-            "sum": add({**border, "bold": True, "bg_color": "#FFF2CC", "num_format": "0"}),
-            "summoney": add({**border, "bold": True, "bg_color": "#FFF2CC", "num_format": "0.0000"}),
-            "check": add({**border, "align": "center"}),
-            "bad": add({**border, "font_color": "#C00000", "text_wrap": True}),
-            "good": add({**border, "font_color": "#006100"}),
-            "count": add({**border, "bold": True, "num_format": "0", "align": "center"}),
-        }
+        self.f = {name: workbook.add_format(props) for name, props in SUMMARY_FORMATS.items()}
 
     # -- helpers
     def text(self, ws: Any, row: int, col: int, value: Any, fmt: str = "text") -> None:
