@@ -83,6 +83,8 @@ def _set_mtime(path: Path, date: str, minute: int) -> None:
     os.utime(path, (stamp, stamp))
 
 
+# long: the demo's story step by step (roster, templates, returns, validation, merge), each step echoed; reads as the
+#   README tells it
 def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] = print) -> bool:
     """Run the demo into ``outdir``; True when everything happened as designed."""
     from ogi_xlsx.checks.schema import validate_document_json

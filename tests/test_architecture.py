@@ -137,3 +137,31 @@ def test_the_checks_find_a_cycle_and_an_upward_import():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
     assert _layer("ogi_xlsx.model.spec") < _layer("ogi_xlsx.checks.rules") < _layer("ogi_xlsx.cli.main")
+
+
+LONG_FUNCTION = 80  # lines; a longer function says why in a "# long: …" comment right above it
+
+
+def _long_functions_without_reason() -> list[str]:
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            if node.end_lineno - node.lineno + 1 <= LONG_FUNCTION:
+                continue
+            start = min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1  # 0-based line of the def
+            above = []
+            while start > 0 and lines[start - 1].lstrip().startswith("#"):
+                start -= 1
+                above.append(lines[start])
+            if not any(line.lstrip().startswith("# long:") for line in above):
+                missing.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}")
+    return missing
+
+
+def test_long_functions_say_why():
+    missing = _long_functions_without_reason()
+    assert not missing, f"functions over {LONG_FUNCTION} lines without a '# long:' reason:\n" + "\n".join(missing)

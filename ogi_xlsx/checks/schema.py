@@ -40,6 +40,7 @@ def _value_schema(spec: FormatSpec, cell_id: str) -> dict[str, Any]:
     return {"title": f"{table.short} {cell.label}", **schema}
 
 
+# long: a declarative JSON Schema literal: splitting it would scatter one document
 def return_schema(spec: FormatSpec) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a return document of this format."""
     last = spec.last_year

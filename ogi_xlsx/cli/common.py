@@ -274,3 +274,56 @@ def limits_from_env(option: str | None = None) -> Limits:
     import os
 
     return parse_limits(option, parse_limits(os.environ.get(LIMITS_ENV)))
+
+
+def load_roster_option(path: Path | None) -> dict[str, str] | None:
+    """``--roster`` read as a mapping (code -> name); None when not given; a usage error when unusable."""
+    if path is None:
+        return None
+    from ogi_xlsx.reading.roster import RosterError, load_roster
+
+    if not path.is_file():
+        raise fail(f"找不到报送名单“{path}”。")
+    try:
+        return dict(load_roster(path).mapping())
+    except RosterError as error:
+        raise fail(f"报送名单“{path}”有问题：{error}") from None
+
+
+def require_paths(paths: list[Path], what: str) -> None:
+    """A usage error when no path is given (``what``: 审核 or 汇总) or one does not exist."""
+    if not paths:
+        raise fail(f"请给出要{what}的报表文件或文件夹。")
+    for path in paths:
+        if not path.exists():
+            raise fail(f"找不到“{path}”。")
+
+
+def discover_inputs(paths: list[Path], limits: Limits) -> Any:
+    """The files to read under ``paths`` (a :class:`~ogi_xlsx.pipeline.inbox.Discovery`); a usage error,
+    after the skipped files and why, when there is none."""
+    from ogi_xlsx.pipeline.files import discover_paths
+    from ogi_xlsx.pipeline.inbox import skipped_lines
+
+    found = discover_paths(paths, limits)
+    if not found.files:
+        for line in skipped_lines(found.skipped):
+            typer.echo(line, err=True)
+        raise fail("在给出的位置没有找到 .xlsx 报表文件。")
+    return found
+
+
+def check_with_progress(files: list[Path], options: Any, **run: Any) -> list[FileReport]:
+    """``pipeline.batch.check_paths`` over collected ``files``, with a progress bar on a terminal."""
+    import sys
+
+    from ogi_xlsx.pipeline.batch import check_paths
+
+    if len(files) > 1 and sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("审核中", total=len(files))
+            return check_paths(files, options, collected=True, progress=lambda: progress.advance(task), **run)
+    return check_paths(files, options, collected=True, **run)

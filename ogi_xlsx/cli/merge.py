@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,12 +18,16 @@ from ogi_xlsx.cli.common import (
     QueriesAsWarningsOption,
     SettingsOption,
     add_query_findings,
+    check_with_progress,
     check_year,
+    discover_inputs,
     fail,
     file_limits,
+    load_roster_option,
     load_settings_option,
     previous_files,
     query_line,
+    require_paths,
 )
 
 commands = CommandSet()
@@ -33,6 +36,7 @@ DEFAULT_SUMMARY_CODE = "SUMMARY"
 DEFAULT_SUMMARY_NAME = "汇总"
 
 
+# long: about 35 lines are typer's annotated parameters; the body is under 80
 @commands.command("merge")
 def merge_command(
     paths: Annotated[list[Path], typer.Argument(help="已报送的报表文件或文件夹 / returns (files or folders)")],
@@ -77,75 +81,33 @@ def merge_command(
     有未说明核实项的报表为待补正，不计入汇总；已说明的计入，说明列在“报送情况”中。
     退出码：0 汇总完整；1 已生成但不完整（有未报、待补正、冲突或名单外单位）；2 用法错误（含设置文件有误）。
     """
-    from ogi_xlsx.pipeline.merge import PREFER_CHOICES, MergeError, merge_returns, summary_lines
+    from ogi_xlsx.pipeline.merge import PREFER_CHOICES, MergeError, merge_returns
+    from ogi_xlsx.pipeline.options import CheckOptions
     from ogi_xlsx.writing.summary import write_summary, write_summary_json
 
     if not paths:
         raise fail("请给出要汇总的报表文件或文件夹。")
-
     per_file_limits = file_limits(limits)
     check_year(year)
     if output.suffix.lower() != ".xlsx":
         raise fail(f"汇总表应保存为 .xlsx 文件（Excel 工作簿），请把 -o 改为以 .xlsx 结尾：“{output}”。")
-    if date:
-        from ogi_xlsx.model.document import parse_cover_date
-
-        iso = parse_cover_date(date)
-        if iso is None:
-            raise fail(f"--date 应为实际存在的日期，如 {(year or 2024) + 1}-01-10 或 2025年1月10日，实际为“{date}”。")
-        date = iso
+    date = _cover_date(date, year)
     if prefer not in (None, *PREFER_CHOICES):
         raise fail(f"--prefer 只能是 {' 或 '.join(PREFER_CHOICES)}，实际为“{prefer}”。")
-    for path in paths:
-        if not path.exists():
-            raise fail(f"找不到“{path}”。")
+    require_paths(paths, "汇总")
     outputs = [output] + ([json_path] if json_path else [])
-    for out in outputs:
-        if out.exists() and out.is_dir():
-            raise fail(f"输出路径“{out}”是一个文件夹，请给出文件名。")
-        if out.exists() and not force:
-            raise fail(f"输出文件“{out}”已存在；如需覆盖请加 --force。")
-        if out.parent.exists() and not out.parent.is_dir():
-            raise fail(f"输出位置“{out.parent}”不是文件夹。")
-    if json_path is not None and json_path.resolve() == output.resolve():
-        raise fail("--json 与 -o 不能是同一个文件。")
-    resolved_inputs = {p.resolve() for p in [*paths, *([roster] if roster else [])] if p.is_file()}
-    for out in outputs:
-        if out.resolve() in resolved_inputs:
-            raise fail(f"输出文件“{out}”也是输入文件，不能覆盖输入。")
+    _check_outputs(outputs, [*paths, *([roster] if roster else [])], force)
 
-    roster_map = _load_roster(roster)
+    roster_map = load_roster_option(roster)
     office = load_settings_option(settings)
     last_year_files = previous_files(previous)
-
-    from ogi_xlsx.pipeline.batch import check_paths
-    from ogi_xlsx.pipeline.files import discover_paths
-    from ogi_xlsx.pipeline.inbox import skipped_lines
-    from ogi_xlsx.pipeline.options import CheckOptions
-
-    found = discover_paths(paths, per_file_limits)
-    files = found.files
-    if not files:
-        for line in skipped_lines(found.skipped):
-            typer.echo(line, err=True)
-        raise fail("在给出的位置没有找到 .xlsx 报表文件。")
+    found = discover_inputs(paths, per_file_limits)
     targets = {os.path.realpath(o) for o in outputs}
-    for candidate in files:
+    for candidate in found.files:
         if os.path.realpath(candidate) in targets:
             raise fail(f"输出文件“{candidate}”也在输入中，不能覆盖输入；请换一个输出位置。")
     options = CheckOptions.make(expected_year=year, roster=roster_map, limits=per_file_limits)
-    if len(files) > 1 and sys.stderr.isatty():
-        from rich.console import Console
-        from rich.progress import Progress
-
-        with Progress(console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("审核中", total=len(files))
-            reports = check_paths(
-                files, options, cache=not no_cache, collected=True, progress=lambda: progress.advance(task)
-            )
-    else:
-        reports = check_paths(files, options, cache=not no_cache, collected=True)
-
+    reports = check_with_progress(found.files, options, cache=not no_cache)
     mismatched, tally = add_query_findings(
         reports,
         last_year_files,
@@ -178,13 +140,51 @@ def merge_command(
     write_summary(output, result)
     if json_path is not None:
         write_summary_json(json_path, result)
-
     if unit_name is None or unit_code is None:
         typer.echo(f"提示：未指定 --unit-name/--unit-code，汇总表的单位记为“{name}”（代码 {code}）。")
-    typer.echo(f"{result.document.year} 年度汇总（{result.spec.notice} 格式），共读取 {len(reports)} 个文件。")
+    _print_outcome(result, len(reports), mismatched if last_year_files else None, tally)
+    typer.echo(f"汇总表：{output}" + (f"；JSON：{json_path}" if json_path else ""))
+    raise typer.Exit(EXIT_OK if result.complete else EXIT_FINDINGS)
+
+
+def _cover_date(date: str, year: int | None) -> str:
+    """``--date`` as YYYY-MM-DD (2025年1月10日 and 2025/1/10 accepted); a usage error when not a real date."""
+    if not date:
+        return date
+    from ogi_xlsx.model.document import parse_cover_date
+
+    iso = parse_cover_date(date)
+    if iso is None:
+        raise fail(f"--date 应为实际存在的日期，如 {(year or 2024) + 1}-01-10 或 2025年1月10日，实际为“{date}”。")
+    return iso
+
+
+def _check_outputs(outputs: list[Path], inputs: list[Path], force: bool) -> None:
+    """The summary's outputs: file names, not overwritten without --force, never one of the inputs."""
+    for out in outputs:
+        if out.exists() and out.is_dir():
+            raise fail(f"输出路径“{out}”是一个文件夹，请给出文件名。")
+        if out.exists() and not force:
+            raise fail(f"输出文件“{out}”已存在；如需覆盖请加 --force。")
+        if out.parent.exists() and not out.parent.is_dir():
+            raise fail(f"输出位置“{out.parent}”不是文件夹。")
+    if len(outputs) > 1 and outputs[1].resolve() == outputs[0].resolve():
+        raise fail("--json 与 -o 不能是同一个文件。")
+    resolved_inputs = {p.resolve() for p in inputs if p.is_file()}
+    for out in outputs:
+        if out.resolve() in resolved_inputs:
+            raise fail(f"输出文件“{out}”也是输入文件，不能覆盖输入。")
+
+
+def _print_outcome(result: Any, files: int, mismatched: int | None, tally: Any) -> None:
+    """What the merge did: the year and format, the units' status, cross-year checks (``mismatched``
+    is None without --previous) and queries."""
+    from ogi_xlsx.pipeline.merge import summary_lines
+
+    typer.echo(f"{result.document.year} 年度汇总（{result.spec.notice} 格式），共读取 {files} 个文件。")
     for line in summary_lines(result):
         typer.echo(line)
-    if last_year_files:
+    if mismatched is not None:
         typer.echo(
             f"跨年度核对：{mismatched} 份报表与上年度报表不衔接（核实项：未说明的待补正，已说明的计入汇总），"
             "详见汇总表“报送情况”。"
@@ -194,18 +194,3 @@ def merge_command(
     line = query_line(tally)
     if line:
         typer.echo(line)
-    typer.echo(f"汇总表：{output}" + (f"；JSON：{json_path}" if json_path else ""))
-    raise typer.Exit(EXIT_OK if result.complete else EXIT_FINDINGS)
-
-
-def _load_roster(path: Path | None) -> dict[str, str] | None:
-    if path is None:
-        return None
-    from ogi_xlsx.reading.roster import RosterError, load_roster
-
-    if not path.is_file():
-        raise fail(f"找不到报送名单“{path}”。")
-    try:
-        return dict(load_roster(path).mapping())
-    except RosterError as error:
-        raise fail(f"报送名单“{path}”有问题：{error}") from None

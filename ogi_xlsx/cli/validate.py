@@ -18,31 +18,20 @@ from ogi_xlsx.cli.common import (
     QueriesAsWarningsOption,
     SettingsOption,
     add_query_findings,
+    check_with_progress,
     check_year,
+    discover_inputs,
     fail,
     file_limits,
+    load_roster_option,
     load_settings_option,
     previous_files,
     query_line,
+    require_paths,
 )
 from ogi_xlsx.util.atomic import atomic_write_bytes
 
 commands = CommandSet()
-
-
-def _load_roster(path: Path | None) -> dict[str, str] | None:
-    if path is None:
-        return None
-    if not path.is_file():
-        raise fail(f"找不到报送名单“{path}”。")
-    try:
-        from ogi_xlsx.reading.roster import RosterError, load_roster
-    except ImportError:  # pragma: no cover - the roster module ships with the template issue
-        raise fail("本版本不支持 --roster。") from None
-    try:
-        return dict(load_roster(path).mapping())
-    except RosterError as error:
-        raise fail(f"报送名单“{path}”有问题：{error}") from None
 
 
 def _check_output(output: Path, force: bool, inputs: list[Path]) -> None:
@@ -119,46 +108,25 @@ def validate_command(
     退出码：0 全部通过（可有警告，核实项均已说明）；1 有报表需修改或有未说明的核实项（含无法读取的文件）；
     2 用法错误（含设置文件有误）。
     """
-    from ogi_xlsx.pipeline.batch import check_paths
-    from ogi_xlsx.pipeline.files import discover_paths
-    from ogi_xlsx.pipeline.inbox import skipped_lines
+    from ogi_xlsx.cli import render
     from ogi_xlsx.pipeline.options import CheckOptions
 
     if not paths:
         raise fail("请给出要审核的报表文件或文件夹。")
     per_file_limits = file_limits(limits)
     check_year(year)
-    for path in paths:
-        if not path.exists():
-            raise fail(f"找不到“{path}”。")
+    require_paths(paths, "审核")
     if annotate is not None and annotate.exists() and not annotate.is_dir():
         raise fail(f"--annotate 应为文件夹，“{annotate}”是一个文件。")
-    roster_map = _load_roster(roster)
+    roster_map = load_roster_option(roster)
     office = load_settings_option(settings)
-    found = discover_paths(paths, per_file_limits)
-    files = found.files
-    if not files:
-        for line in skipped_lines(found.skipped):
-            typer.echo(line, err=True)
-        raise fail("在给出的位置没有找到 .xlsx 报表文件。")
+    found = discover_inputs(paths, per_file_limits)
     last_year_files = previous_files(previous)
 
     options = CheckOptions.make(
         expected_year=year, roster=roster_map, strict_blanks=strict_blanks, limits=per_file_limits
     )
-    from ogi_xlsx.cli.render import cached_text
-
-    run = {"jobs": jobs, "cache": not no_cache, "collected": True, "cache_text": cached_text}
-
-    if len(files) > 1 and sys.stderr.isatty():
-        from rich.console import Console
-        from rich.progress import Progress
-
-        with Progress(console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("审核中", total=len(files))
-            reports = check_paths(files, options, **run, progress=lambda: progress.advance(task))
-    else:
-        reports = check_paths(files, options, **run)
+    reports = check_with_progress(found.files, options, jobs=jobs, cache=not no_cache, cache_text=render.cached_text)
     _, tally = add_query_findings(
         reports,
         last_year_files,
@@ -169,19 +137,10 @@ def validate_command(
         limits=per_file_limits,
     )
 
-    from ogi_xlsx.cli import render
-
     notes, batch = render.batch_notes(reports, roster_map, year, found.skipped)
-    planned = {}
+    keep = [roster] if roster else []
     if annotate is not None:
-        from ogi_xlsx.writing.annotate import plan_copies
-
-        # existing copies are not overwritten without --force (checked before anything is written)
-        planned = plan_copies(reports, annotate, [roster] if roster else [], include_valid=annotate_all)
-        existing = [target for target in planned.values() if target.exists()]
-        if existing and not force:
-            shown = "、".join(f"“{p.name}”" for p in existing[:3]) + ("……" if len(existing) > 3 else "")
-            raise fail(f"标注副本 {shown} 已存在（共 {len(existing)} 个）；如需覆盖请加 --force。")
+        _refuse_existing_copies(reports, annotate, keep, annotate_all, force)
     if as_json:
         sys.stdout.write(render.dumps(reports, found.skipped, batch))
     elif sys.stdout.isatty():
@@ -193,27 +152,39 @@ def validate_command(
     line = query_line(tally)
     if line and not as_json:
         typer.echo(line, err=True)
-    if annotate is not None:
-        from rich.console import Console
-
-        from ogi_xlsx.writing.annotate import annotate_all as write_copies
-
-        err = Console(stderr=True)
-
-        failed: list[Path] = []
-
-        def annotate_failed(source: Path, exc: Exception) -> None:
-            failed.append(source)
-            err.print(f"错误：未能生成“{source}”的标注副本（{type(exc).__name__}: {exc}）。", highlight=False)
-
-        written = write_copies(
-            reports, annotate, on_error=annotate_failed, keep=[roster] if roster else [], include_valid=annotate_all
-        )
-        for copy in written.values():
-            err.print(f"已生成标注副本：{copy}", highlight=False)
-        if failed:
-            raise typer.Exit(EXIT_FINDINGS)
+    if annotate is not None and not _write_copies(reports, annotate, keep, annotate_all):
+        raise typer.Exit(EXIT_FINDINGS)
     raise typer.Exit(EXIT_OK if all(r.valid for r in reports) else EXIT_FINDINGS)
+
+
+def _refuse_existing_copies(reports: list, folder: Path, keep: list[Path], include_valid: bool, force: bool) -> None:
+    """Existing annotated copies are not overwritten without --force (checked before anything is written)."""
+    from ogi_xlsx.writing.annotate import plan_copies
+
+    planned = plan_copies(reports, folder, keep, include_valid=include_valid)
+    existing = [target for target in planned.values() if target.exists()]
+    if existing and not force:
+        shown = "、".join(f"“{p.name}”" for p in existing[:3]) + ("……" if len(existing) > 3 else "")
+        raise fail(f"标注副本 {shown} 已存在（共 {len(existing)} 个）；如需覆盖请加 --force。")
+
+
+def _write_copies(reports: list, folder: Path, keep: list[Path], include_valid: bool) -> bool:
+    """Write the annotated copies, naming each on stderr; False when one could not be written."""
+    from rich.console import Console
+
+    from ogi_xlsx.writing.annotate import annotate_all as write_copies
+
+    err = Console(stderr=True)
+    failed: list[Path] = []
+
+    def annotate_failed(source: Path, exc: Exception) -> None:
+        failed.append(source)
+        err.print(f"错误：未能生成“{source}”的标注副本（{type(exc).__name__}: {exc}）。", highlight=False)
+
+    written = write_copies(reports, folder, on_error=annotate_failed, keep=keep, include_valid=include_valid)
+    for copy in written.values():
+        err.print(f"已生成标注副本：{copy}", highlight=False)
+    return not failed
 
 
 @commands.command("export")

@@ -208,6 +208,8 @@ def import_report(
         )
 
 
+# long: the importer's sequence (sniff, read by kind, place, assemble, check) with one budget and one findings list;
+#   each step is its own module
 def _import(
     path: Path,
     result: ImportResult,

@@ -85,6 +85,8 @@ def choose_format(
     return spec, how, findings
 
 
+# long: maps every printed row and column to cells in one pass with the table's running context; split it when the
+#   importer next changes
 def printed_values(
     spec: FormatSpec, reading: Reading, result: ImportResult, findings: list[Finding]
 ) -> dict[str, int | Decimal | None]:

@@ -153,6 +153,8 @@ def _loose(line: Line) -> Row | None:
     return Row([(p, i) for i, p in enumerate(parts)], line.where, loose=True)
 
 
+# long: one pass over the report's lines whose state (table, group, pending row) every branch shares; split it when
+#   the importer next changes
 def read_tables(source: Source) -> Reading:
     """Find the three tables in ``source`` and read their printed cells."""
     reading = Reading()

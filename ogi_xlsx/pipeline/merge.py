@@ -486,6 +486,8 @@ def _off_year_finding(item: MergeInput, spec: FormatSpec, year: int) -> Finding 
     return None
 
 
+# long: the merge as one readable sequence (inputs, duplicates and conflicts, roster, sums, status); the steps it
+#   calls are separate functions
 def merge_returns(
     reports: Iterable[Any],
     *,
@@ -689,6 +691,7 @@ def _newest(groups: list[list[MergeInput]]) -> list[MergeInput] | None:
     return top[0] if len(top) == 1 else None
 
 
+# long: one unit's status decided in the order the office reads it (missing, conflict, invalid, queries, accepted)
 def _unit_status(
     items: list[MergeInput], on_roster: bool, prefer: str | None, *, is_self: bool = False
 ) -> tuple[Status, list[FileEntry], FileEntry | None, str]:

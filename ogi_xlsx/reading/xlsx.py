@@ -627,6 +627,8 @@ _SHEET_WANTED = frozenset({"row", "mergeCell", "sheetProtection"})
 _SHEET_CONTAINERS = frozenset({"sheetData", "mergeCells"})
 
 
+# long: the per-cell hot loop, inlined on purpose: a call per cell costs ~10% of a validation (benchmarks/run.py);
+#   tested by tests/reading/test_xlsx*.py
 def _read_sheet(
     pkg: _Package,
     info: zipfile.ZipInfo,
@@ -857,6 +859,8 @@ def _check_directory(data: bytes, limits: Limits) -> None:
         raise _fail("file-too-large", f"压缩包内文件过多（{entries} 个）")
 
 
+# long: reads the parts in dependency order under one running total of inflated bytes (the zip-bomb guard); kept
+#   together so no part escapes the count
 def _read_package(
     data: bytes, limits: Limits, skip_sheets: Callable[[dict[str, str]], Collection[str]] | None = None
 ) -> RawWorkbook:

@@ -139,6 +139,8 @@ class _Sheets:
         ws.set_row(0, 24)
 
     # -- 报送情况
+    # long: writes one printed sheet top to bottom (title, header, a row per unit, notes), which reads as the page it
+    #   makes
     def status_sheet(self) -> None:
         ws = self.wb.add_worksheet(STATUS_SHEET)
         r = self.result
@@ -284,6 +286,8 @@ class _Sheets:
         return row
 
     # -- 分单位明细
+    # long: writes one printed sheet top to bottom (headers, a row per unit, totals), which reads as the page it
+    #   makes
     def breakdown_sheet(self) -> None:
         # Written top to bottom (a streamed sheet: a row is final once a later row is written).
         add = getattr(self.wb, "add_row_ordered_worksheet", self.wb.add_worksheet)
