@@ -38,6 +38,7 @@ __all__ = [
     "CheckOptions",
     "Finding",
     "Limits",
+    "add_explanations",
     "annotate",
     "apply_queries",
     "check_file",
@@ -46,6 +47,7 @@ __all__ = [
     "cross_year_findings",
     "discover",
     "document_from_json",
+    "explanation_example",
     "format_for_year",
     "has_errors",
     "has_open_queries",
@@ -56,6 +58,7 @@ __all__ = [
     "publish",
     "read_return_json",
     "safe_filename",
+    "settings_from_text",
     "sort_findings",
     "write_return",
     "write_summary",
@@ -168,6 +171,43 @@ def load_settings(path: str | Path) -> Settings:
     from ogi_xlsx.settings import load_settings as load
 
     return load(path)
+
+
+def settings_from_text(text: str, kind: Literal["toml", "json"], source: str = "设置") -> Settings:
+    """Check settings given as text (pasted into a page, or a file's content already read), as
+    :func:`load_settings` checks a file; ``source`` names it in messages. Raises ``SettingsError``."""
+    import json
+    import tomllib
+
+    from ogi_xlsx.settings import SettingsError, settings_from_data
+
+    text = text.lstrip("\ufeff")
+    try:
+        data = json.loads(text) if kind == "json" else tomllib.loads(text)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and TOMLDecodeError are ValueErrors
+        what = "JSON" if kind == "json" else "TOML"
+        raise SettingsError(
+            f"设置文件 {source}：{what} 格式错误（{exc}）。请检查引号是否成对（用英文引号）、"
+            "等号或冒号两边是否齐全、括号是否完整。"
+        ) from None
+    return settings_from_data(data, source)
+
+
+def explanation_example(spec: FormatSpec, rule_id: str | None) -> str:
+    """An example of a good explanation (情况说明) for the queries of a rule, as the judge's guidance gives it."""
+    from ogi_xlsx.explanations import example_for
+
+    return example_for(spec, rule_id)
+
+
+def add_explanations(doc: ReturnDocument, items: Iterable[tuple[str, str, str]], *, first: bool = False) -> None:
+    """Add the unit's explanations ``(rule, cell, text)`` to a return document, as rows of its
+    情况说明 sheet would be (e.g. answers typed into the portal); ``first`` puts them before the
+    sheet's rows, so they settle a query the sheet also explains. Judge them with :func:`apply_queries`."""
+    from ogi_xlsx.document import Explanation
+
+    added = [Explanation(rule=rule, cell=cell, text=text) for rule, cell, text in items]
+    doc.explanations = [*added, *doc.explanations] if first else [*doc.explanations, *added]
 
 
 def merge(
