@@ -1,4 +1,5 @@
-"""The annotated copy sent back to a unit: failing cells highlighted and commented, plus a 审核结果 sheet.
+"""The annotated copy sent back to a unit: failing cells highlighted and commented, a 审核结果 sheet,
+and in 情况说明 one pre-filled row per open query (核实) for the clerk to answer.
 
 openpyxl loads the returned workbook and saves a copy (the input is never modified). It keeps
 sheet protection, unlocked cells, defined names, hidden sheets and custom properties; the
@@ -13,12 +14,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ogi_xlsx.atomic import atomic_write
-from ogi_xlsx.findings import SEVERITY_LABELS, SEVERITY_ORDER, Finding
+from ogi_xlsx.findings import SEVERITY_LABELS, SEVERITY_ORDER, Finding, open_queries
 from ogi_xlsx.validate import ANNOTATED_SUFFIX, FileReport
 
 RESULT_SHEET = "审核结果"
-RESULT_HEADERS = ("序号", "级别", "工作表", "单元格", "代码", "问题")
-FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+RESULT_HEADERS = ("序号", "级别", "工作表", "单元格", "问题类型", "问题", "代码")
+RESULT_WIDTHS = (6, 6, 14, 10, 18, 70, 14)
+FILLS = {"error": "FFC7CE", "query": "F8CBAD", "warning": "FFEB9C", "info": "DDEBF7"}
 
 
 # File names are limited to 255 bytes on Linux/macOS (and 255 UTF-16 units on Windows):
@@ -30,7 +32,8 @@ def annotated_name(path: Path, n: int = 1) -> str:
     """``<stem>_审核结果.xlsx`` (``…_2.xlsx`` for ``n`` = 2), the stem shortened to fit a file name."""
     tail = f"{ANNOTATED_SUFFIX}{'' if n == 1 else f'_{n}'}.xlsx"
     room = MAX_NAME_BYTES - len(os.fsencode(tail))
-    stem = path.stem
+    # a corrected copy mailed back and checked again: X_审核结果.xlsx -> X_审核结果.xlsx, not …_审核结果_审核结果
+    stem = re.sub(rf"{ANNOTATED_SUFFIX}(_\d+)?$", "", path.stem) or path.stem
     while len(os.fsencode(stem)) > room:
         stem = stem[:-1]
     return stem + tail
@@ -113,8 +116,7 @@ def annotate(report: FileReport, target: Path) -> Path:
     from openpyxl import load_workbook
     from openpyxl.cell.cell import MergedCell
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.hyperlink import Hyperlink
+    from openpyxl.styles import PatternFill
 
     source = Path(report.path)
     if target.resolve() == source.resolve():
@@ -141,33 +143,17 @@ def annotate(report: FileReport, target: Path) -> Path:
         comment.height = min(600, 60 + 40 * len(findings))
         cell.comment = comment
 
+    # one row per open query in 情况说明: the clerk only writes the reason and sends the copy back
+    open_ones = open_queries(report.findings)
+    if open_ones and report.document is not None:
+        from ogi_xlsx.explanation_sheet import prefill_explanation_sheet
+
+        prefill_explanation_sheet(wb, report.document.spec, open_ones)
+
     if RESULT_SHEET in wb.sheetnames:
         del wb[RESULT_SHEET]
-    ws = wb.create_sheet(RESULT_SHEET)
-    bold = Font(bold=True)
-    for col, header in enumerate(RESULT_HEADERS, start=1):
-        c = ws.cell(row=1, column=col, value=header)
-        c.font = bold
-    for i, f in enumerate(report.findings, start=1):
-        row = i + 1
-        ws.cell(row=row, column=1, value=i)
-        _set_text(ws.cell(row=row, column=2), SEVERITY_LABELS[f.severity or "error"])
-        _set_text(ws.cell(row=row, column=3), f.sheet)
-        where = ws.cell(row=row, column=4)
-        _set_text(where, f.cell)
-        if f.sheet and f.cell and f.sheet in wb.sheetnames:
-            quoted = f.sheet.replace("'", "''")
-            where.hyperlink = Hyperlink(ref=where.coordinate, location=f"'{quoted}'!{f.cell}")
-            where.font = Font(color="0563C1", underline="single")
-        _set_text(ws.cell(row=row, column=5), f.code)
-        message = ws.cell(row=row, column=6)
-        _set_text(message, f.message)
-        message.alignment = Alignment(wrap_text=True, vertical="top")
-        fill = PatternFill("solid", fgColor=FILLS[f.severity or "error"])
-        ws.cell(row=row, column=2).fill = fill
-    for letter, width in zip("ABCDEF", (6, 8, 16, 10, 22, 90), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
+    ws = wb.create_sheet(RESULT_SHEET, 0)  # first: what the clerk sees and prints first
+    _result_sheet(ws, report, wb.sheetnames)
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = False  # one selected tab only: grouped sheets would edit together
     ws.sheet_view.tabSelected = True
@@ -178,24 +164,74 @@ def annotate(report: FileReport, target: Path) -> Path:
     return target
 
 
-def annotate_all(
-    reports: Sequence[FileReport],
-    outdir: Path,
-    on_error: Callable[[Path, Exception], None] | None = None,
-    keep: Sequence[Path] = (),
-) -> dict[Path, Path]:
-    """Annotated copies of every readable return in ``outdir``; names made unique; input path -> copy.
+def _text_lines(text: str, width: int) -> int:
+    """Lines ``text`` takes in a column ``width`` characters wide (CJK characters count two)."""
+    from ogi_xlsx.report import _width
 
-    ``on_error(input, exception)``: called when one copy cannot be written (the others still
-    are); without it the exception propagates. ``keep``: other inputs (the roster) a copy
-    must not replace, like the returns themselves.
-    """
-    outdir.mkdir(parents=True, exist_ok=True)
+    room = max(width - 1, 1)
+    return sum(max(1, -(-_width(part) // room)) for part in text.split("\n"))
+
+
+def _result_sheet(ws, report: FileReport, sheetnames: Sequence[str]) -> None:
+    """The 审核结果 sheet: one row per problem (blank cells of a table grouped), printable on A4 landscape."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    from ogi_xlsx.findings import CODES
+    from ogi_xlsx.report import group_blanks
+
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for col, header in enumerate(RESULT_HEADERS, start=1):
+        c = ws.cell(row=1, column=col, value=header)
+        c.font = bold
+        c.alignment = wrap
+    for i, f in enumerate(group_blanks(report.findings), start=1):
+        row = i + 1
+        ws.cell(row=row, column=1, value=i)
+        _set_text(ws.cell(row=row, column=2), SEVERITY_LABELS[f.severity or "error"])
+        _set_text(ws.cell(row=row, column=3), f.sheet)
+        where = ws.cell(row=row, column=4)
+        _set_text(where, f.cell)
+        first = (f.cell or "").split(":")[0].rstrip("…")
+        if f.sheet and first and f.sheet in sheetnames:
+            quoted = f.sheet.replace("'", "''")
+            where.hyperlink = Hyperlink(ref=where.coordinate, location=f"'{quoted}'!{first}")
+            where.font = Font(color="0563C1", underline="single")
+        _set_text(ws.cell(row=row, column=5), CODES.get(f.code, ("error", f.code))[1])
+        message = f.message + (f"\n已说明：{f.explanation}" if f.explanation else "")
+        _set_text(ws.cell(row=row, column=6), message)
+        _set_text(ws.cell(row=row, column=7), f.code)
+        for col in range(1, len(RESULT_HEADERS) + 1):
+            ws.cell(row=row, column=col).alignment = wrap
+        # spreadsheet programs do not grow a row for wrapped text written by openpyxl: set the height
+        texts = {3: f.sheet or "", 5: CODES.get(f.code, ("error", f.code))[1], 6: message}
+        lines = max(_text_lines(text, RESULT_WIDTHS[col - 1]) for col, text in texts.items())
+        ws.row_dimensions[row].height = 15 * lines + 3
+        ws.cell(row=row, column=2).fill = PatternFill("solid", fgColor=FILLS[f.severity or "error"])
+    for col, width in enumerate(RESULT_WIDTHS, start=1):
+        ws.column_dimensions[chr(64 + col)].width = width
+    ws.freeze_panes = "A2"
+    # printing: A4 landscape, all columns on one page width, the header row on every page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+
+
+def plan_copies(
+    reports: Sequence[FileReport], outdir: Path, keep: Sequence[Path] = (), include_valid: bool = False
+) -> dict[Path, Path]:
+    """Input path -> the annotated copy's path in ``outdir`` (names made unique), for the files that get one:
+    readable returns that need correcting (``include_valid``: every readable return)."""
     inputs = {Path(r.path).resolve() for r in reports} | {Path(p).resolve() for p in keep}
-    written: dict[Path, Path] = {}
+    planned: dict[Path, Path] = {}
     used: set[str] = set()
     for report in reports:
-        if not can_annotate(report):
+        if not can_annotate(report) or (report.valid and not include_valid):
             continue
         name = annotated_name(Path(report.path))
         n = 2
@@ -203,8 +239,30 @@ def annotate_all(
             name = annotated_name(Path(report.path), n)
             n += 1
         used.add(name)
+        planned[Path(report.path)] = outdir / name
+    return planned
+
+
+def annotate_all(
+    reports: Sequence[FileReport],
+    outdir: Path,
+    on_error: Callable[[Path, Exception], None] | None = None,
+    keep: Sequence[Path] = (),
+    include_valid: bool = True,
+) -> dict[Path, Path]:
+    """Annotated copies in ``outdir`` (see :func:`plan_copies`); input path -> copy.
+
+    ``on_error(input, exception)``: called when one copy cannot be written (the others still
+    are); without it the exception propagates. ``keep``: other inputs (the roster) a copy
+    must not replace, like the returns themselves. ``include_valid``: also returns without errors.
+    """
+    outdir.mkdir(parents=True, exist_ok=True)
+    by_path = {Path(r.path): r for r in reports}
+    written: dict[Path, Path] = {}
+    for source, target in plan_copies(reports, outdir, keep, include_valid).items():
+        report = by_path[source]
         try:
-            written[Path(report.path)] = annotate(report, outdir / name)
+            written[source] = annotate(report, target)
         except Exception as exc:
             if on_error is None:
                 raise

@@ -22,13 +22,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
-from ogi_xlsx.findings import Finding, has_errors, sort_findings
+from ogi_xlsx.findings import Finding, has_errors, has_open_queries, sort_findings
 from ogi_xlsx.limits import Limits
 
 if TYPE_CHECKING:
     from ogi_xlsx.document import ReturnDocument
     from ogi_xlsx.merge import MergeResult
+    from ogi_xlsx.queries import QueryTally
     from ogi_xlsx.roster import Roster
+    from ogi_xlsx.settings import Settings
     from ogi_xlsx.spec import FormatSpec
     from ogi_xlsx.validate import FileReport
 
@@ -37,18 +39,23 @@ __all__ = [
     "Finding",
     "Limits",
     "annotate",
+    "apply_queries",
     "check_file",
     "check_paths",
     "collect_paths",
+    "cross_year_findings",
     "discover",
     "document_from_json",
     "format_for_year",
     "has_errors",
+    "has_open_queries",
     "load_format",
     "load_roster",
+    "load_settings",
     "merge",
     "publish",
     "read_return_json",
+    "safe_filename",
     "sort_findings",
     "write_return",
     "write_summary",
@@ -82,7 +89,7 @@ class CheckOptions:
         """Build options from a roster mapping (or :class:`~ogi_xlsx.roster.Roster`)."""
         pairs = None
         if roster is not None:
-            mapping = roster.mapping if hasattr(roster, "mapping") else roster
+            mapping = roster.mapping() if hasattr(roster, "mapping") else roster
             pairs = tuple(sorted(dict(mapping).items()))
         return cls(expected_year=expected_year, roster=pairs, strict_blanks=strict_blanks, limits=limits)
 
@@ -138,6 +145,29 @@ def discover(paths: Sequence[str | Path], limits: Limits | None = None) -> Any:
     from ogi_xlsx import validate
 
     return validate.discover_paths([Path(p) for p in paths], limits)
+
+
+def apply_queries(
+    reports: Sequence[FileReport],
+    previous: Sequence[FileReport] = (),
+    settings: Settings | None = None,
+    *,
+    as_warnings: bool = False,
+) -> QueryTally:
+    """Add the queries (核实) to checked reports, as ``validate`` and ``merge`` do: plausibility
+    rules (year on year against ``previous``, last year's checked returns), the office's
+    ``settings``, the units' explanations (情况说明) judged. Call it after any cross-year
+    findings were added; a report with an unexplained query is then not ``valid`` (待补正)."""
+    from ogi_xlsx.queries import apply_queries as apply
+
+    return apply(reports, previous, settings, as_warnings=as_warnings)
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read the office's settings file (TOML or JSON); raises ``SettingsError`` (Chinese message)."""
+    from ogi_xlsx.settings import load_settings as load
+
+    return load(path)
 
 
 def merge(
@@ -218,6 +248,7 @@ def write_return(doc: ReturnDocument, target: str | Path | BinaryIO, **options: 
         cover=dict(doc.cover),
         values=doc.values,
         kind="return",
+        explanations=doc.explanations,  # the 情况说明 sheet
         **options,
     )
 
@@ -227,6 +258,20 @@ def annotate(report: FileReport, target: str | Path) -> Path:
     from ogi_xlsx.annotate import annotate as _annotate
 
     return _annotate(report, Path(target))
+
+
+def cross_year_findings(reports: Sequence[FileReport], previous: Sequence[FileReport]) -> list[list[Finding]]:
+    """Per report, its findings against the same unit's return of the year before among ``previous`` (pure)."""
+    from ogi_xlsx.validate import cross_year_findings as _cross
+
+    return _cross(reports, previous)
+
+
+def safe_filename(code: str, name: str, suffix: str = ".xlsx") -> str:
+    """``<code>_<name>.xlsx`` as one valid file name on Windows, macOS and Linux (for files handed out)."""
+    from ogi_xlsx.roster import safe_filename as _safe
+
+    return _safe(code, name, suffix)
 
 
 def load_roster(path: str | Path) -> Roster:

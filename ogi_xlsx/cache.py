@@ -204,6 +204,7 @@ def report_to_json(report: Any) -> dict[str, Any]:
             "values": _encode_values(doc.format, doc.values),
             "cover": _encode(doc.cover),
             "format_version": doc.format_version,
+            "explanations": [e.to_json() for e in doc.explanations],
         },
         "findings": [
             [f.code, f.message, f.severity, f.sheet, f.cell, list(f.cell_ids), f.rule, _encode(f.args)]
@@ -225,7 +226,7 @@ def _fill_header(data: Mapping[str, Any], report: Any) -> None:
 
 def _decode_body(data: Mapping[str, Any]) -> tuple[list[Any], Any]:
     """(findings, document) from the ``findings`` and ``document`` of :func:`report_to_json`."""
-    from ogi_xlsx.document import ReturnDocument
+    from ogi_xlsx.document import Explanation, ReturnDocument
 
     doc = data["document"]
     document = (
@@ -239,6 +240,7 @@ def _decode_body(data: Mapping[str, Any]) -> tuple[list[Any], Any]:
             values=_decode_values(doc["format"], doc["values"]),
             cover=_decode(doc["cover"]),
             format_version=doc["format_version"],
+            explanations=[Explanation(**e) for e in doc.get("explanations", [])],
         )
     )
     findings = [
@@ -266,7 +268,7 @@ def _finding(code: str, message: str, severity: Any, sheet: Any, cell: Any, cell
     valid Finding; the code and severity are still checked, so a foreign entry is refused."""
     from ogi_xlsx.findings import CODES, Finding
 
-    if code not in CODES or severity not in ("error", "warning", "info") or type(message) is not str:
+    if code not in CODES or severity not in ("error", "query", "warning", "info") or type(message) is not str:
         raise ValueError("not a finding")
     finding = object.__new__(Finding)
     finding.__dict__.update(

@@ -16,6 +16,8 @@ import typer
 
 if TYPE_CHECKING:  # imported by the commands that need them (``--help`` stays light)
     from ogi_xlsx.limits import Limits
+    from ogi_xlsx.queries import QueryTally
+    from ogi_xlsx.settings import Settings
     from ogi_xlsx.validate import FileReport
 
 app = typer.Typer(
@@ -57,6 +59,76 @@ PreviousOption = Annotated[
 ]
 
 
+SettingsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings",
+        help="审核设置文件（TOML 或 JSON）：关闭核实规则、修改阈值（见 README“核实项与情况说明”）"
+        " / the office's settings: switch query rules off, change thresholds",
+    ),
+]
+QueriesAsWarningsOption = Annotated[
+    bool,
+    typer.Option(
+        "--queries-as-warnings",
+        help="核实项只作警告，不要求单位说明（旧做法）/ queries are warnings nobody has to answer",
+    ),
+]
+
+
+def load_settings_option(path: Path | None) -> Settings | None:
+    """``--settings`` read and checked; a usage error (exit 2) with the Chinese reason when unusable."""
+    if path is None:
+        return None
+    from ogi_xlsx.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(path)
+    except SettingsError as error:
+        raise fail(str(error)) from None
+
+
+def add_query_findings(
+    reports: list[FileReport],
+    files: list[Path],
+    *,
+    settings: Settings | None,
+    as_warnings: bool,
+    jobs: int | None,
+    cache: bool,
+    limits: Limits | None,
+) -> tuple[int, QueryTally]:
+    """Cross-year checks against last year's returns in ``files`` (when given), then the queries:
+    plausibility, the office's settings, the units' explanations (情况说明).
+
+    Returns how many reports got a cross-year mismatch and the query tally.
+    """
+    from ogi_xlsx.queries import apply_queries
+    from ogi_xlsx.validate import check_paths
+
+    last_year: list[FileReport] = []
+    mismatched = 0
+    if files:
+        # Last year's returns are read like this year's (and cached alike), for their numbers only:
+        # their own findings are not reported.
+        last_year = check_paths(files, jobs=jobs, cache=cache, limits=limits, collected=True)
+        mismatched = add_cross_year_findings(reports, last_year)
+    tally = apply_queries(reports, last_year, settings, as_warnings=as_warnings)
+    return mismatched, tally
+
+
+def query_line(tally: QueryTally) -> str | None:
+    """One terminal line on the queries (核实项), or None when there were none."""
+    if not tally.queries:
+        return None
+    line = f"核实项 {tally.queries} 个，已说明 {tally.explained} 个"
+    if tally.returns_with_open_queries:
+        line += f"；{tally.returns_with_open_queries} 份报表有未说明的核实项（待补正）"
+    if tally.rejected:
+        line += f"；{tally.rejected} 条说明未被接受（只写了“核实无误”之类或过短）"
+    return line + "。"
+
+
 def previous_files(previous: list[Path] | None) -> list[Path]:
     """The files of ``--previous`` (none when not given); a usage error when a path is missing or holds none."""
     if not previous:
@@ -75,17 +147,11 @@ def previous_files(previous: list[Path] | None) -> list[Path]:
     return files
 
 
-def add_cross_year_findings(
-    reports: list[FileReport], files: list[Path], *, jobs: int | None, cache: bool, limits: Limits | None
-) -> int:
-    """Check ``reports`` against last year's returns in ``files``; returns how many got a mismatch."""
+def add_cross_year_findings(reports: list[FileReport], last_year: list[FileReport]) -> int:
+    """Check ``reports`` against last year's checked returns; returns how many got a mismatch."""
     from ogi_xlsx.findings import sort_findings
-    from ogi_xlsx.validate import check_paths, cross_year_findings
-
-    # Last year's returns are read like this year's (and cached alike), for their numbers only:
-    # their own findings are not reported.
-    last_year = check_paths(files, jobs=jobs, cache=cache, limits=limits, collected=True)
     from ogi_xlsx.importer import match_previous_by_name
+    from ogi_xlsx.validate import cross_year_findings
 
     # A published report has no unit code: matched to this year's return by unit name (shown).
     by_name = match_previous_by_name(reports, last_year)
@@ -114,6 +180,32 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
+FIRST_REPORT_YEAR = 2008  # 《政府信息公开条例》施行之年
+
+
+def default_year(today=None) -> int:
+    """The report year a command means without --year: last year, but this year in December
+    (offices prepare the templates for the year that is ending)."""
+    from datetime import date
+
+    today = today or date.today()
+    return today.year if today.month == 12 else today.year - 1
+
+
+def check_year(year: int | None) -> int | None:
+    """``--year`` as given, or a usage error when it is outside 2008 … next year."""
+    if year is None:
+        return None
+    from datetime import date
+
+    last = date.today().year + 1
+    if not FIRST_REPORT_YEAR <= year <= last:
+        raise fail(
+            f"报告年度 {year} 不合理：应在 {FIRST_REPORT_YEAR}—{last} 之间（请用四位数年份，如 --year {default_year()}）。"
+        )
+    return year
+
+
 def _resolve_format(value: str):
     from ogi_xlsx.spec import UnknownFormatError, all_formats, load_format
 
@@ -130,6 +222,7 @@ def formats_command(
 ) -> None:
     """列出支持的报表格式 / List the supported report formats."""
     from ogi_xlsx.layout import layout_hash
+    from ogi_xlsx.plausibility import describe_rules
     from ogi_xlsx.spec import all_formats
 
     specs = all_formats()
@@ -149,6 +242,7 @@ def formats_command(
                 "cells": {"input": len(s.input_ids), "computed": len(s.computed_ids)},
                 "rules": sorted({r.id for r in s.rules}),
                 "cross_year_rules": sorted({r.id for r in s.cross_year_rules}),
+                "plausibility_rules": describe_rules(s),
                 "layout_hash": layout_hash(s),
             }
             for s in specs
@@ -166,6 +260,11 @@ def formats_command(
             f"      勾稽关系 {len({r.id for r in s.rules})} 条（{'、'.join(sorted({r.id for r in s.rules}))}）；"
             f"跨年度核对 {len({r.id for r in s.cross_year_rules})} 条（validate --previous）"
         )
+        typer.echo("      合理性规则（核实项；阈值可在 --settings 设置文件中修改）：")
+        for rule in describe_rules(s):
+            limits = "，".join(f"{k}={v}" for k, v in rule["thresholds"].items())
+            state = "" if rule["enabled"] else "（默认关闭）"
+            typer.echo(f"        {rule['id']}  {rule['title']}{state}" + (f"  [{limits}]" if limits else ""))
 
 
 @app.command("schema")
@@ -282,7 +381,7 @@ def usage_message(exc: Exception) -> str:
 
 # Commands living in their own modules register themselves on ``app`` when imported.
 # Each module imports only typer at the top; its heavy imports stay inside the commands.
-for _module in ("merge", "validate", "template", "publish", "importing"):
+for _module in ("merge", "validate", "template", "publish", "importing", "portal"):
     __import__(f"ogi_xlsx.commands.{_module}")
 
 

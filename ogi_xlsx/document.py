@@ -5,11 +5,13 @@ Shape (see ``schemas/ogi-2021.schema.json``)::
     {"format": "ogi-2021", "format_version": "1.0.0", "year": 2024,
      "unit": {"code": "…", "name": "…"},
      "cover": {"preparer": "…", "phone": "…", "reviewer": "…", "date": "2025-01-10"},
-     "values": {"t3.r_new.c_natural": 5, …, "t2.r_fees.c_fee_amount": "43.788"}}
+     "values": {"t3.r_new.c_natural": 5, …, "t2.r_fees.c_fee_amount": "43.788"},
+     "explanations": [{"rule": "Y1_t3_new_increase", "cell": "表三 J6", "text": "本年因…"}]}
 
 ``values`` holds every cell, totals included. Counts are JSON integers, money is a
 decimal string (a JSON number is accepted on input) so that no float ever touches it;
-``null`` means the cell was left blank.
+``null`` means the cell was left blank. ``explanations`` (optional) are the unit's answers to
+queries (情况说明): which rule and/or cell each answers, in the clerk's own words, and why.
 """
 
 from __future__ import annotations
@@ -32,6 +34,25 @@ DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 COVER_EXTRA = ("preparer", "phone", "reviewer", "date")
 
 
+EXPLANATION_MAX_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One row of the 情况说明 sheet: the unit's answer to a query (核实项).
+
+    ``rule`` and ``cell`` say which query it answers, as the clerk wrote them (``Y1_t3_new_increase``
+    or ``Y1``; ``表三 J6``, ``J6`` or the cell's label); either may be empty. ``text`` is the reason.
+    """
+
+    rule: str
+    cell: str
+    text: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"rule": self.rule, "cell": self.cell, "text": self.text}
+
+
 @dataclass
 class ReturnDocument:
     """One unit's return for one report year, in plain Python values."""
@@ -43,6 +64,7 @@ class ReturnDocument:
     values: dict[str, Number | None]
     cover: dict[str, str] = field(default_factory=dict)
     format_version: str | None = None
+    explanations: list[Explanation] = field(default_factory=list)
 
     @property
     def spec(self) -> FormatSpec:
@@ -58,7 +80,7 @@ class ReturnDocument:
                 values[cell_id] = format_number(value)
             else:
                 values[cell_id] = value
-        return {
+        data: dict[str, Any] = {
             "format": self.format,
             "format_version": self.format_version or spec.version,
             "year": self.year,
@@ -66,6 +88,9 @@ class ReturnDocument:
             "cover": {key: self.cover.get(key, "") for key in COVER_EXTRA},
             "values": values,
         }
+        if self.explanations:  # absent rather than empty: returns without any stay as they were
+            data["explanations"] = [e.to_json() for e in self.explanations]
+        return data
 
     def dumps(self) -> str:
         """Canonical JSON text (UTF-8, Chinese kept readable, trailing newline)."""
@@ -103,6 +128,10 @@ def document_from_json(data: Mapping[str, Any]) -> ReturnDocument:
         unit_name=data["unit"]["name"],
         cover=dict(data.get("cover") or {}),
         values=values,
+        explanations=[
+            Explanation(rule=e.get("rule") or "", cell=e.get("cell") or "", text=e.get("text") or "")
+            for e in data.get("explanations") or []
+        ],
     )
 
 
@@ -231,6 +260,35 @@ def return_schema(spec: FormatSpec) -> dict[str, Any]:
                 "title": "汇总情况（仅汇总表）",
                 "description": "merge --json：应报/已报/通过/待补正/未报等计数，是否完整。",
             },
+            "explanations": {
+                "type": "array",
+                "title": "情况说明",
+                "description": "对核实项（合理性、跨年度核对）的说明，每条一项：对应的规则和/或单元格，以及原因。",
+                "items": {
+                    "type": "object",
+                    "required": ["text"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "rule": {
+                            "type": "string",
+                            "title": "规则编号或名称",
+                            "description": "如 Y1_t3_new_increase 或 Y1；可空",
+                        },
+                        "cell": {
+                            "type": "string",
+                            "title": "单元格",
+                            "description": "如 表三 J6、J6 或单元格名称；可空",
+                        },
+                        "text": {
+                            "type": "string",
+                            "title": "说明",
+                            "minLength": 1,
+                            "maxLength": EXPLANATION_MAX_CHARS,
+                            "description": "原因，如：本年有 3 件规范性文件因有效期届满自然失效，未经废止程序",
+                        },
+                    },
+                },
+            },
             "values": {
                 "type": "object",
                 "title": "各表数据",
@@ -258,13 +316,14 @@ _KEYWORD_MESSAGES = {
     "const": "应为 {limit}",
     "pattern": "格式不正确",
     "minLength": "不能为空",
+    "maxLength": "过长（不超过 {limit} 字）",
     "anyOf": "格式不正确",
 }
 
 
 def _schema_finding(spec: FormatSpec, error: Any) -> Finding:
     path = [str(p) for p in error.absolute_path]
-    limit = error.validator_value if error.validator in ("minimum", "maximum", "const") else None
+    limit = error.validator_value if error.validator in ("minimum", "maximum", "const", "maxLength") else None
     reason = _KEYWORD_MESSAGES.get(error.validator, "不符合要求").format(limit=limit)
     bad = error.instance
     shown = "空" if bad is None else (format_number(bad) if not isinstance(bad, (dict, list)) else "")
@@ -279,6 +338,15 @@ def _schema_finding(spec: FormatSpec, error: Any) -> Finding:
         }[cell.type]
         message = f"{table.short} {address}（{cell.label}）：填写的“{shown}”{reason}，应填{expected}。"
         return Finding("schema", message, sheet=sheet, cell=address, cell_ids=(path[1],), args={"path": path})
+    if path and path[0] == "explanations":
+        # the 情况说明 sheet: 第 n 条 as the clerk counts them
+        nth = f"情况说明第 {int(path[1]) + 1} 条" if len(path) > 1 and str(path[1]).isdigit() else "情况说明"
+        field_name = {"rule": "规则", "cell": "单元格", "text": "说明"}.get(str(path[2]) if len(path) > 2 else "", "")
+        if len(path) == 1:
+            reason = "应为由多条说明组成的列表"
+        elif error.validator in ("type", "required", "additionalProperties") and len(path) == 2:
+            reason = "应为一条包含说明（text）的记录，可另写规则（rule）和单元格（cell）"
+        return Finding("schema", f"{nth}{'的' + field_name if field_name else ''}：{reason}。", args={"path": path})
     if error.validator == "required":
         missing = [m for m in error.validator_value if m not in (error.instance or {})]
         where = "/".join(path) or "文档"
@@ -319,6 +387,23 @@ def _format_names() -> list[str]:
     return definition_files()
 
 
+_DATE_FORMS = re.compile(r"^\s*(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?\s*$")
+
+
+def parse_cover_date(text: str) -> str | None:
+    """A 填报日期 as ``YYYY-MM-DD`` when it is a real date written as 2026-01-08, 2026/1/8, 2026.1.8
+    or 2026年1月8日; else None."""
+    import datetime
+
+    match = _DATE_FORMS.match(text or "")
+    if match is None:
+        return None
+    try:
+        return datetime.date(int(match[1]), int(match[2]), int(match[3])).isoformat()
+    except ValueError:  # 2025-02-30
+        return None
+
+
 def check_cover(doc: ReturnDocument) -> list[Finding]:
     """Empty or malformed cover fields (封面)."""
     spec = doc.spec
@@ -338,11 +423,12 @@ def check_cover(doc: ReturnDocument) -> list[Finding]:
                     "cover-missing", f"封面 {address}：“{fld.label}”未填写，请补充。", sheet=COVER_SHEET, cell=address
                 )
             )
-        elif fld.type == "date" and not re.fullmatch(DATE_PATTERN, value):
+        elif fld.type == "date" and parse_cover_date(value) is None:
+            example = f"{doc.year + 1}-01-10" if doc.year else "2025-01-10"
             findings.append(
                 Finding(
                     "cover-invalid",
-                    f"封面 {address}：“{fld.label}”应为日期（如 2025-01-10），实际为“{value}”。",
+                    f"封面 {address}：“{fld.label}”应为日期（如 {example}），实际为“{value}”。",
                     sheet=COVER_SHEET,
                     cell=address,
                 )

@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from ogi_xlsx.document import Explanation
+from ogi_xlsx.explanation_sheet import EXPLANATION_SHEET, read_explanation_grid
 from ogi_xlsx.findings import Finding, format_number
 from ogi_xlsx.identity import IDENTITY_KEYS, Identity, defined_name, property_name
 from ogi_xlsx.layout import COVER_SHEET, IDENTITY_SHEET, SheetLayout, Text, a1, layout_hash, workbook_layout
@@ -54,6 +56,13 @@ class Extraction:
     # (expected sheet, expected address) -> (sheet, address) in this file, when they differ
     moved: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)  # expected sheet -> actual sheet
+    # the unit's answers to queries, from the 情况说明 sheet (ogi_xlsx.explanation_sheet)
+    explanations: list[Explanation] = field(default_factory=list)
+    # totals whose formula was replaced by a typed number (cell id -> the number): the one fact
+    # the rules' findings about these cells repeat (issue 11)
+    typed_totals: dict[str, Number] = field(default_factory=dict)
+    # totals that, summing a typed-over total, show another number than their inputs give
+    following_totals: dict[str, Number] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- identity
@@ -480,7 +489,7 @@ def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -
     """Expected sheet name -> the workbook's sheet (renamed, missing and extra sheets reported)."""
     layout = workbook_layout(spec)
     chosen: dict[str, RawSheet] = {}
-    used: set[str] = {IDENTITY_SHEET}
+    used: set[str] = {IDENTITY_SHEET, EXPLANATION_SHEET}  # 情况说明 is read by extract()
     for sl in layout.sheets:
         sheet = wb.sheet(sl.sheet)
         if sheet is not None:
@@ -556,6 +565,32 @@ def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -
     return chosen
 
 
+# A return answers a handful of queries; a sheet with thousands of rows is a mistake (or hostile)
+# and would make matching them to the queries slow.
+MAX_EXPLANATIONS = 500
+MAX_REFERENCE_CHARS = 200  # 规则 and 单元格 name a rule or a cell: longer text is cut for matching
+
+
+def _read_explanations(wb: RawWorkbook) -> list[Explanation]:
+    """The 情况说明 sheet's rows (none when the sheet is absent); an over-long text is cut to
+    what the return document holds rather than refusing the return for it."""
+    from ogi_xlsx.document import EXPLANATION_MAX_CHARS
+
+    sheet = wb.sheet(EXPLANATION_SHEET)
+    if sheet is None or sheet.skipped:
+        return []
+    read = read_explanation_grid({key: cell.value for key, cell in sheet.cells.items()})
+    cut = EXPLANATION_MAX_CHARS - 1
+    out = []
+    for e in read:
+        if len(e.text) > EXPLANATION_MAX_CHARS:
+            e = replace(e, text=e.text[:cut] + "…")
+        if len(e.rule) > MAX_REFERENCE_CHARS or len(e.cell) > MAX_REFERENCE_CHARS:
+            e = replace(e, rule=e.rule[:MAX_REFERENCE_CHARS], cell=e.cell[:MAX_REFERENCE_CHARS])
+        out.append(e)
+    return out
+
+
 def _read_cover(
     spec: FormatSpec, sheet: RawSheet | None, ex: Extraction, findings: list[Finding]
 ) -> dict[str, tuple[str, str]]:
@@ -574,12 +609,66 @@ def _read_cover(
             row, col = prow + (row - lrow), pcol + (col - lcol)
         raw = sheet.cells.get((row, col))
         text = _serial_date(raw) or cell_text(raw).strip()
+        if fld.type == "date":
+            from ogi_xlsx.document import parse_cover_date
+
+            # 2026年1月8日 and 2026/1/8 are how people write dates: kept as 2026-01-08
+            text = parse_cover_date(text) or text
         address = a1(row, col)
         expected_address = a1(*layout.cover.fields[fld.id])
         if (sheet.name, address) != (COVER_SHEET, expected_address):
             ex.moved[(COVER_SHEET, expected_address)] = (sheet.name, address)
         fields[fld.id] = (text, address)
     return fields
+
+
+def _hidden_inputs(spec: FormatSpec, places: dict[str, tuple[RawSheet, tuple[int, int]]]) -> list[Finding]:
+    """A hidden official sheet, or hidden rows holding filled inputs: read, but nobody sees them
+    when checking or printing the return (issue 11)."""
+    findings: list[Finding] = []
+    hidden_sheets: dict[str, list[str]] = {}
+    hidden_rows: dict[tuple[str, int], list[str]] = {}
+    tables: dict[str, str] = {}
+    for cell_id in spec.input_ids:
+        if cell_id not in places:
+            continue
+        sheet, pos = places[cell_id]
+        raw = sheet.cells.get(pos)
+        if raw is None or raw.value in (None, ""):
+            continue
+        tables[sheet.name] = spec.table(spec.cells[cell_id].table).short
+        if sheet.state != "visible":
+            hidden_sheets.setdefault(sheet.name, []).append(a1(*pos))
+        elif pos[0] in sheet.hidden_rows:
+            hidden_rows.setdefault((sheet.name, pos[0]), []).append(a1(*pos))
+    for name, cells in hidden_sheets.items():
+        findings.append(
+            Finding(
+                "sheet-hidden",
+                f"工作表“{name}”被隐藏，其中 {len(cells)} 个填报格有数据（已读取）；查看和打印时看不到，"
+                "请取消隐藏后核对。",
+                sheet=name,
+                args={"cells": len(cells)},
+            )
+        )
+    by_sheet: dict[str, list[tuple[int, list[str]]]] = {}
+    for (name, row), cells in sorted(hidden_rows.items()):
+        by_sheet.setdefault(name, []).append((row, cells))
+    for name, rows in by_sheet.items():
+        numbers = "、".join(str(row + 1) for row, _ in rows)
+        cells = [c for _, cs in rows for c in cs]
+        shown = "、".join(cells[:6]) + ("……" if len(cells) > 6 else "")
+        findings.append(
+            Finding(
+                "rows-hidden",
+                f"{tables[name]} 第 {numbers} 行被隐藏，其中有填报数据（{shown}，已读取）；查看和打印时看不到，"
+                "请取消隐藏后核对。",
+                sheet=name,
+                cell=cells[0],
+                args={"rows": [row + 1 for row, _ in rows]},
+            )
+        )
+    return findings
 
 
 def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
@@ -652,6 +741,18 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
     layout = workbook_layout(spec)
     sheets = _choose_sheets(spec, wb, findings)
     ex.sheet_names = {name: sheet.name for name, sheet in sheets.items()}
+    ex.explanations = _read_explanations(wb)
+    if len(ex.explanations) > MAX_EXPLANATIONS:
+        findings.append(
+            Finding(
+                "explanation-too-many",
+                f"“{EXPLANATION_SHEET}”工作表有 {len(ex.explanations)} 条说明，只读取了前 {MAX_EXPLANATIONS} 条。"
+                "请只保留对审核核实项的说明。",
+                sheet=EXPLANATION_SHEET,
+                args={"rows": len(ex.explanations), "read": MAX_EXPLANATIONS},
+            )
+        )
+        del ex.explanations[MAX_EXPLANATIONS:]
 
     # cover, year and unit
     cover = _read_cover(spec, sheets.get(COVER_SHEET), ex, findings)
@@ -794,6 +895,7 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
         cell = spec.cells[cell_id]
         return Where(sheet.name, a1(*pos), spec.table(cell.table).short, cell)
 
+    findings += _hidden_inputs(spec, places)
     for cell_id in spec.input_ids:
         if cell_id not in places:
             inputs[cell_id] = None
@@ -834,6 +936,7 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
         if cid in places and (raw := places[cid][0].cells.get(places[cid][1])) is not None and raw.formula
     )
     formula_totals = from_template or with_formulas * 2 >= len(spec.computed_ids)
+    stale: list[tuple[str, Where, Number | None]] = []
     for cell_id in spec.computed_ids:
         reported[cell_id] = totals[cell_id]
         if cell_id not in places:
@@ -866,18 +969,21 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
                     )
                 )
                 continue
+            formula = "SUM(" + _ranges([places[ref][1] for ref in rule.rhs if ref in places]) + ")"
             findings.append(
                 Finding(
                     "formula-overwritten",
                     f"{w.prefix}：合计公式被改成了数值 {format_number(constant)}（按各项计算应为 "
-                    f"{format_number(totals[cell_id])}），请使用原模板，不要改动合计单元格。",
+                    f"{format_number(totals[cell_id])}）。请恢复公式：在 {w.address} 输入 ={formula}"
+                    "（或从下发的模板复制此格），不要在合计格中填写。",
                     sheet=w.sheet,
                     cell=w.address,
                     cell_ids=(cell_id,),
-                    args={"reported": constant, "expected": totals[cell_id]},
+                    args={"reported": constant, "expected": totals[cell_id], "formula": formula},
                 )
             )
-            reported[cell_id] = constant  # the sum rule reports the difference
+            reported[cell_id] = constant  # the sums that include it follow this number
+            ex.typed_totals[cell_id] = constant
             continue
         expected = Counter(places[ref][1] for ref in rule.rhs if ref in places and places[ref][0] is sheet)
         got = formula_cells(raw.formula, sheet.name)
@@ -911,7 +1017,16 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
             )
             continue
         cached = cached_number(raw)
-        if cached is not None and cached != totals[cell_id] and cached != excel_totals[cell_id]:
+        stale.append((cell_id, w, cached))
+    # What the file shows: a total summing a typed-over total follows the typed number (Excel
+    # recalculates it so), which is then neither stale nor a second error.
+    shown = compute_totals(spec, inputs, ex.typed_totals) if ex.typed_totals else totals
+    for cell_id, w, cached in stale:
+        if cell_id not in ex.typed_totals and formula_totals:
+            reported[cell_id] = shown[cell_id]
+            if shown[cell_id] != totals[cell_id]:
+                ex.following_totals[cell_id] = shown[cell_id]
+        if cached is not None and cached not in (totals[cell_id], excel_totals[cell_id], shown[cell_id]):
             findings.append(
                 Finding(
                     "cached-stale",
@@ -932,17 +1047,40 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
 def remap(
     findings: Iterable[Finding], moved: dict[tuple[str, str], tuple[str, str]], sheet_names: dict[str, str]
 ) -> list[Finding]:
-    """Point findings computed on the layout to where the cells really are in this file."""
+    """Point findings computed on the layout to where the cells really are in this file.
+
+    Every address in a message (the cell named first, the cells of ``参与计算``, ranges) is
+    rewritten at once to where that cell is in the user's file (issue 11): after an inserted row
+    D29 may be D30 while D30 is D31. Text quoted from the file (“…”) is left as it is.
+    """
     from dataclasses import replace
 
+    by_sheet: dict[str, dict[str, str]] = {}
+    for (sheet, old), (_, new) in moved.items():
+        if old != new:
+            by_sheet.setdefault(sheet, {})[old] = new
     result = []
     for f in findings:
+        mapping = by_sheet.get(f.sheet or "", {})
+        message = _move_addresses(f.message, mapping) if mapping else f.message
         if f.sheet is not None and f.cell is not None and (f.sheet, f.cell) in moved:
             sheet, cell = moved[(f.sheet, f.cell)]
-            # the message names the cell first ("表三 D30（…"): name it where it is now
-            message = re.sub(rf"^(\S+ ){f.cell}（", rf"\g<1>{cell}（", f.message, count=1)
             f = replace(f, sheet=sheet, cell=cell, message=message)
         elif f.sheet is not None and f.sheet in sheet_names and sheet_names[f.sheet] != f.sheet:
-            f = replace(f, sheet=sheet_names[f.sheet])
+            f = replace(f, sheet=sheet_names[f.sheet], message=message)
+        elif message != f.message:
+            f = replace(f, message=message)
         result.append(f)
     return result
+
+
+_ADDRESS = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,3}[0-9]{1,7})(?![0-9A-Za-z])")
+_QUOTED_TEXT = re.compile(r"(“[^”]*”)")
+
+
+def _move_addresses(message: str, mapping: dict[str, str]) -> str:
+    """``message`` with every A1 address in ``mapping`` replaced (simultaneously), quotes untouched."""
+    parts = _QUOTED_TEXT.split(message)
+    for i in range(0, len(parts), 2):  # even parts are outside “…”
+        parts[i] = _ADDRESS.sub(lambda m: mapping.get(m[1], m[1]), parts[i])
+    return "".join(parts)

@@ -1,9 +1,17 @@
 """Findings: problems in a return, as data (never raised).
 
 Every finding has a stable ``code`` (listed in :data:`CODES` with its default severity
-and a short Chinese title), a ``severity`` (error / warning / info), where it is
+and a short Chinese title), a ``severity`` (error / query / warning / info), where it is
 (``sheet``, ``cell`` in A1 notation, ``cell_ids``), the ``rule`` it comes from, and a
 Chinese ``message`` a clerk can act on. ``args`` keeps the message's numbers for machines.
+
+Severities, most serious first:
+
+- ``error`` (错误): must be fixed; the return is not accepted.
+- ``query`` (核实): a figure that may be right but must be checked. The unit either corrects it
+  or explains it (情况说明); an unexplained query keeps the return 待补正, an explained one
+  passes and carries its ``explanation`` to the summary.
+- ``warning`` (警告) and ``info`` (提示): shown, never block.
 """
 
 from __future__ import annotations
@@ -11,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Severity = Literal["error", "warning", "info"]
-SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
-SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+Severity = Literal["error", "query", "warning", "info"]
+SEVERITY_LABELS: dict[str, str] = {"error": "错误", "query": "核实", "warning": "警告", "info": "提示"}
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "query": 1, "warning": 2, "info": 3}
 
 # code -> (default severity, short Chinese title). Codes are stable: tools and tests rely on them.
 CODES: dict[str, tuple[Severity, str]] = {
@@ -21,7 +29,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "sum-mismatch": ("error", "勾稽关系不平衡"),
     "sum-blank": ("warning", "合计项未填写"),
     # against the same unit's return of the previous year (validate --previous)
-    "cross-year-mismatch": ("warning", "与上年度报表不衔接"),
+    "cross-year-mismatch": ("query", "与上年度报表不衔接"),
     "cross-year-missing": ("info", "未找到上年度报表"),
     "cross-year-ambiguous": ("info", "上年度报表不止一份"),
     # values
@@ -68,6 +76,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "protection-removed": ("warning", "工作表保护被取消"),
     "structure-unlocked": ("info", "工作簿结构未锁定"),
     "unexpected-value": ("warning", "表格外填写了内容"),
+    # the January inbox (issue 11): data nobody sees
+    "sheet-hidden": ("warning", "工作表被隐藏"),
+    "rows-hidden": ("warning", "有数据的行被隐藏"),
+    "fill-total-replaced": ("warning", "给出的合计已按各项重新计算"),
     # files
     "file-empty": ("error", "文件为空"),
     "file-not-xlsx": ("error", "不是 .xlsx 文件"),
@@ -83,6 +95,15 @@ CODES: dict[str, tuple[Severity, str]] = {
     "merge-conflict": ("error", "同一单位提交了不同文件"),
     "merge-missing": ("error", "单位未报送"),
     "merge-unexpected": ("error", "单位不在报送名单中"),
+    # queries (核实): plausibility rules (合理性, ogi_xlsx/plausibility.py) and the unit's
+    # explanations of queries (情况说明, ogi_xlsx/explanations.py)
+    "implausible-value": ("query", "数值超出常见范围"),
+    "implausible-change": ("query", "与上年度相比变化异常"),
+    "implausible-shape": ("query", "数据组合不常见"),
+    "explanation-rejected": ("warning", "情况说明未说明原因"),
+    "explanation-unmatched": ("info", "情况说明未对应任何核实项"),
+    "explanation-carried": ("info", "下级单位的情况说明"),
+    "explanation-too-many": ("warning", "情况说明行数过多"),
     # published annual reports read by `import` / validate (issue 15)
     "report-unsupported": ("error", "报告文件类型无法读取"),
     "report-no-text": ("error", "报告没有文字层（扫描件或图片）"),
@@ -103,6 +124,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "import-blank": ("info", "报告中的空白格"),
     "narrative-mismatch": ("warning", "正文与表格数字不一致"),
     "cross-year-by-name": ("info", "上年度报表按单位名称匹配"),
+    # collection portal (ogi-xlsx serve): a return uploaded through another unit's link
+    "portal-wrong-unit": ("error", "不是本单位的报表"),
+    "portal-returned": ("error", "已被退回"),
 }
 
 
@@ -118,6 +142,8 @@ class Finding:
     cell_ids: tuple[str, ...] = ()
     rule: str | None = None
     args: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # For a query the unit has explained acceptably (情况说明): the explanation's text.
+    explanation: str | None = None
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -146,6 +172,7 @@ class Finding:
             "title": self.title,
             "message": self.message,
             "args": {k: _jsonable(v) for k, v in self.args.items()},
+            **({"explanation": self.explanation} if self.explanation is not None else {}),
         }
 
 
@@ -178,5 +205,23 @@ def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
-    """Errors first, then by sheet and reading position; stable otherwise."""
+    """Errors first, then queries, warnings, infos; stable otherwise."""
     return sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity or "error"])
+
+
+def open_queries(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:
+    """The queries (核实) the unit has neither corrected nor explained acceptably."""
+    return [f for f in findings if f.severity == "query" and not f.explanation]
+
+
+def has_open_queries(findings: list[Finding] | tuple[Finding, ...]) -> bool:
+    """True when a query is left unexplained: the return is 待补正 (not passed), like an error."""
+    return any(f.severity == "query" and not f.explanation for f in findings)
+
+
+def queries_as_warnings(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:
+    """The old behaviour (``--queries-as-warnings``, setting ``queries_as_warnings``): every
+    query shown as a warning, which nobody has to answer."""
+    from dataclasses import replace
+
+    return [replace(f, severity="warning") if f.severity == "query" else f for f in findings]

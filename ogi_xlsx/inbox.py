@@ -17,7 +17,7 @@ import contextlib
 import os
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +55,9 @@ SUFFIX_ACTIONS: dict[str, tuple[Action, str]] = {
     ".tmp": ("skip", "临时文件，不作为报表读取"),
 }
 _SYSTEM_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+# Returns read from one archive at most: each is read on its own (the archive opened again), and
+# an attachment holds a district's returns, not thousands.
+MAX_ARCHIVE_RETURNS = 500
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,12 @@ class Skipped:
     def name(self) -> str:
         """The file name (an archive member's own name)."""
         return re.split(r"[/\\!]", self.path)[-1]
+
+    @property
+    def short(self) -> str:
+        """The name without folders: ``x.pdf``, ``附件.zip!说明.txt``."""
+        archive, bang, member = self.path.partition("!")
+        return re.split(r"[/\\]", archive)[-1] + bang + member
 
     def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "reason": self.reason}
@@ -184,6 +193,8 @@ def _archive_entries(archive: Path, limits: Limits) -> tuple[list[Path], list[Sk
                 action, reason = "skip", "压缩包内的文件已加密，无法读取；请不加密码重新压缩"
             elif action == "read" and info.file_size > limits.max_file_bytes:
                 action, reason = "skip", f"解压后有 {info.file_size / 1048576:.1f} MB，超过单个文件的上限"
+            if action == "read" and len(files) >= MAX_ARCHIVE_RETURNS:
+                action, reason = "skip", f"压缩包内的报表超过 {MAX_ARCHIVE_RETURNS} 份，其余未读取；请解压后放入文件夹"
             if action == "read":
                 files.append(member_path(archive, name))
             elif not base.startswith("._") and "__MACOSX/" not in name:  # macOS resource forks: not files
@@ -259,6 +270,8 @@ def discover(paths: Sequence[Path], limits: Limits | None = None) -> Discovery:
         elif given.exists():
             action: Action = "archive" if given.suffix.lower() == ".zip" else "read"
             take(given, str(given.resolve()), action, "")
+        elif split_member(given) is not None:  # a member found before (a.zip!m.xlsx), given again
+            found.setdefault(str(given), given)
         else:
             raise FileNotFoundError(str(given))
     for archive in archives.values():
@@ -279,9 +292,25 @@ def mentions(file_name: str, code: str, name: str) -> bool:
     if name and len(name) >= 2 and name.lower() in stem:
         return True
     code = code.strip().lower()
-    if not code:
+    if len(code) < 3:  # "1" or "01" would match "报表(1).xlsx"
         return False
     return re.search(rf"(?<![0-9a-z]){re.escape(code)}(?![0-9a-z])", stem) is not None
+
+
+def name_mismatches(files: Iterable[tuple[str, str, str]], known: Mapping[str, str]) -> list[str]:
+    """Files whose name names another unit than their content (a file sent for the wrong unit, or
+    a clerk's copy of a neighbour's return). ``files``: (path, content's code, content's name);
+    ``known``: every unit code -> name (roster and returns). Chinese lines."""
+    lines = []
+    for path, code, name in files:
+        base = re.split(r"[/\\!]", path)[-1]
+        if not code or mentions(base, code, name):
+            continue
+        others = [(c, n) for c, n in known.items() if c != code and mentions(base, c, n)]
+        if others:
+            named = "、".join(f"{c} {n}".strip() for c, n in others)
+            lines.append(f"文件“{base}”的文件名指向 {named}，但文件内容是 {code} {name} 的报表：请核对是否发错了文件。")
+    return lines
 
 
 def skipped_for_unit(skipped: Sequence[Skipped], code: str, name: str) -> list[Skipped]:

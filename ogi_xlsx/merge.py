@@ -35,8 +35,8 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any, Literal
 
-from ogi_xlsx.document import ReturnDocument
-from ogi_xlsx.findings import Finding, has_errors
+from ogi_xlsx.document import Explanation, ReturnDocument
+from ogi_xlsx.findings import SEVERITY_ORDER, Finding, has_errors, has_open_queries, open_queries
 from ogi_xlsx.inbox import Skipped, skipped_for_unit
 from ogi_xlsx.rules import Number, with_totals
 from ogi_xlsx.spec import FormatSpec, UnknownFormatError, format_for_year, load_format
@@ -125,6 +125,22 @@ class MergeInput:
         )
 
 
+def carried_explanations(spec: FormatSpec, units: Iterable[UnitStatus]) -> list[Explanation]:
+    """The summed units' accepted explanations, for the summary's own 情况说明 (one level up):
+    ``cell`` names the unit, then its cell (``某街道（LC002）表三 J7``)."""
+    out = []
+    for unit in units:
+        who = f"{unit.name}（{unit.code}）"
+        for e in unit.explanations:
+            if e["sheet"]:  # a query of the unit's own return
+                short = next((t.short for t in spec.tables if t.sheet == e["sheet"]), e["sheet"])
+                cell = f"{who} {short} {e['cell']}".rstrip()
+            else:  # carried from the unit's own units (the unit is a summary)
+                cell = f"{who} / {e['cell']}" if e["cell"] else who
+            out.append(Explanation(rule=e["rule"], cell=cell, text=e["explanation"]))
+    return out
+
+
 def _format_id(value: Any) -> str | None:
     if value in (None, ""):
         return None
@@ -210,7 +226,15 @@ class UnitStatus:
             if not f.sha256 or f.sha256 not in seen:
                 seen.add(f.sha256)
                 out += f.findings
-        return tuple(sorted(out, key=lambda f: {"error": 0, "warning": 1}.get(f.severity or "", 2)))
+        return tuple(sorted(out, key=lambda f: SEVERITY_ORDER.get(f.severity or "error", 0)))
+
+    @property
+    def explanations(self) -> tuple[dict[str, str], ...]:
+        """The counted return's explained queries (rule, sheet, cell, title, explanation): what the
+        unit wrote in its 情况说明 and the office reads in 报送情况."""
+        from ogi_xlsx.queries import explained_queries
+
+        return tuple(explained_queries(self.counted.findings)) if self.counted is not None else ()
 
     @property
     def status_finding(self) -> Finding | None:
@@ -245,6 +269,8 @@ class UnitStatus:
         finding = self.status_finding
         if finding is not None:
             entry["finding"] = finding.to_dict()
+        if self.counted is not None and self.explanations:
+            entry["explanations"] = list(self.explanations)
         if len(self.files) > 1 or self.status in ("invalid", "conflict"):
             entry["files"] = [
                 {
@@ -253,7 +279,9 @@ class UnitStatus:
                     "mtime": f.mtime,
                     "use": f.use,
                     "valid": f.valid,
-                    "findings": [x.to_dict() for x in f.findings if x.severity == "error"],
+                    "findings": [
+                        x.to_dict() for x in f.findings if x.severity == "error" or x in open_queries(f.findings)
+                    ],
                 }
                 for f in self.files
             ]
@@ -346,7 +374,11 @@ class MergeResult:
                             "mtime": f.mtime,
                             "use": f.use,
                             "valid": f.valid,
-                            "findings": [x.to_dict() for x in f.findings if x.severity == "error"],
+                            "findings": [
+                                x.to_dict()
+                                for x in f.findings
+                                if x.severity == "error" or x in open_queries(f.findings)
+                            ],
                         }
                     ],
                 }
@@ -411,7 +443,9 @@ def _file_key(item: MergeInput) -> tuple[str, str, str]:
 
 
 def _is_valid(item: MergeInput) -> bool:
-    return item.valid and item.document is not None and not has_errors(list(item.findings))
+    """Passes: no error and no query (核实) left unexplained."""
+    findings = list(item.findings)
+    return item.valid and item.document is not None and not has_errors(findings) and not has_open_queries(findings)
 
 
 def _summary_spec(items: list[MergeInput], year: int | None) -> tuple[FormatSpec, int]:
@@ -514,6 +548,12 @@ def merge_returns(
 
     skipped_files = tuple(sorted(skipped, key=lambda x: x.path))
     roster = dict(roster) if roster is not None else None
+    zeros: dict[str, str] = {}  # roster code -> return code, when Excel dropped the roster's leading zeros
+    if roster is not None:
+        from ogi_xlsx.roster import lost_leading_zeros
+
+        zeros = lost_leading_zeros(roster, {code: _unit_name(group) for code, group in by_unit.items()})
+    zero_of = {found: listed for listed, found in zeros.items()}
     codes = sorted(set(by_unit) | set(roster or {}))
     units: list[UnitStatus] = []
     contributions: list[Contribution] = []
@@ -527,9 +567,19 @@ def merge_returns(
         name = (roster or {}).get(code) or _unit_name(unit_items)
         status, unit_files, counted, note = _unit_status(unit_items, on_roster, prefer, is_self=is_self)
         files.extend(unit_files)
+        if code in zeros or code in zero_of:
+            from ogi_xlsx.roster import leading_zero_message
+
+            listed, found_code = (code, zeros[code]) if code in zeros else (zero_of[code], code)
+            note = (note + " " if note else "") + leading_zero_message(listed, found_code)
         unit_skipped = tuple(skipped_for_unit(skipped_files, code, name)) if status == "missing" else ()
         if unit_skipped:
-            note = "收到的文件无法作为报表读取：" + "；".join(f"{x.path}（{x.reason}）" for x in unit_skipped) + "。"
+            note = (
+                (note + " " if note else "")
+                + "收到的文件无法作为报表读取："
+                + "；".join(f"{x.short}（{x.reason}）" for x in unit_skipped)
+                + "。"
+            )
         units.append(
             UnitStatus(
                 code=code,
@@ -557,6 +607,7 @@ def merge_returns(
         unit_name=unit_name,
         values=with_totals(spec, summed),
         cover=dict(cover or {}),
+        explanations=carried_explanations(spec, units),
     )
     files.extend(excluded)
     files.sort(key=lambda f: (f.unit_code, f.name, f.path, f.sha256))
@@ -616,7 +667,15 @@ def _when(item: MergeInput) -> str:
 def _describe(group: list[MergeInput]) -> str:
     """One distinct return for a conflict message: its files, their times and whether it passes."""
     head = group[0]
-    state = "通过审核" if _is_valid(head) else f"有 {sum(1 for f in head.findings if f.severity == 'error')} 个错误"
+    errors = sum(1 for f in head.findings if f.severity == "error")
+    asked = len(open_queries(head.findings))
+    state = (
+        "通过审核"
+        if _is_valid(head)
+        else f"有 {errors} 个错误"
+        if errors or not asked
+        else f"有 {asked} 个未说明的核实项"
+    )
     names = "、".join(f"{i.name}（修改于 {_when(i)}）" for i in group)
     return f"{names}：{state}"
 
@@ -759,14 +818,18 @@ def summary_lines(result: MergeResult) -> list[str]:
         if unit.status in ("invalid", "unexpected", "conflict"):
             errors = [f.message for f in unit.findings if f.severity == "error"]
             detail += errors[:3] + ([f"……共 {len(errors)} 个错误"] if len(errors) > 3 else [])
+            asked = [f"核实（未说明）：{f.message}" for f in open_queries(unit.findings)]
+            detail += asked[:3] + ([f"……共 {len(asked)} 个未说明的核实项"] if len(asked) > 3 else [])
         lines.append(title)
         lines += [f"      {d}" for d in detail]
     for entry in result.unidentified:
         errors = [f.message for f in entry.findings if f.severity == "error"]
         lines.append(f"  {entry.path}：{STATUS_LABELS['unidentified']}")
         lines += [f"      {d}" for d in errors[:3]]
-    from ogi_xlsx.inbox import skipped_lines
+    from ogi_xlsx.inbox import name_mismatches, skipped_lines
 
+    known = {u.code: u.name for u in result.units}
+    lines += name_mismatches([(f.path, f.unit_code, f.unit_name) for f in result.files], known)
     lines += skipped_lines(result.skipped)
     if result.blank_everywhere:
         lines.append(f"注意：有 {len(result.blank_everywhere)} 个填报项所有已汇总单位均未填写，汇总表按 0 计。")

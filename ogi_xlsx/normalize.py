@@ -29,7 +29,14 @@ from ogi_xlsx.xlsx import RawCell
 # Written for "nothing happened" in real reports (NOTES.md §5).
 NOT_APPLICABLE = frozenset({"/", "／", "\\", "—", "——", "–", "―", "-", "－", "--", "无", "空", "×", "n/a", "N/A"})
 COUNT_SUFFIXES = ("件", "个", "项", "次", "条", "宗", "人")
-MONEY_FACTORS: dict[str, Decimal] = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+MONEY_FACTORS: dict[str, Decimal] = {
+    "元": Decimal(1),
+    "万元": Decimal(10000),
+    "亿元": Decimal(100000000),
+    # "4.5万" in a money cell means 4.5万元 (issue 11)
+    "万": Decimal(10000),
+    "亿": Decimal(100000000),
+}
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
 
@@ -125,12 +132,15 @@ def parse_text(text: str, where: Where) -> tuple[Number | None, list[Finding]]:
     if unit is not None:
         if unit in MONEY_FACTORS:
             if cell.type != "amount":
-                return None, [
-                    _finding("value-not-number", where, f"填写了“{shown}”，本格填件数，不能填金额，请更正。", raw=shown)
-                ]
+                message = (
+                    f"填写了“{shown}”，本格填件数，请填写具体数字（不带“{unit}”）。"
+                    if unit in ("万", "亿")
+                    else f"填写了“{shown}”，本格填件数，不能填金额，请更正。"
+                )
+                return None, [_finding("value-not-number", where, message, raw=shown)]
             target = cell.unit if cell.unit in MONEY_FACTORS else unit
             value = value * MONEY_FACTORS[unit] / MONEY_FACTORS[target]
-            if target != unit:
+            if target != unit and target != unit + "元":
                 notes.append(f"已由{unit}换算为{target}")
         elif cell.type == "amount":
             return None, [_finding("value-not-number", where, f"填写了“{shown}”，本格填金额，请只填数字。", raw=shown)]

@@ -232,3 +232,28 @@ def safe_filename(code: str, name: str, suffix: str = ".xlsx") -> str:
     if not stem or stem.split(".")[0].upper() in _RESERVED:
         stem = f"_{stem}"
     return stem + suffix
+
+
+def lost_leading_zeros(roster: dict[str, str], found: dict[str, str]) -> dict[str, str]:
+    """Roster code -> the code the returns carry, where Excel dropped the roster's leading zeros.
+
+    ``found``: unit code -> unit name of the returns. A pair is reported when the names are the
+    same and the codes differ only in leading zeros (``1`` on the roster, ``001`` in the return).
+    """
+    hints: dict[str, str] = {}
+    for code, name in found.items():
+        if code in roster or code[:1] != "0":
+            continue
+        for roster_code, roster_name in roster.items():
+            same_number = roster_code.lstrip("0") == code.lstrip("0") and len(roster_code) < len(code)
+            if same_number and roster_name.strip() == name.strip() and roster_code not in found:
+                hints[roster_code] = code
+    return hints
+
+
+def leading_zero_message(roster_code: str, code: str) -> str:
+    """The fix for :func:`lost_leading_zeros`, in Chinese."""
+    return (
+        f"报送名单中的单位代码“{roster_code}”与报表中的“{code}”（单位名称相同）只差开头的 0："
+        f"名单可能在 Excel 中打开后被去掉了开头的 0。请把名单的“单位代码”列设为文本，改为“{code}”后重新运行。"
+    )

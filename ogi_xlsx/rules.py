@@ -45,16 +45,17 @@ def _total_order(spec: FormatSpec) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(order)
 
 
-def compute_totals(spec: FormatSpec, values: Values) -> dict[str, Number]:
+def compute_totals(spec: FormatSpec, values: Values, fixed: Values | None = None) -> dict[str, Number]:
     """Every computed cell recomputed from the inputs (blanks count as 0).
 
     Defining rules may refer to other computed cells (（七）总计 / 总计), so cells are
     resolved in dependency order (worked out once per format); the format loader
-    guarantees there is no cycle.
+    guarantees there is no cycle. ``fixed``: totals that hold a typed number instead of their
+    formula (what a spreadsheet shows then: the totals summing them follow that number).
     """
     result: dict[str, Number | None] = {cid: values.get(cid) for cid in spec.input_ids}
     for cell_id, refs in _total_order(spec):
-        result[cell_id] = _sum(result, refs)
+        result[cell_id] = fixed[cell_id] if fixed and cell_id in fixed else _sum(result, refs)
     return {cid: result[cid] for cid in spec.computed_ids}  # type: ignore[misc]
 
 
@@ -75,6 +76,33 @@ def _contributors(spec: FormatSpec, values: Values, refs: tuple[str, ...]) -> st
         value = values.get(ref)
         parts.append(f"{_cell_ref(spec, ref)[1]}={'空' if value is None else format_number(value)}")
     return "、".join(parts)
+
+
+def _short_names(spec: FormatSpec, cell_ids: tuple[str, ...]) -> dict[str, str]:
+    """The part of each cell's label that tells the rule's cells apart: the row ("四、结转下年度继续办理")
+    when they share a column, else the column ("本年制发件数")."""
+    parts = {cid: spec.cells[cid].label.split(" / ", 1) for cid in cell_ids}
+    rows = {p[0] for p in parts.values()}
+    if len(rows) == 1 and all(len(p) == 2 for p in parts.values()):
+        return {cid: p[1] for cid, p in parts.items()}
+    return {cid: p[0] for cid, p in parts.items()}
+
+
+def _to_check(spec: FormatSpec, rule: Rule) -> str:
+    """The cells to look at, most likely wrong first: the typed rows of the checked side, then the
+    other side's; a total is named by the rows it sums ("（七）总计的各项")."""
+    if all(spec.cells[cid].computed for cid in rule.cells):
+        return "各列中不平衡的那一列（已分别列出）"
+    names = _short_names(spec, rule.cells)
+    focus = _focus(rule)
+    # typed cells first (the checked one first), then the totals, named by what they sum
+    ordered = sorted(rule.cells, key=lambda c: (spec.cells[c].computed, c != focus))
+    shown: list[str] = []
+    for cid in ordered:
+        text = f"{names[cid]}的各项" if spec.cells[cid].computed else f"{_cell_ref(spec, cid)[1]}（{names[cid]}）"
+        if text not in shown:
+            shown.append(text)
+    return "、".join(shown)
 
 
 def _focus(rule: Rule) -> str:
@@ -110,16 +138,18 @@ def check_rule(spec: FormatSpec, rule: Rule, values: Values) -> Finding | None:
         code = "sum-blank"
     elif rule.defines:
         message = (
-            f"{where}：{rule.title}。填报 {format_number(left)}，应为 {format_number(right)}，"
-            f"相差 {format_number(left - right)}。参与计算：{contributors}"
+            f"{where}：填报 {format_number(left)}，应为 {format_number(right)}，相差 {format_number(left - right)}："
+            f"请核对此合计及各项（{rule.title}）。参与计算：{contributors}"
         )
         code = "sum-mismatch"
     else:
+        # an instruction: the two sides, the gap, and the cells to look at (issue 11)
         lname = rule.lhs_name or "左边"
         rname = rule.rhs_name or "右边"
         message = (
-            f"{where}：{rule.title}。{lname}={format_number(left)}，{rname}={format_number(right)}，"
-            f"相差 {format_number(left - right)}。参与计算：{contributors}"
+            f"{where}：{lname} = {format_number(left)}，{rname} = {format_number(right)}，"
+            f"相差 {format_number(abs(left - right))}：请核对 {_to_check(spec, rule)}（{rule.title}）。"
+            f"参与计算：{contributors}"
         )
         code = "sum-mismatch"
     return Finding(
@@ -142,6 +172,31 @@ def check_rules(spec: FormatSpec, values: Values) -> list[Finding]:
         if finding is not None:
             findings.append(finding)
     return findings
+
+
+def _calculation(
+    spec: FormatSpec,
+    terms: list[tuple[bool, str, str]],
+    focus: str,
+    values: Values,
+    previous_values: Values,
+    previous_year: int,
+) -> str:
+    """``lhs = rhs`` solved for the focus cell: the other terms with their signs, what it should be, what it is."""
+    names = _short_names(spec, tuple(cid for _, cid, _ in terms if cid in spec.cells))
+    parts: list[str] = []
+    expected: Number = 0
+    for previous, cid, side in sorted(terms, key=lambda t: t[2] != "rhs"):  # added terms first
+        if not previous and cid == focus and side == "lhs":
+            continue
+        value = (previous_values if previous else values).get(cid) or 0
+        sign = 1 if side == "rhs" else -1
+        expected += sign * value
+        name = f"{previous_year} 年度{names.get(cid, cid)}" if previous else f"本年{names.get(cid, cid)}"
+        name = name.replace("本年本年", "本年")
+        op = ("" if not parts else " + ") if sign > 0 else " − "
+        parts.append(f"{op}{name} {format_number(value)}")
+    return f"{''.join(parts)} 应为 {format_number(expected)}，填报 {format_number(values.get(focus) or 0)}"
 
 
 def check_cross_year(spec: FormatSpec, values: Values, previous_values: Values, *, previous_year: int) -> list[Finding]:
@@ -173,10 +228,15 @@ def check_cross_year(spec: FormatSpec, values: Values, previous_values: Values, 
         where = f"{spec.table(rule.table).short} {address}（{spec.cells[focus].label}）"
         lname = (rule.lhs_name or "本年").replace("{previous_year}", str(previous_year))
         rname = (rule.rhs_name or "上年").replace("{previous_year}", str(previous_year))
-        message = (
-            f"{where}：{lname}为 {format_number(left)}，{rname}为 {format_number(right)}，"
-            f"相差 {format_number(left - right)}。{rule.title}，请核对。"
-        )
+        if len(terms) > 2:
+            # a calculation, written out: "2023 年度现行有效 10 + 本年制发件数 3 − 本年废止件数 1 应为 12，填报 11"
+            message = f"{where}：{_calculation(spec, terms, focus, values, previous_values, previous_year)}"
+            message += f"，相差 {format_number(left - right)}。{rule.title}，请核对。"
+        else:
+            message = (
+                f"{where}：{lname}为 {format_number(left)}，{rname}为 {format_number(right)}，"
+                f"相差 {format_number(left - right)}。{rule.title}，请核对。"
+            )
         findings.append(
             Finding(
                 code="cross-year-mismatch",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache, cached_property
 from importlib import resources
 from typing import Any, Literal
@@ -79,7 +80,7 @@ class Rule:
     id: str
     key: str
     table: str
-    severity: Literal["error", "warning", "info"]
+    severity: Literal["error", "query", "warning", "info"]
     title: str
     lhs: tuple[str, ...]
     rhs: tuple[str, ...]
@@ -92,6 +93,80 @@ class Rule:
     def cells(self) -> tuple[str, ...]:
         """Every cell the rule involves, left side first."""
         return self.lhs + self.rhs
+
+
+# Plausibility (合理性) rule kinds: the cell roles and thresholds each kind takes, and the
+# placeholders its message template may use. The checks themselves are in ogi_xlsx/plausibility.py;
+# the meta-schema and the semantic checks below both hold a definition to this table.
+PLAUSIBILITY_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
+    # each cell above a bound
+    "max": {"roles": ("cells",), "thresholds": ("max",), "placeholders": ("value", "max")},
+    # the sum of the cells above a bound
+    "sum_max": {"roles": ("cells",), "thresholds": ("max",), "placeholders": ("value", "max")},
+    # amount / count below a bound when count > 0 (a 元 cell holding 万元)
+    "per_item_min": {
+        "roles": ("amount", "count"),
+        "thresholds": ("min",),
+        "placeholders": ("amount", "count", "per_item", "min"),
+    },
+    # this year > factor × last year, this year > min, last year >= min_previous
+    "yoy_increase": {
+        "roles": ("cells",),
+        "thresholds": ("factor", "min", "min_previous"),
+        "placeholders": ("value", "previous", "previous_year", "factor", "min", "ratio"),
+    },
+    # this year × factor < last year, last year > min_previous
+    "yoy_decrease": {
+        "roles": ("cells",),
+        "thresholds": ("factor", "min_previous"),
+        "placeholders": ("value", "previous", "previous_year", "factor", "min_previous"),
+    },
+    # last year > 0, this year 0, unless this year's `unless` cell covers last year's value
+    "yoy_to_zero": {
+        "roles": ("cells", "unless"),
+        "thresholds": (),
+        "placeholders": ("value", "previous", "previous_year", "unless"),
+    },
+    # sum(parts) == whole and whole >= min (every application 不予公开)
+    "all_of": {"roles": ("parts", "whole"), "thresholds": ("min",), "placeholders": ("whole", "min")},
+    # sum(lhs) > sum(rhs) and sum(lhs) >= min
+    "greater_than": {"roles": ("lhs", "rhs"), "thresholds": ("min",), "placeholders": ("lhs", "rhs", "min")},
+    # cell == sum(parts) and cell >= min (a column filled with another column's figure)
+    "equals_sum": {"roles": ("cell", "parts"), "thresholds": ("min",), "placeholders": ("value", "parts", "min")},
+    # any cell above 0 (a figure this kind of unit normally does not have)
+    "nonzero": {"roles": ("cells",), "thresholds": (), "placeholders": ("value",)},
+}
+# Kinds that need last year's return of the same unit.
+YEAR_ON_YEAR_KINDS = frozenset({"yoy_increase", "yoy_decrease", "yoy_to_zero"})
+
+
+@dataclass(frozen=True)
+class PlausibilityRule:
+    """One expansion of a declared plausibility (合理性) rule: a figure that may be right but
+    is unusual enough that the unit must check it, then correct or explain it (a query)."""
+
+    id: str
+    key: str
+    kind: str
+    table: str
+    severity: Literal["query", "warning", "info"]
+    title: str
+    rationale: str
+    message: str
+    example: str
+    cells: dict[str, tuple[str, ...]] = field(hash=False)
+    thresholds: dict[str, Any] = field(hash=False)  # int or Decimal
+    enabled: bool = True
+    binding: str | None = None
+
+    @property
+    def all_cells(self) -> tuple[str, ...]:
+        """Every cell the rule reads, in role order."""
+        return tuple(ref for role in PLAUSIBILITY_KINDS[self.kind]["roles"] for ref in self.cells[role])
+
+    @property
+    def year_on_year(self) -> bool:
+        return self.kind in YEAR_ON_YEAR_KINDS
 
 
 @dataclass(frozen=True)
@@ -133,6 +208,10 @@ class FormatSpec:
     definition: dict[str, Any] = field(repr=False, compare=False)
     # Soft checks against last year's return (``previous:`` marks a cell of that return).
     cross_year_rules: tuple[Rule, ...] = ()
+    # Plausibility (合理性) rules: queries with thresholds (ogi_xlsx/plausibility.py).
+    plausibility_rules: tuple[PlausibilityRule, ...] = ()
+    # rule id -> an example of a good explanation (情况说明), for the queries of that rule
+    explanation_examples: dict[str, str] = field(default_factory=dict, hash=False)
 
     @cached_property
     def cells(self) -> dict[str, Cell]:
@@ -171,6 +250,12 @@ class FormatSpec:
 
     def rules_involving(self, cell_id: str) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if cell_id in rule.cells)
+
+    @cached_property
+    def query_rule_ids(self) -> tuple[str, ...]:
+        """Ids of the rules whose findings are (or may be made) queries: cross-year and plausibility."""
+        ids = [r.id for r in self.cross_year_rules] + [r.id for r in self.plausibility_rules]
+        return tuple(dict.fromkeys(ids))
 
     def applies_to(self, year: int) -> bool:
         return year >= self.first_year and (self.last_year is None or year <= self.last_year)
@@ -276,6 +361,74 @@ def _expand_rules(raw: dict[str, Any], key: str = "rules") -> list[Rule]:
     return rules
 
 
+def _threshold(value: Any) -> int | Decimal:
+    """A threshold from JSON/TOML as an exact number (floats via their shortest text)."""
+    if isinstance(value, bool):
+        raise TypeError("a threshold is a number")
+    if isinstance(value, int):
+        return value
+    return Decimal(str(value))
+
+
+def expand_plausibility_rules(raw: dict[str, Any]) -> list[PlausibilityRule]:
+    """The ``plausibility_rules`` of a definition, one object per ``for_each`` binding."""
+    rules: list[PlausibilityRule] = []
+    for rule in raw.get("plausibility_rules", []):
+        for_each = rule.get("for_each") or {}
+        ((var, values),) = for_each.items() if for_each else ((None, [None]),)
+        for value in values:
+
+            def fill(ref: str, var: str | None = var, value: str | None = value) -> str:
+                return ref.replace("{" + var + "}", value) if var else ref
+
+            rules.append(
+                PlausibilityRule(
+                    id=rule["id"],
+                    key=f"{rule['id']}[{value}]" if var else rule["id"],
+                    kind=rule["kind"],
+                    table=rule["table"],
+                    severity=rule["severity"],
+                    title=rule["title"],
+                    rationale=rule["rationale"],
+                    message=rule["message"],
+                    example=rule["example"],
+                    cells={role: tuple(fill(ref) for ref in refs) for role, refs in rule["cells"].items()},
+                    thresholds={name: _threshold(v) for name, v in rule.get("thresholds", {}).items()},
+                    enabled=rule.get("enabled", True),
+                    binding=value,
+                )
+            )
+    return rules
+
+
+def _check_plausibility(spec: FormatSpec, seen_ids: set[str]) -> list[str]:
+    problems: list[str] = []
+    ids = {r.id for r in spec.rules} | {r.id for r in spec.cross_year_rules}
+    kinds_by_id: dict[str, str] = {}
+    for rule in spec.plausibility_rules:
+        if rule.id in ids:
+            problems.append(f"plausibility rule {rule.id} reuses the id of a sum or cross-year rule")
+        if kinds_by_id.setdefault(rule.id, rule.kind) != rule.kind:  # pragma: no cover - one entry per id
+            problems.append(f"plausibility rule {rule.id} declared twice")
+        kind = PLAUSIBILITY_KINDS.get(rule.kind)
+        if kind is None:
+            problems.append(f"plausibility rule {rule.key} has unknown kind {rule.kind}")
+            continue
+        if set(rule.cells) != set(kind["roles"]):
+            problems.append(f"plausibility rule {rule.key} ({rule.kind}) needs cells {list(kind['roles'])}")
+        if set(rule.thresholds) != set(kind["thresholds"]):
+            problems.append(f"plausibility rule {rule.key} ({rule.kind}) needs thresholds {list(kind['thresholds'])}")
+        for refs in rule.cells.values():
+            for ref in refs:
+                if ref not in seen_ids:
+                    problems.append(f"plausibility rule {rule.key} names unknown cell {ref}")
+        try:
+            rule.message.format(**dict.fromkeys(kind["placeholders"], "1"))
+        except (KeyError, IndexError, ValueError) as exc:
+            problems.append(f"plausibility rule {rule.key}: message uses an unknown placeholder {exc}")
+    return problems
+
+
 def _check_semantics(spec: FormatSpec) -> list[str]:
     """Checks the meta-schema cannot express; returns problems (empty when sound)."""
     problems: list[str] = []
@@ -310,6 +463,7 @@ def _check_semantics(spec: FormatSpec) -> list[str]:
             # simply lacks some of them, and the rule is then skipped)
             if ref.removeprefix(PREVIOUS) not in seen_ids:
                 problems.append(f"cross-year rule {rule.key} names unknown cell {ref}")
+    problems += _check_plausibility(spec, seen_ids)
     if not problems:
         defined = spec.formulas
         for cell_id in spec.computed_ids:
@@ -366,6 +520,13 @@ def build_spec(raw: dict[str, Any], *, check_meta: bool = True) -> FormatSpec:
         rules=tuple(_expand_rules(raw)),
         definition=raw,
         cross_year_rules=tuple(_expand_rules(raw, "cross_year_rules")),
+        plausibility_rules=tuple(expand_plausibility_rules(raw)),
+        explanation_examples={
+            rule["id"]: rule["example"]
+            for key in ("cross_year_rules", "plausibility_rules")
+            for rule in raw.get(key, [])
+            if rule.get("example")
+        },
     )
     problems = _check_semantics(spec)
     if problems:

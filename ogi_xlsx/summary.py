@@ -22,16 +22,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ogi_xlsx.findings import SEVERITY_LABELS
+from ogi_xlsx.findings import SEVERITY_LABELS, open_queries
 from ogi_xlsx.layout import SUMMARY_SHEETS, col_letter, workbook_layout
 from ogi_xlsx.merge import FILE_USE_LABELS, STATUS_LABELS, SUMMARY_EXCLUDED, MergeResult
 from ogi_xlsx.spec import FormatSpec
 
 STATUS_SHEET, BREAKDOWN_SHEET, PROVENANCE_SHEET, CHART_SHEET = SUMMARY_SHEETS
 
+
+def _short_where(spec: FormatSpec, item: dict[str, str]) -> str:
+    """``表三 J6`` for an explained query (the sheet name when it is not a table)."""
+    short = next((t.short for t in spec.tables if t.sheet == item["sheet"]), item["sheet"])
+    return " ".join(part for part in (short, item["cell"]) if part)
+
+
 FONT = "宋体"
 OK_MARK = "✓"
 BAD_MARK = "✗"
+BREAKDOWN_PRINT_SCALE = 55  # percent; see breakdown_sheet
 MAX_MESSAGES = 3  # first error messages shown per invalid unit on 报送情况
 STATUS_WIDTHS = (6, 12, 30, 24, 34, 8, 8, 80)
 LINE_HEIGHT = 14
@@ -204,9 +212,20 @@ class _Sheets:
                 messages += [
                     f"{SEVERITY_LABELS['error']}：{f.message}" for f in unit.findings if f.severity == "error"
                 ][:MAX_MESSAGES]
-            # with merge --previous: where this year's return does not follow on from last year's
+                # queries (核实) the unit neither corrected nor explained acceptably
+                messages += [f"{SEVERITY_LABELS['query']}（未说明）：{f.message}" for f in open_queries(unit.findings)][
+                    :MAX_MESSAGES
+                ]
+            # the counted return's queries and the unit's explanations (listed in full below the table)
             messages += [
-                f"{SEVERITY_LABELS['warning']}：{f.message}" for f in unit.findings if f.code == "cross-year-mismatch"
+                f"{SEVERITY_LABELS['query']}（已说明）：{e['title']}（{_short_where(self.spec, e)}）"
+                for e in unit.explanations
+            ][:MAX_MESSAGES]
+            # queries shown as warnings (--queries-as-warnings): where this year does not follow on from last year
+            messages += [
+                f"{SEVERITY_LABELS['warning']}：{f.message}"
+                for f in unit.findings
+                if f.code == "cross-year-mismatch" and f.severity == "warning"
             ][:MAX_MESSAGES]
             bad = unit.status in ("invalid", "conflict", "unexpected", "missing")
             ws.write_number(row, 0, number, self.f["num"])
@@ -234,8 +253,8 @@ class _Sheets:
             row += 1
             number += 1
         # every input file is accounted for: summaries set aside, files not read (issue 11)
-        extra = [(f.unit_code, f.unit_name, "汇总表（未计入）", f.path, SUMMARY_EXCLUDED + "。") for f in r.excluded]
-        extra += [("", "", "跳过（未读取）", x.path, x.reason + "。") for x in r.skipped]
+        extra = [(f.unit_code, f.unit_name, "汇总表（未计入）", f.name, SUMMARY_EXCLUDED + "。") for f in r.excluded]
+        extra += [("", "", "跳过（未读取）", x.short, x.reason + "。") for x in r.skipped]
         for code, name, label, path, reason in extra:
             ws.write_number(row, 0, number, self.f["num"])
             self.text(ws, row, 1, code)
@@ -249,6 +268,7 @@ class _Sheets:
             row += 1
             number += 1
         ws.autofilter(head_row, 0, max(row - 1, head_row), len(headers) - 1)
+        self.explanations_block(ws, row + 1, len(headers))
         ws.freeze_panes(head_row + 1, 0)
         for col, width in enumerate(STATUS_WIDTHS):
             ws.set_column(col, col, width)
@@ -256,6 +276,30 @@ class _Sheets:
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(head_row)
+
+    def explanations_block(self, ws: Any, row: int, width: int) -> int:
+        """Below the unit table: every explained query of the counted returns, with the unit's
+        explanation (单位、规则、单元格、核实内容、说明). Returns the next free row."""
+        items = [(unit, e) for unit in self.result.units for e in unit.explanations]
+        if not items:
+            return row
+        self.merged(ws, row, 0, width - 1, f"核实项及单位的情况说明（{len(items)} 项，已说明并计入汇总）", "head")
+        row += 1
+        for col, h in enumerate(("序号", "单位代码", "单位名称", "规则", "单元格")):
+            self.text(ws, row, col, h, "head")
+        self.merged(ws, row, 5, width - 1, "核实内容 / 单位的说明", "head")
+        row += 1
+        for number, (unit, e) in enumerate(items, start=1):
+            text = f"{e['title']}\n说明：{e['explanation']}"
+            ws.write_number(row, 0, number, self.f["num"])
+            self.text(ws, row, 1, unit.code)
+            self.text(ws, row, 2, unit.name)
+            self.text(ws, row, 3, e["rule"])
+            self.text(ws, row, 4, _short_where(self.spec, e))
+            self.merged(ws, row, 5, width - 1, text, "text")
+            self.fit_row(ws, row, {2: unit.name, 7: text})
+            row += 1
+        return row
 
     # -- 分单位明细
     def breakdown_sheet(self) -> None:
@@ -348,14 +392,20 @@ class _Sheets:
             self.f["good" if all_ok else "bad"],
             f"{OK_MARK} 各单元格 Σ 均与汇总表一致" if all_ok else f"{BAD_MARK} 有单元格 Σ 与汇总表不一致",
         )
-        ws.set_column(0, 0, 12)
-        ws.set_column(1, 1, 28)
-        ws.set_column(first_col, first_col + len(ids) - 1, 12)
+        ws.set_column(0, 0, 10)
+        ws.set_column(1, 1, 24)
+        ws.set_column(first_col, first_col + len(ids) - 1, 10)
         ws.freeze_panes(5, first_col)
+        # Printing: A4 landscape, the unit columns and header rows repeated on every page, and a
+        # scale that puts ~20 cell columns and all units of a district on a page (at 100% it
+        # took 80 pages for 30 units: 8 columns a page).
         ws.set_landscape()
         ws.set_paper(9)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        ws.set_print_scale(BREAKDOWN_PRINT_SCALE)
         ws.repeat_rows(1, 4)
         ws.repeat_columns(0, 1)
+        ws.set_footer("&C第 &P 页，共 &N 页")
         self.breakdown_rows = (first_unit, last_unit, sigma, official, check)
 
     # -- 来源文件
@@ -484,6 +534,7 @@ def write_summary(target: str | Path | BinaryIO, result: MergeResult, *, streame
         values=dict(doc.values),
         kind="summary",
         extra_sheets=summary_sheets(result),
+        explanations=doc.explanations,  # the units' accepted explanations, read one level up
         # Rows are written out as they are completed: the per-unit breakdown (a row of ~200
         # cells per unit) would otherwise stay in memory, ~0.08 MB a unit.
         streamed=streamed,

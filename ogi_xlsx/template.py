@@ -15,7 +15,7 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,6 +29,9 @@ from xlsxwriter.workbook import Workbook
 
 import ogi_xlsx
 from ogi_xlsx.atomic import atomic_write
+from ogi_xlsx.document import Explanation
+from ogi_xlsx.explanation_sheet import EXPLANATION_SHEET, write_explanation_sheet
+from ogi_xlsx.explanation_sheet import HEADER_ROW as EXPLANATION_HEADER_ROW
 from ogi_xlsx.identity import IDENTITY_KEYS, Identity, defined_name, property_name
 from ogi_xlsx.layout import (
     CHECK_SHEET_TITLE,
@@ -47,6 +50,13 @@ from ogi_xlsx.spec import FormatSpec, Rule
 DEFAULT_PASSWORD = "ogi2021"
 
 FONT = "宋体"  # SimSun: present on every Chinese Windows and in WPS
+
+
+def example_date(year: int) -> str:
+    """The example 填报日期 shown on the cover: in the month after the report year (returns are due in January)."""
+    return f"{year + 1}-01-10"
+
+
 # A fixed creation date keeps files byte-identical (xlsxwriter stamps "now" otherwise):
 # the day the revised 政府信息公开条例 took effect.
 CREATED = datetime(2019, 5, 15, 0, 0, 0)
@@ -136,7 +146,7 @@ VALIDATION_TEXT: dict[str, dict[str, Any]] = {
 
 COVER_PROMPTS: dict[str, tuple[str, str]] = {
     "text": ("请填写", "请填写本项内容。"),
-    "date": ("请填写日期", "请按 2025-01-10 的格式填写日期。"),
+    "date": ("请填写日期", "请按 {example} 的格式填写日期。"),
 }
 
 Number = int | Decimal
@@ -579,6 +589,7 @@ class _Writer:
                 else:
                     ws.write_blank(row, col, None, f["cover_input"])
                 title_text, message = COVER_PROMPTS["date" if fld.type == "date" else "text"]
+                message = message.format(example=example_date(year))
                 ws.data_validation(
                     row,
                     col,
@@ -647,7 +658,9 @@ class _Writer:
             "每张表下方有“勾稽关系自动校验”区：显示 ✓ 表示平衡，显示 ✗ 表示数字对不上，请核对后再报送。"
             "本封面的“勾稽关系”一行汇总了各表的校验结果。",
             "请勿增删、改名或移动工作表，请勿插入或删除行列，请勿修改表格文字；各表已设保护，只能在填报格中输入。",
-            "请填写封面上的填报人、联系电话、审核人和填报日期（如 2025-01-10）。",
+            f"请填写封面上的填报人、联系电话、审核人和填报日期（如 {example_date(int(self.identity.year))}）。",
+            "审核中“核实”类的问题（数字可能有误，也可能属实）：填错的请改正；核对无误的，请在“情况说明”工作表中"
+            "写明具体原因（只写“核实无误”不能作为说明）。",
             "填好后请用 Excel 或 WPS 直接保存为 .xlsx 格式（不要另存为 .xls、.et 或 PDF），"
             f"按规定时间报送{self.send_to}。",
         ]
@@ -811,8 +824,12 @@ def write_workbook(
     send_to: str = DEFAULT_SEND_TO,
     lock_structure: bool = True,
     streamed: bool = False,
+    explanations: Sequence[Explanation] = (),
 ) -> None:
     """Write a template (no ``values``) or a completed workbook (``values``) of one format.
+
+    Templates and returns (not summaries) get the 情况说明 sheet, holding ``explanations``
+    (a filled return's answers to queries, see :mod:`ogi_xlsx.explanation_sheet`).
 
     A path target is written atomically (temporary file in the same folder, then
     ``os.replace``). The same arguments always give a byte-identical file. ``streamed``:
@@ -829,7 +846,18 @@ def write_workbook(
         kind=kind,
         tool_version=ogi_xlsx.__version__,
     )
-    args = (spec, identity, cover or {}, values, password, extra_sheets, send_to, lock_structure, streamed)
+    args = (
+        spec,
+        identity,
+        cover or {},
+        values,
+        password,
+        extra_sheets,
+        send_to,
+        lock_structure,
+        streamed,
+        explanations,
+    )
     if isinstance(target, (str, os.PathLike)):
         atomic_write(Path(target), lambda tmp: _write(tmp, *args))
     else:
@@ -847,6 +875,7 @@ def _write(
     send_to: str,
     lock_structure: bool,
     streamed: bool,
+    explanations: Sequence[Explanation] = (),
 ) -> None:
     wb = _Workbook(target, streamed=streamed)
     wb.structure_password = password if lock_structure else None
@@ -865,6 +894,13 @@ def _write(
     writer.table_sheets()
     writer.cover_status_and_instructions()
     writer.cell_names()
+    if identity.kind != "summary" or explanations:
+        # after the official tables: the clerk's answers to queries (unprotected, printed); a
+        # summary's carries its units' accepted explanations one level up
+        ws = write_explanation_sheet(wb, spec, explanations=explanations, summary=identity.kind == "summary")
+        _page_setup(ws, EXPLANATION_SHEET, identity.unit_name, int(identity.year), None)
+        ws.fit_to_pages(1, 0)  # as many pages tall as the explanations need
+        ws.repeat_rows(EXPLANATION_HEADER_ROW)
     if extra_sheets is not None:
         extra_sheets(wb, writer.formats)
     writer.identity_parts()

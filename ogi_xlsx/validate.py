@@ -19,7 +19,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
-from ogi_xlsx.findings import Finding, has_errors, sort_findings
+from ogi_xlsx.findings import Finding, has_errors, has_open_queries, sort_findings
 from ogi_xlsx.limits import Limits
 
 if TYPE_CHECKING:  # the document module (and jsonschema behind it) is imported only to check a file
@@ -75,15 +75,17 @@ class FileReport:
 
     @property
     def valid(self) -> bool:
-        """No finding of error severity."""
+        """No finding of error severity and no query (核实) left unexplained (待补正 otherwise)."""
         cached = self._as_cached()
-        return cached.counts["error"] == 0 if cached is not None else not has_errors(self.findings)
+        if cached is not None:  # cached findings are the file's own checks: queries are added later
+            return cached.counts["error"] == 0
+        return not has_errors(self.findings) and not has_open_queries(self.findings)
 
     def counts(self) -> dict[str, int]:
         cached = self._as_cached()
         if cached is not None:
-            return dict(cached.counts)
-        counts = {"error": 0, "warning": 0, "info": 0}
+            return {"error": 0, "query": 0, "warning": 0, "info": 0, **cached.counts}
+        counts = {"error": 0, "query": 0, "warning": 0, "info": 0}
         for f in self.findings:
             counts[f.severity or "error"] += 1
         return counts
@@ -108,6 +110,7 @@ class FileReport:
             "kind": self.kind,
             "counts": self.counts(),
             "findings": [f.to_dict() for f in self.findings],
+            "explanations": [e.to_json() for e in self.document.explanations] if self.document is not None else [],
         }
 
 
@@ -343,6 +346,52 @@ def _unit_finding(spec: Any, f: Finding) -> Finding:
     return Finding(code, message, severity="error", sheet=COVER_SHEET, cell=address, args={"path": path})
 
 
+def _typed_total_findings(
+    spec: Any,
+    findings: list[Finding],
+    typed: Mapping[str, Any],
+    following: Mapping[str, Any],
+    true_values: Mapping[str, Any],
+) -> list[Finding]:
+    """Rule findings after a total was typed over (formula-overwritten says what, once).
+
+    The rule defining that total repeats the same fact: dropped. A rule the typed number (or a
+    total summing it, ``following``) takes part in follows from it: its message says so, and
+    when the rule holds with the totals recomputed it is only that consequence (info, not a
+    second error): one typed-over cell, one error.
+    """
+    from ogi_xlsx.findings import format_number
+    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.rules import check_rule
+
+    rules = {(r.id, r.key): r for r in spec.rules}
+    layout = workbook_layout(spec)
+    out = []
+    for f in findings:
+        if f.code not in ("sum-mismatch", "sum-blank") or not f.rule:
+            out.append(f)
+            continue
+        rule = rules.get((f.rule, f.args.get("rule_key")))
+        if rule is not None and rule.defines and rule.lhs[0] in typed:
+            continue
+        involved = [cid for cid in f.cell_ids if cid in typed]
+        follows = [cid for cid in f.cell_ids if cid in following]
+        if involved or follows:
+            cause = "、".join(f"{layout.locate(cid)[1]}={format_number(typed[cid])}" for cid in typed)
+            parts = [f"{cause} 是合计格中手填的数（见该格的提示）"]
+            if follows:
+                shown = "、".join(f"{layout.locate(cid)[1]}={format_number(following[cid])}" for cid in follows)
+                parts.append(f"{shown} 随之变化")
+            consequence_only = rule is not None and check_rule(spec, rule, true_values) is None
+            if consequence_only:
+                parts.append("恢复公式后此项即平衡")
+                f = replace(f, severity="info", message=f"{f.message}（其中 {'，'.join(parts)}。）")
+            else:
+                f = replace(f, message=f"{f.message}（其中 {'，'.join(parts)}；恢复公式后请重新核对。）")
+        out.append(f)
+    return out
+
+
 def check_workbook(
     raw: Any,
     report: FileReport,
@@ -381,6 +430,9 @@ def check_workbook(
     if ex.year is None:
         # already reported as an empty cover field
         doc_findings = [f for f in doc_findings if f.args.get("path") != ["year"] and f.code != "format-year-mismatch"]
+    if ex.typed_totals:
+        true_values = with_totals(spec, ex.inputs)
+        doc_findings = _typed_total_findings(spec, doc_findings, ex.typed_totals, ex.following_totals, true_values)
     doc_findings = remap([_unit_finding(spec, f) for f in doc_findings], ex.moved, ex.sheet_names)
     doc = ReturnDocument(
         format=spec.id,
@@ -390,7 +442,16 @@ def check_workbook(
         unit_name=ex.unit_name,
         values=with_totals(spec, ex.inputs),
         cover=ex.cover,
+        explanations=ex.explanations,
     )
+    if report.kind == "summary":
+        # a summary is not one of the roster's units: say what it is instead of an error
+        doc_findings = [
+            replace(f, severity="info", message=f.message + "（这是一份汇总表，不是单位报表。）")
+            if f.code == "unit-not-on-roster"
+            else f
+            for f in doc_findings
+        ]
     _fill_report(report, doc)
     if ex.identity is not None:
         report.format_version = ex.identity.format_version

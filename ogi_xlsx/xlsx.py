@@ -99,6 +99,7 @@ class RawSheet:
     sheet_type: str = "worksheet"
     path: str = ""
     skipped: bool = False  # cells not read: the caller said it does not need this sheet
+    hidden_rows: set[int] = field(default_factory=set)  # 0-based rows hidden in the file (<row hidden="1">)
 
 
 @dataclass
@@ -680,6 +681,8 @@ def _read_sheet(
                 raise _fail("file-corrupt", f"工作表“{sheet.name}”的行号“{r_attr[:20]}”无效")
         else:
             row = prev_row + 1
+        if _truthy(el.get("hidden")):
+            sheet.hidden_rows.add(row)
         col = -1
         cells_left -= len(el)
         rows_left -= 1

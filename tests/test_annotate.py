@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from ogi_xlsx.annotate import RESULT_SHEET, annotate
 from ogi_xlsx.cli import app
+from ogi_xlsx.findings import CODES
 from ogi_xlsx.layout import workbook_layout
 from ogi_xlsx.spec import load_format
 from ogi_xlsx.validate import check_file
@@ -67,23 +68,26 @@ def test_annotated_copy_opens_in_libreoffice_and_lists_the_json_findings(tampere
     from openpyxl import load_workbook
 
     outdir = tmp_path / "out"
-    result = CliRunner().invoke(app, ["validate", str(tampered), "--json", "--annotate", str(outdir)])
+    result = CliRunner().invoke(app, ["validate", str(tampered), "--json", "--annotate-all", "--annotate", str(outdir)])
     assert result.exit_code == 1
     findings = json.loads(result.stdout)["files"][0]["findings"]
     copy = outdir / "unit_审核结果.xlsx"
     converted = libreoffice.convert([copy], tmp_path / "lo", "xlsx:Calc MS Excel 2007 XML")[0]
     wb = load_workbook(converted)
     rows = [r for r in wb[RESULT_SHEET].iter_rows(min_row=2, values_only=True) if any(r)]
-    assert [(r[1], r[2], r[3], r[4], r[5]) for r in rows] == [
+    # columns: 序号, 级别, 工作表, 单元格, 问题类型 (Chinese title), 问题, 代码
+    assert [(r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows] == [
         (
             {"error": "错误", "warning": "警告", "info": "提示"}[f["severity"]],
             f["sheet"],
             f["cell"],
-            f["code"],
+            CODES[f["code"]][1],
             f["message"],
+            f["code"],
         )
         for f in findings
     ]
+    assert wb.sheetnames[0] == RESULT_SHEET  # first: what the clerk reads and prints first
     raw = read_xlsx(converted)
     assert all(raw.sheet(sl.sheet).protected for sl in LAYOUT.sheets)
     sheet, address = LAYOUT.locate("t3.r_new.c_natural")

@@ -16,6 +16,13 @@ def test_options_are_frozen_and_hashable():
     assert a.roster_mapping == {"A": "甲", "B": "乙"}
 
 
+def test_options_from_a_roster_file(tmp_path):
+    roster_file = tmp_path / "名单.csv"
+    roster_file.write_text("单位代码,单位名称\nB,乙\nA,甲\n", encoding="utf-8")
+    options = api.CheckOptions.make(roster=api.load_roster(roster_file))
+    assert options == api.CheckOptions.make(roster={"A": "甲", "B": "乙"})
+
+
 def test_check_write_merge_round_trip(tmp_path):
     doc = api.read_return_json(EXAMPLES / "haibin-2024.json")
     api.write_return(doc, tmp_path / "haibin.xlsx")

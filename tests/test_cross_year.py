@@ -36,8 +36,8 @@ def test_carried_over_applications_must_meet_last_years():
     this = with_totals(SPEC, this)
     findings = check_cross_year(SPEC, this, last, previous_year=2023)
     assert [(f.code, f.rule, f.cell, f.severity) for f in findings] == [
-        ("cross-year-mismatch", "X1_t3_carry", "D7", "warning"),  # 自然人
-        ("cross-year-mismatch", "X1_t3_carry", "J7", "warning"),  # 总计
+        ("cross-year-mismatch", "X1_t3_carry", "D7", "query"),  # 自然人
+        ("cross-year-mismatch", "X1_t3_carry", "J7", "query"),  # 总计
     ]
     first = findings[0]
     assert "本年“二、上年结转”为 1" in first.message and "2023 年度报表“四、结转下年度继续办理”为 3" in first.message
@@ -150,10 +150,16 @@ def test_validate_previous_on_the_command_line(tmp_path):
     assert plain.returncode == 0
     assert not [f for f in json.loads(plain.stdout)["files"][0]["findings"] if f["code"].startswith("cross-year")]
     checked = validate("--json", "--previous", str(tmp_path / "2023"))
-    assert checked.returncode == 0  # warnings only: the return still passes
+    assert checked.returncode == 1  # a query (核实) nobody explained: 待补正
     findings = json.loads(checked.stdout)["files"][0]["findings"]
     crossed = [f for f in findings if f["code"] == "cross-year-mismatch"]
     assert {f["cell"] for f in crossed if f["rule"] == "X1_t3_carry"} == {"D7", "J7"}
+    assert {f["severity"] for f in crossed} == {"query"}
+    relaxed = validate("--json", "--previous", str(tmp_path / "2023"), "--queries-as-warnings")
+    assert relaxed.returncode == 0  # the old behaviour: warnings only, the return passes
+    assert {
+        f["severity"] for f in json.loads(relaxed.stdout)["files"][0]["findings"] if f["rule"] == "X1_t3_carry"
+    } == {"warning"}
     text = validate("--previous", str(tmp_path / "2023"))
     assert "2023年度报表“四、结转下年度继续办理”" in text.stdout.replace("\n", "").replace(" ", "")
     missing = validate("--previous", str(tmp_path / "nowhere"))
@@ -176,8 +182,24 @@ def test_merge_previous_lists_the_mismatches_in_the_status_sheet(tmp_path):
         text=True,
         timeout=120,
     )
-    assert run.returncode == 0, run.stderr  # warnings do not make the summary incomplete
-    assert "跨年度核对：1 份报表与上年度报表不衔接" in run.stdout
+    assert run.returncode == 1, run.stderr  # an unexplained query: 待补正, the summary is incomplete
+    assert "跨年度核对：1 份报表与上年度报表不衔接" in run.stdout and "待补正" in run.stdout
     sheet = openpyxl.load_workbook(out)[STATUS_SHEET]
     notes = [row[7] for row in sheet.iter_rows(values_only=True) if row[1] == "LC002"]
-    assert len(notes) == 1 and "2023 年度报表“四、结转下年度继续办理”为 3" in notes[0]
+    assert len(notes) == 1 and "核实（未说明）：" in notes[0]
+    assert "2023 年度报表“四、结转下年度继续办理”为 3" in notes[0]
+    # --queries-as-warnings: the old behaviour, listed as warnings that do not hold the unit back
+    run = subprocess.run(
+        [
+            *(sys.executable, "-m", "ogi_xlsx", "merge", str(tmp_path / "2024"), "-o", str(out), "--no-cache"),
+            *("--previous", str(tmp_path / "2023"), "--unit-name", "某区", "--unit-code", "D1"),
+            *("--queries-as-warnings", "--force"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    sheet = openpyxl.load_workbook(out)[STATUS_SHEET]
+    notes = [row[7] for row in sheet.iter_rows(values_only=True) if row[1] == "LC002"]
+    assert len(notes) == 1 and "警告：" in notes[0] and "为 3" in notes[0]

@@ -80,7 +80,7 @@ def batch(tmp_path_factory) -> Path:
 def test_validate_a_hostile_batch(batch, tmp_path):
     before = snapshot(batch)
     unusable = {p.name for p in H.build_file_cases(tmp_path / "names").values()}
-    proc = run("validate", batch, "--json", "--annotate", tmp_path / "copies")
+    proc = run("validate", batch, "--json", "--annotate-all", "--annotate", tmp_path / "copies")
     assert proc.returncode == 1
     data = json.loads(proc.stdout.decode("utf-8"))
     by_name = {Path(f["path"]).name: f for f in data["files"]}
@@ -138,7 +138,7 @@ def test_odd_file_names(tmp_path):
     gbk = H.non_utf8_name(folder)
     count = len(H.odd_names()) + 2
     before = snapshot(folder)
-    proc = run("validate", folder, "--json", "--annotate", tmp_path / "out")
+    proc = run("validate", folder, "--json", "--annotate-all", "--annotate", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
     data = json.loads(proc.stdout.decode("utf-8"))  # valid UTF-8 whatever the names
     assert data["summary"] == {"files": count, "valid": count, "invalid": 0}
@@ -189,7 +189,7 @@ def test_very_long_strings(tmp_path):
             H.label_address(): "标" * 40_000,
         },
     )
-    proc = run("validate", path, "--json", "--annotate", tmp_path / "out")
+    proc = run("validate", path, "--json", "--annotate-all", "--annotate", tmp_path / "out")
     assert proc.returncode == 1
     codes = {f["code"] for f in json.loads(proc.stdout)["files"][0]["findings"]}
     assert {"value-not-number", "label-changed"} <= codes
@@ -242,7 +242,9 @@ def test_formula_injection_is_written_as_text_everywhere(tmp_path):
     # a unit name typed as text on the cover of a return, and a wrong-unit finding quoting it
     (tmp_path / "typed").mkdir()
     typed = H.set_cells(tmp_path / "typed" / "typed.xlsx", {H.cover_address("unit_name"): H.INJECTIONS[0]})
-    proc = run("validate", returns, typed, "--roster", roster, "--annotate", tmp_path / "copies", "--json")
+    proc = run(
+        "validate", returns, typed, "--roster", roster, "--annotate-all", "--annotate", tmp_path / "copies", "--json"
+    )
     assert proc.returncode == 1
     copies = sorted((tmp_path / "copies").iterdir())
     assert len(copies) == len(names) + 1
@@ -323,7 +325,7 @@ def test_an_output_never_overwrites_an_input(tmp_path):
     clash = tmp_path / "a_审核结果.xlsx"
     clash.write_bytes(good.read_bytes())
     before = snapshot(tmp_path)
-    proc = run("validate", good, clash, "--annotate", tmp_path)
+    proc = run("validate", good, clash, "--annotate-all", "--annotate", tmp_path)
     assert proc.returncode == 0, proc.stderr.decode()
     after = snapshot(tmp_path)
     assert {k: v for k, v in after.items() if k in before} == before
@@ -339,7 +341,7 @@ def test_an_output_never_overwrites_an_input(tmp_path):
     wb.active.append(["U01", "甲街道"])
     wb.save(named_xlsx)
     before = snapshot(tmp_path / "b")
-    proc = run("validate", other, "--roster", named_xlsx, "--annotate", tmp_path / "b")
+    proc = run("validate", other, "--roster", named_xlsx, "--annotate-all", "--annotate", tmp_path / "b")
     assert proc.returncode == 0, proc.stderr.decode()
     after = snapshot(tmp_path / "b")
     assert {k: v for k, v in after.items() if k in before} == before
@@ -400,7 +402,7 @@ def test_an_interrupted_write_leaves_nothing(tmp_path, command, monkeypatch):
         "export": ("export", good, "-o", out / "r.json"),
         "merge": ("merge", good, "-o", out / "s.xlsx"),
         "merge-json": ("merge", good, "-o", out / "s.xlsx", "--json", out / "s.json"),
-        "annotate": ("validate", good, "--annotate", out),
+        "annotate": ("validate", good, "--annotate-all", "--annotate", out),
         "template": ("template", "-o", out / "t.xlsx", "--year", "2024"),
         "roster": ("template", "--roster", roster, "-o", out, "--year", "2024"),
     }[command]
@@ -551,7 +553,7 @@ def test_huge_merged_or_hyperlinked_ranges_do_not_hang_annotate(tmp_path):
     H.many_conditional_formats(folder / "formats.xlsx")  # 7 MB of worksheet XML
     H.write_return(folder / "good.xlsx")
     start = time.perf_counter()
-    proc = run("validate", folder, "--annotate", tmp_path / "out", "--json")
+    proc = run("validate", folder, "--annotate-all", "--annotate", tmp_path / "out", "--json")
     assert time.perf_counter() - start < 30
     assert proc.returncode == 1  # five copies could not be written
     err = proc.stderr.decode("utf-8")
@@ -589,7 +591,7 @@ def test_a_writer_failing_mid_write_leaves_nothing(tmp_path, monkeypatch, comman
     args = {
         "fill": ("fill", src, "-o", out / "r.xlsx"),
         "merge": ("merge", good, "-o", out / "s.xlsx", "--json", out / "s.json"),
-        "annotate": ("validate", good, "--annotate", out),
+        "annotate": ("validate", good, "--annotate-all", "--annotate", out),
     }[command]
     result = _invoke(*args)
     assert result.exit_code != 0
@@ -637,7 +639,7 @@ def test_unwritable_output_paths_are_usage_errors(tmp_path):
         ("fill", src, "-o", tmp_path / f"{long}.xlsx"),
         ("export", good, "-o", tmp_path / "a.xlsx" / "x.json"),
         ("merge", good, "-o", tmp_path / f"{long}.xlsx"),
-        ("validate", good, "--annotate", tmp_path / "a.xlsx" / "x"),
+        ("validate", good, "--annotate-all", "--annotate", tmp_path / "a.xlsx" / "x"),
         ("template", "-o", tmp_path / "a.xlsx" / "t.xlsx"),
         ("template", "-o", tmp_path / f"{long}.xlsx"),
     ):

@@ -109,6 +109,14 @@ def test_an_earlier_summary_in_the_returns_folder_is_never_summed_as_a_unit(vali
     ws = openpyxl.load_workbook(out, read_only=True)["报送情况"]
     rows = [[str(v) for v in row if v is not None] for row in ws.iter_rows(values_only=True)]
     assert any("汇总表（未计入）" in row and any(v.endswith("汇总表.xlsx") for v in row) for row in rows)
+    # validate --roster: the summary is said to be one, not an error of a unit missing from the roster
+    roster = tmp_path / "roster.csv"
+    wanted = ("单位代码", *VALID)
+    lines = [line for line in (DEMO / "roster.csv").read_text("utf-8-sig").splitlines() if line.startswith(wanted)]
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checked = invoke("validate", returns, "--roster", roster)
+    assert checked.exit_code == 0, checked.output
+    assert "汇总表.xlsx 是汇总表，不是单位报表" in checked.output
 
 
 @pytest.mark.slow
@@ -224,6 +232,17 @@ def test_every_file_is_accounted_for_and_zip_attachments_are_read(valid_returns,
     assert "未报送（收到了无法读取的文件 LC002_海滨街道年度报告.pdf）" in merged.output
     assert units["LC005"]["status"] in ("merged", "duplicate") and "附件.zip!" in units["LC005"]["path"]
     assert len(summary_json(js)["consolidation"]["skipped"]) == 4
+    # the API takes the discovered files, archive members included, as they are
+    from ogi_xlsx import api
+
+    found = api.discover([inbox])
+    reports = api.check_paths(found.files)
+    members = sorted(str(r.path).split(str(inbox), 1)[1] for r in reports if "!" in str(r.path))
+    assert members == ["/附件.zip!../../逃逸.xlsx", "/附件.zip!LC005.xlsx"]
+    assert all(r.valid for r in reports if "!" in str(r.path))
+    # validate --roster says the same about the unit
+    checked = invoke("validate", inbox, "--roster", roster)
+    assert "（收到了无法读取的文件 LC002_海滨街道年度报告.pdf）" in checked.output
 
 
 def test_a_zip_bomb_or_broken_zip_is_skipped_with_a_reason(valid_returns, tmp_path):
@@ -436,3 +455,391 @@ def test_a_realistic_messy_inbox(libreoffice, valid_returns, tmp_path):
     assert document_from_json(loads(js.read_text(encoding="utf-8"))).values == expected
     for text in ("跳过 2 个文件", "未计入 1 个汇总表", "收到了无法读取的文件", "汇总不完整"):
         assert text in result.output
+
+
+# --------------------------------------------------------------------------- points 10-12: output an official can use
+
+
+@pytest.fixture(scope="module")
+def demo_returns(tmp_path_factory) -> Path:
+    """All demo returns as workbooks: LC003 has errors, LC006 left 18 cells of table three blank."""
+    folder = tmp_path_factory.mktemp("demo")
+    for code in ("LC001", "LC002", "LC003", "LC004", "LC005", "LC006"):
+        write_return(folder / f"{code}.xlsx", demo_doc(code))
+    return folder
+
+
+def test_blank_cells_are_grouped_with_a_unit_table_and_quiet_shows_errors_only(demo_returns):
+    blanks = [c for c, v in demo_doc("LC006").values.items() if v is None and c in demo_doc("LC006").spec.input_ids]
+    assert len(blanks) == 18
+    result = invoke("validate", demo_returns)
+    assert result.exit_code == 1
+    lc006 = result.output.split("LC006.xlsx", 1)[1].split("\n\n", 1)[0]
+    assert "共 18 格未填写，已按 0 计算" in lc006
+    assert lc006.count("\n  警告") == 1  # one line for the 18 cells, not 18
+    table = result.output.split("各单位审核结果：", 1)[1]
+    for code, verdict in (("LC001", "通过"), ("LC003", "需修改"), ("LC006", "通过")):
+        assert any(line.split()[:1] == [code] and verdict in line for line in table.splitlines())
+    # JSON keeps one finding per cell for machines
+    data = json.loads(invoke("validate", demo_returns / "LC006.xlsx", "--json").stdout)
+    assert sum(1 for f in data["files"][0]["findings"] if f["code"] == "value-blank") == 18
+
+    quiet = invoke("validate", demo_returns, "--quiet")
+    assert quiet.exit_code == 1
+    assert "\n  警告  " not in quiet.output and "\n  错误  " in quiet.output
+    assert "LC006.xlsx 鲤城区" not in quiet.output  # files without errors are not listed in detail
+    assert "各单位审核结果" in quiet.output
+
+
+def test_validate_lists_missing_units_mixed_years_and_several_files_of_a_unit(demo_returns, tmp_path):
+    roster = tmp_path / "roster.csv"
+    shutil.copy(DEMO / "roster.csv", roster)
+    folder = copy_returns(demo_returns, tmp_path / "in", ("LC001", "LC002", "LC004"))
+    shutil.copy2(folder / "LC004.xlsx", folder / "LC004 再次发送.xlsx")
+    old = replace(demo_doc("LC002"), year=2023)
+    write_return(folder / "LC002 去年.xlsx", old)
+    result = invoke("validate", folder, "--roster", roster)
+    out = result.output
+    assert "报送名单中有 5 个单位没有收到报表" in out
+    for code in ("LC003", "LC005", "LC006", "LC007", "LC008"):
+        assert f"  {code} " in out
+    assert "报告年度或格式不一致" in out and "2023 年度（ogi-2021）1 份：LC002 去年.xlsx" in out
+    assert "单位 LC004 提交了 2 个文件" in out and "数据相同" in out
+    assert "单位 LC002 提交了 2 个文件" in out and "数据不同" in out and "--prefer newest-valid" in out
+    data = json.loads(invoke("validate", folder, "--roster", roster, "--json").stdout)
+    assert [u["code"] for u in data["batch"]["missing_units"]] == ["LC003", "LC005", "LC006", "LC007", "LC008"]
+    assert {y["year"] for y in data["batch"]["years"]} == {2023, 2024}
+    # with --year the files of another year are errors of their own, not a batch note
+    assert "报告年度或格式不一致" not in invoke("validate", folder, "--year", "2024").output
+
+
+def test_annotated_copies_only_for_files_to_correct_never_overwritten_and_printable(demo_returns, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "copies"
+    result = invoke("validate", demo_returns, "--annotate", out)
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["LC003_审核结果.xlsx"]
+    again = invoke("validate", demo_returns, "--annotate", out)
+    assert again.exit_code == 2 and "已存在" in again.output and "--force" in again.output
+    assert invoke("validate", demo_returns, "--annotate", out, "--force").exit_code == 1
+    every = invoke("validate", demo_returns, "--annotate", tmp_path / "all", "--annotate-all")
+    assert every.exit_code == 1 and len(list((tmp_path / "all").iterdir())) == 6
+
+    wb = openpyxl.load_workbook(out / "LC003_审核结果.xlsx")
+    ws = wb.worksheets[0]
+    assert ws.title == "审核结果"
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.print_title_rows in ("1:1", "$1:$1") and ws.page_setup.fitToWidth == 1
+    header = [c.value for c in ws[1]]
+    assert header == ["序号", "级别", "工作表", "单元格", "问题类型", "问题", "代码"]
+    assert ws["E2"].value == "数量不能为负数" and ws["F2"].alignment.wrap_text
+    # a copy of an annotated copy keeps its name (no …_审核结果_审核结果.xlsx)
+    from ogi_xlsx.annotate import annotated_name
+
+    assert annotated_name(Path("LC003_审核结果.xlsx")) == "LC003_审核结果.xlsx"
+
+
+# --------------------------------------------------------------------------- point 13
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_the_breakdown_of_30_units_prints_on_a_few_pages(libreoffice, tmp_path):
+    import subprocess
+
+    import openpyxl
+
+    base = demo_doc("LC001")
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for i in range(30):
+        write_return(returns / f"U{i:03d}.xlsx", replace(base, unit_code=f"U{i:03d}", unit_name=f"第{i}街道办事处"))
+    out = tmp_path / "汇总表.xlsx"
+    assert invoke("merge", returns, "--unit-code", "D", "-o", out).exit_code == 0
+    ws = openpyxl.load_workbook(out)["分单位明细"]
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_cols in ("A:B", "$A:$B")
+    # only the breakdown sheet, printed by LibreOffice: 88 pages at 100 %, now a handful
+    wb = openpyxl.load_workbook(out)
+    for name in wb.sheetnames:
+        if name != "分单位明细":
+            wb[name].sheet_state = "hidden"
+    wb.active = wb.sheetnames.index("分单位明细")
+    only = tmp_path / "only.xlsx"
+    wb.save(only)
+    (pdf,) = libreoffice.convert([only], tmp_path / "pdf", "pdf")
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    count = int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:")))
+    assert 0 < count <= 20, count
+
+
+# --------------------------------------------------------------------------- point 14
+
+
+def test_leading_zeros_dropped_by_excel_in_the_roster_are_pointed_out(tmp_path):
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    doc = replace(demo_doc("LC001"), unit_code="001", unit_name="临江街道办事处")
+    write_return(returns / "001.xlsx", doc)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("单位代码,单位名称\n1,临江街道办事处\n2,海滨街道办事处\n", encoding="utf-8")  # as Excel saves it
+    fix = "报送名单中的单位代码“1”与报表中的“001”（单位名称相同）只差开头的 0"
+    merged = invoke("merge", returns, "--roster", roster, "-o", tmp_path / "s.xlsx")
+    assert merged.exit_code == 1 and fix in merged.output and "改为“001”" in merged.output
+    checked = invoke("validate", returns, "--roster", roster)
+    assert fix in checked.output
+    data = json.loads(invoke("validate", returns, "--roster", roster, "--json").stdout)
+    assert data["batch"]["roster_leading_zeros"] == [{"roster": "1", "returns": "001"}]
+
+
+# --------------------------------------------------------------------------- point 15
+
+
+def test_merge_refuses_bad_output_names_dates_and_years_and_creates_the_output_folder(valid_returns, tmp_path):
+    returns = copy_returns(valid_returns, tmp_path / "returns", ("LC001",))
+    for name in ("x.xls", "x"):
+        result = invoke("merge", returns, "-o", tmp_path / name)
+        assert result.exit_code == 2 and ".xlsx" in result.output
+    bad_date = invoke("merge", returns, "-o", tmp_path / "a.xlsx", "--date", "2025/2/30")
+    assert bad_date.exit_code == 2 and "实际存在的日期" in bad_date.output
+    for command in (("merge", returns, "-o", tmp_path / "b.xlsx"), ("validate", returns), ("template", "-o", tmp_path / "t.xlsx")):  # fmt: skip
+        for year in ("2007", "2099"):
+            result = invoke(*command, "--year", year)
+            assert result.exit_code == 2 and "报告年度" in result.output, (command, year, result.output)
+    js = tmp_path / "new" / "folder" / "s.json"
+    made = invoke(
+        "merge", returns, "-o", tmp_path / "new" / "folder" / "s.xlsx", "--json", js, "--date", "2025年1月8日"
+    )
+    assert made.exit_code == 0, made.output
+    assert summary_json(js)["cover"]["date"] == "2025-01-08"
+
+
+def test_default_year_follows_the_month():
+    from datetime import date
+
+    from ogi_xlsx.cli import default_year
+
+    assert default_year(date(2026, 12, 5)) == 2026
+    assert default_year(date(2027, 1, 8)) == 2026
+    assert default_year(date(2026, 6, 30)) == 2025
+
+
+def test_dates_as_people_write_them_money_in_wan_and_the_cover_example(tmp_path):
+    import openpyxl
+
+    from ogi_xlsx.layout import COVER_SHEET, a1, workbook_layout
+
+    doc = demo_doc("LC001")
+    layout = workbook_layout(doc.spec)
+    money = next(c for c in doc.spec.input_ids if doc.spec.cells[c].type == "amount")
+    write_return(tmp_path / "written.xlsx", doc)
+    wb = openpyxl.load_workbook(tmp_path / "written.xlsx")  # typed as a clerk types them
+    sheet, address = layout.locate(money)
+    wb[sheet][address] = "4.5万"
+    wb[COVER_SHEET][a1(*layout.cover.fields["date"])] = "2025年1月8日"
+    path = tmp_path / "LC001.xlsx"
+    wb.save(path)
+    data = json.loads(invoke("validate", path, "--json").stdout)["files"][0]
+    codes = {f["code"] for f in data["findings"]}
+    assert "cover-invalid" not in codes and "value-unit-suffix" in codes and data["valid"]
+    exported = json.loads(invoke("export", path).stdout)
+    assert exported["cover"]["date"] == "2025-01-08" and exported["values"][money] in (4.5, "4.5")
+    # the template's example date is in January after the report year
+    assert invoke("template", "-o", tmp_path / "t2019.xlsx", "--year", "2019").exit_code == 0
+    cover = openpyxl.load_workbook(tmp_path / "t2019.xlsx")["封面"]
+    texts = " ".join(str(c.value) for row in cover.iter_rows() for c in row if c.value)
+    assert "2020-01-10" in texts and "2025-01-10" not in texts
+
+
+def test_a_file_named_for_another_unit_and_hidden_inputs_are_pointed_out(valid_returns, tmp_path):
+    import openpyxl
+
+    folder = copy_returns(valid_returns, tmp_path / "in", ("LC001", "LC002"))
+    shutil.copy2(folder / "LC001.xlsx", folder / "LC005_浮桥街道.xlsx")  # LC001's data under LC005's name
+    roster = tmp_path / "roster.csv"
+    shutil.copy(DEMO / "roster.csv", roster)
+    result = invoke("validate", folder, "--roster", roster)
+    assert "文件“LC005_浮桥街道.xlsx”的文件名指向 LC005" in result.output
+    assert "内容是 LC001" in result.output
+    merged = invoke("merge", folder, "--roster", roster, "-o", tmp_path / "s.xlsx")
+    assert "文件“LC005_浮桥街道.xlsx”的文件名指向 LC005" in merged.output
+
+    doc = demo_doc("LC002")
+    from ogi_xlsx.layout import workbook_layout
+
+    sheet, address = workbook_layout(doc.spec).locate("t3.r_new.c_natural")
+    wb = openpyxl.load_workbook(folder / "LC002.xlsx")
+    wb[sheet].row_dimensions[wb[sheet][address].row].hidden = True
+    wb["二、主动公开"].sheet_state = "hidden"
+    wb.save(tmp_path / "hidden.xlsx")
+    data = json.loads(invoke("validate", tmp_path / "hidden.xlsx", "--json").stdout)["files"][0]
+    by_code = {f["code"]: f for f in data["findings"]}
+    assert by_code["rows-hidden"]["cell"] == address and "被隐藏" in by_code["rows-hidden"]["message"]
+    assert by_code["sheet-hidden"]["sheet"] == "二、主动公开"
+
+
+# --------------------------------------------------------------------------- point 9
+
+
+def test_fill_says_a_given_total_was_replaced_and_reports_what_the_file_holds(tmp_path):
+    data = json.loads((DEMO / "returns" / "LC001.json").read_text(encoding="utf-8"))
+    total_id = "t3.r_new.c_total"
+    right = with_totals(demo_doc("LC001").spec, demo_doc("LC001").values)[total_id]
+    data["values"][total_id] = 999
+    source = tmp_path / "LC001.json"
+    source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "LC001.xlsx"
+    filled = invoke("fill", source, "-o", out)
+    assert f"给出的合计为 999，按各项计算应为 {right}" in filled.output and "警告" in filled.output
+    assert "错误" not in filled.output  # no error about a 999 the written file does not hold
+    checked = invoke("validate", out, "--json")
+    assert filled.exit_code == checked.exit_code == 0, filled.output
+    assert json.loads(checked.stdout)["files"][0]["valid"]
+
+
+# --------------------------------------------------------------------------- point 6
+
+
+def test_after_an_inserted_row_every_address_in_a_message_is_where_the_cell_is_now(tmp_path):
+    import re
+
+    import openpyxl
+
+    from ogi_xlsx.layout import workbook_layout
+
+    doc = demo_doc("LC003")  # 表三 D30 does not balance (R1)
+    layout = workbook_layout(doc.spec)
+    sl = layout.sheets[1]
+    inserted = sl.data_rows[0] + 4  # 1-based row number openpyxl inserts above
+    written = write_return(tmp_path / "written.xlsx", doc)
+    wb = openpyxl.load_workbook(written)
+    wb[sl.sheet].insert_rows(inserted)
+    path = tmp_path / "LC003.xlsx"
+    wb.save(path)
+
+    def now(cell_id: str) -> str:
+        _, address = layout.locate(cell_id)
+        row, col = int(re.sub(r"[A-Z]", "", address)) - 1, re.sub(r"[0-9]", "", address)
+        return f"{col}{row + 2 if row + 1 >= inserted else row + 1}"
+
+    data = json.loads(invoke("validate", path, "--json").stdout)["files"][0]
+    mismatch = next(f for f in data["findings"] if f["code"] == "sum-mismatch" and f["sheet"] == sl.sheet)
+    listed = re.findall(r"([A-Z]+[0-9]+)=", mismatch["message"].split("参与计算：")[1])
+    assert listed == [now(cid) for cid in mismatch["cell_ids"]]
+    assert any(now(cid) != layout.locate(cid)[1] for cid in mismatch["cell_ids"])  # some cells did move
+    assert mismatch["message"].startswith(f"表三 {mismatch['cell']}（")
+    assert mismatch["cell"] == now(mismatch["cell_ids"][-1]) or mismatch["cell"] in listed
+
+    # the annotated copy's comment carries the same, right addresses
+    assert invoke("validate", path, "--annotate", tmp_path / "copies").exit_code == 1
+    copy = openpyxl.load_workbook(tmp_path / "copies" / "LC003_审核结果.xlsx")
+    comment = copy[sl.sheet][mismatch["cell"]].comment.text
+    assert re.findall(r"([A-Z]+[0-9]+)=", comment.split("参与计算：")[1]) == listed
+
+
+# --------------------------------------------------------------------------- point 7
+
+
+def _typed_over(tmp_path: Path, cell_id: str, typed: int) -> Path:
+    import openpyxl
+
+    from ogi_xlsx.layout import workbook_layout
+
+    sheet, address = workbook_layout(demo_doc("LC001").spec).locate(cell_id)
+    written = write_return(tmp_path / "written.xlsx", demo_doc("LC001"))
+    wb = openpyxl.load_workbook(written)
+    wb[sheet][address] = typed  # 0 typed over the formula
+    path = tmp_path / "typed.xlsx"
+    wb.save(path)
+    return path
+
+
+def _errors_and_others(path: Path) -> tuple[list[dict], list[dict]]:
+    data = json.loads(invoke("validate", path, "--json").stdout)["files"][0]
+    return [f for f in data["findings"] if f["severity"] == "error"], [
+        f for f in data["findings"] if f["severity"] != "error"
+    ]
+
+
+def test_one_typed_over_total_is_one_error_saying_how_to_restore_the_formula(tmp_path):
+    path = _typed_over(tmp_path, "t3.r_done_total.c_natural", 0)  # （七）总计 / 自然人, summed into J29
+    errors, others = _errors_and_others(path)
+    assert [f["code"] for f in errors] == ["formula-overwritten"], errors
+    (error,) = errors
+    assert "合计公式被改成了数值 0" in error["message"] and "请恢复公式" in error["message"]
+    assert f"在 {error['cell']} 输入 =SUM(" in error["message"]
+    consequences = [f for f in others if f["code"] == "sum-mismatch"]
+    assert consequences and all(
+        "手填的数" in f["message"] and "恢复公式后此项即平衡" in f["message"] for f in consequences
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_a_typed_over_total_recalculated_by_libreoffice_gives_no_contradiction(libreoffice, tmp_path):
+    """The file LibreOffice saved holds J29 = 0 + … (it follows the typed D29): no 'saved 22, should be
+    24' beside 'reported 24, should be 22'."""
+    path = _typed_over(tmp_path, "t3.r_done_total.c_natural", 0)
+    (resaved,) = libreoffice.roundtrip([path], tmp_path / "lo")
+    errors, others = _errors_and_others(resaved)
+    assert [f["code"] for f in errors] == ["formula-overwritten"], errors
+    assert not [f for f in others if f["code"] == "cached-stale"], others
+    shown = [f for f in others if f["code"] == "sum-mismatch"]
+    assert shown and all("手填的数" in f["message"] for f in shown)
+
+
+# --------------------------------------------------------------------------- point 8
+
+
+def test_rule_messages_read_as_instructions_and_lines_never_break_inside_numbers(tmp_path, monkeypatch):
+    import itertools
+    import re
+
+    doc = demo_doc("LC003")
+    path = write_return(tmp_path / "LC003.xlsx", doc)
+    data = json.loads(invoke("validate", path, "--json").stdout)["files"][0]
+    balance = next(f for f in data["findings"] if f["rule"] == "R1_t3_balance" and f["cell"] == "D30")
+    assert re.search(r"一\+二 = \d+，三\+四 = \d+，相差 \d+：请核对 D30（四、结转下年度继续办理）", balance["message"])
+
+    # cross-year X2 written out as the calculation
+    (tmp_path / "last").mkdir()
+    write_return(tmp_path / "last" / "LC001.xlsx", replace(demo_doc("LC001"), year=2023))
+    this = demo_doc("LC001")
+    valid_id = "t2.r_rules.c_valid"
+    this = replace(this, values={**this.values, valid_id: (this.values.get(valid_id) or 0) + 5})
+    current = write_return(tmp_path / "LC001.xlsx", this)
+    crossed = json.loads(invoke("validate", current, "--previous", tmp_path / "last", "--json").stdout)["files"][0]
+    x2 = next(f for f in crossed["findings"] if f["rule"] == "X2_t2_in_force")
+    assert re.search(
+        r"2023 年度现行有效件数 \d+ \+ 本年制发件数 \d+ − 本年废止件数 \d+ 应为 \d+，填报 \d+", x2["message"]
+    )
+
+    # printed in a narrow terminal: a message's continuation line never starts inside a number or reference
+    monkeypatch.setenv("COLUMNS", "64")
+    lines = invoke("validate", path).output.splitlines()
+    continued = [(a, b) for a, b in itertools.pairwise(lines) if b.startswith(" " * 20) and a.strip()]
+    assert continued  # the messages were folded
+    for line, following in continued:
+        last, first = line[-1], following.strip()[0]
+        assert not (last.isascii() and last.isalnum() and first.isascii() and first.isalnum()), (line, following)
+
+
+def test_api_merge_prefers_the_newest_valid_file_and_discover_accounts_for_every_file(tmp_path):
+    from ogi_xlsx import api
+
+    good = demo_doc("LC001")
+    cell_id = next(c for c in good.spec.input_ids if isinstance(good.values.get(c), int) and good.values[c] > 0)
+    older_good = write_return(tmp_path / "LC001 第一次.xlsx", good)
+    newest_bad = write_return(tmp_path / "LC001 第二次.xlsx", replace(good, values={**good.values, cell_id: -1}))
+    set_mtime(older_good, 1_736_300_000)
+    set_mtime(newest_bad, 1_736_400_000)
+    (tmp_path / "说明.docx").write_bytes(b"PK")
+    found = api.discover([tmp_path])
+    assert [p.name for p in found.files] == ["LC001 第一次.xlsx", "LC001 第二次.xlsx"]
+    assert [s.short for s in found.skipped] == ["说明.docx"]
+    reports = api.check_paths(found.files)
+    newest = api.merge(reports, unit_code="D", prefer="newest")
+    assert newest.units[0].status == "invalid"  # the newest file has an error
+    valid = api.merge(reports, unit_code="D", prefer="newest-valid", skipped=found.skipped)
+    assert valid.units[0].status == "merged" and valid.units[0].counted.name == "LC001 第一次.xlsx"
+    assert valid.document.values == independent_sum([good]) and valid.skipped == tuple(found.skipped)

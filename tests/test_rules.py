@@ -93,7 +93,9 @@ def test_messages_name_table_cell_labels_values_difference_and_contributors():
     findings = validate_return(example("kaiyuan-2024-with-errors.json"))
     r1 = next(f for f in findings if f.args.get("rule_key") == "R1_t3_balance[c_natural]")
     assert r1.message.startswith("表三 D30（四、结转下年度继续办理 / 自然人）")
-    assert "一+二=6，三+四=7，相差 -1" in r1.message
+    # an instruction: both sides, the gap, the cells to look at (the checked one first)
+    assert "一+二 = 6，三+四 = 7，相差 1：请核对 D30（四、结转下年度继续办理）" in r1.message
+    assert r1.args["difference"] == -1
     assert "D6=5" in r1.message and "D30=2" in r1.message
     r4 = next(f for f in findings if f.rule == "R4_t4_group_total")
     assert "填报 2，应为 1，相差 1" in r4.message

@@ -11,6 +11,8 @@ import pytest
 HEAVY = {"openpyxl", "xlsxwriter", "jsonschema", "rich", "defusedxml", "docx", "lxml"}
 # the readers of published reports (issue 15): imported only when such a report is read
 HEAVY |= {"pdfplumber", "pdfminer", "pypdfium2", "charset_normalizer"}
+# the collection portal's web stack: imported only by `serve` (and the portal's tests)
+WEB = {"starlette", "jinja2", "uvicorn", "multipart", "python_multipart", "anyio", "httpx"}
 
 PROBE = """
 import json, sys
@@ -33,12 +35,15 @@ print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(json.loads(
         ["template", "--help"],
         ["publish", "--help"],
         ["import", "--help"],
+        ["serve", "--help"],
+        ["portal", "--help"],
+        ["portal", "create", "--help"],
     ],
 )
 def test_help_imports_no_heavy_module(args):
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
-        input=json.dumps(sorted(HEAVY)),
+        input=json.dumps(sorted(HEAVY | WEB)),
         capture_output=True,
         text=True,
         timeout=60,
@@ -49,6 +54,17 @@ def test_help_imports_no_heavy_module(args):
     assert json.loads(lines[-1]) == []
 
 
+def test_importing_the_query_modules_is_light():
+    """Plausibility, settings, explanations and the 情况说明 sheet import their heavy helpers
+    (jsonschema, tomllib, openpyxl) only inside the functions that need them."""
+    modules = "plausibility, settings, explanations, queries, explanation_sheet"
+    code = f"import sys\nfrom ogi_xlsx import {modules}\nprint(sorted({{m.split('.')[0] for m in sys.modules}}))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(json.loads(proc.stdout.replace("'", '"')))
+    assert not loaded & (HEAVY | {"tomllib"})
+
+
 def test_importing_the_cli_and_cache_is_light():
     code = (
         "import sys, ogi_xlsx.cli, ogi_xlsx.cache, ogi_xlsx.importer; "
@@ -57,7 +73,7 @@ def test_importing_the_cli_and_cache_is_light():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     loaded = set(json.loads(proc.stdout.replace("'", '"')))
-    assert not loaded & HEAVY
+    assert not loaded & (HEAVY | WEB)
 
 
 WARM_PROBE = """

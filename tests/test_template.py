@@ -18,6 +18,7 @@ from openpyxl.utils import range_boundaries
 
 import ogi_xlsx
 from ogi_xlsx.document import document_from_json
+from ogi_xlsx.explanation_sheet import EXPLANATION_SHEET
 from ogi_xlsx.identity import IDENTITY_KEYS, defined_name, property_name
 from ogi_xlsx.layout import COVER_SHEET, IDENTITY_SHEET, a1, layout_hash, workbook_layout
 from ogi_xlsx.rules import check_rules, compute_totals
@@ -237,6 +238,10 @@ def test_every_sheet_protected_and_structure_locked():
     data = build("ogi-2021", password="s3cret")
     wb = load(data)
     for ws in wb.worksheets:
+        if ws.title == EXPLANATION_SHEET:
+            # the clerk's 情况说明 is deliberately open (rows may be added); the tables are not
+            assert not ws.protection.sheet
+            continue
         assert ws.protection.sheet, ws.title
         assert ws.protection.password == password_hash("s3cret")
     assert wb.security is not None and wb.security.lockStructure
@@ -408,7 +413,7 @@ def test_sheets_texts_and_print_setup(format_id):
     spec = load_format(format_id)
     layout = workbook_layout(spec)
     wb = load(build(format_id, unit_name="海滨街道"))
-    assert wb.sheetnames == [COVER_SHEET, *(s.sheet for s in layout.sheets), IDENTITY_SHEET]
+    assert wb.sheetnames == [COVER_SHEET, *(s.sheet for s in layout.sheets), EXPLANATION_SHEET, IDENTITY_SHEET]
     for sheet in layout.sheets:
         ws = wb[sheet.sheet]
         merged = {str(r) for r in ws.merged_cells.ranges}

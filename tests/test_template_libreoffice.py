@@ -16,6 +16,7 @@ import pytest
 from test_template import expand
 
 from ogi_xlsx.document import document_from_json
+from ogi_xlsx.explanation_sheet import EXPLANATION_SHEET
 from ogi_xlsx.identity import IDENTITY_KEYS, defined_name, property_name
 from ogi_xlsx.layout import IDENTITY_SHEET, workbook_layout
 from ogi_xlsx.rules import compute_totals
@@ -128,7 +129,9 @@ def test_libreoffice_keeps_protection_unlocked_inputs_and_identity(roundtripped)
         wb = openpyxl.load_workbook(saved)
         layout = workbook_layout(spec)
         for ws in wb.worksheets:
-            assert ws.protection.sheet, (saved.name, ws.title)
+            # 情况说明 is deliberately unprotected (the clerk may add rows); everything else stays locked
+            assert bool(ws.protection.sheet) is (ws.title != EXPLANATION_SHEET), (saved.name, ws.title)
+        assert EXPLANATION_SHEET in wb.sheetnames
         for cell_id in spec.input_ids:
             sheet, address = layout.locate(cell_id)
             assert not wb[sheet][address].protection.locked, (saved.name, cell_id)

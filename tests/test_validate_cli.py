@@ -168,7 +168,7 @@ def test_annotate_writes_copies_and_leaves_inputs_alone(returns, tmp_path):
 
     before = {p: sha(p) for p in returns.values()}
     outdir = tmp_path / "annotated"
-    result = invoke("validate", returns["good"], returns["bad"], "--json", "--annotate", outdir)
+    result = invoke("validate", returns["good"], returns["bad"], "--json", "--annotate-all", "--annotate", outdir)
     assert result.exit_code == 1
     assert {p: sha(p) for p in returns.values()} == before
     copy = outdir / "kaiyuan_审核结果.xlsx"
@@ -176,7 +176,7 @@ def test_annotate_writes_copies_and_leaves_inputs_alone(returns, tmp_path):
     report = next(f for f in json.loads(result.stdout)["files"] if not f["valid"])
     wb = load_workbook(copy)
     rows = list(wb["审核结果"].iter_rows(min_row=2, values_only=True))
-    assert [(r[2], r[3], r[4], r[5]) for r in rows] == [
+    assert [(r[2], r[3], r[6], r[5]) for r in rows] == [
         (f["sheet"], f["cell"], f["code"], f["message"]) for f in report["findings"]
     ]
     first = next(f for f in report["findings"] if f["code"] == "formula-overwritten")

@@ -2,7 +2,8 @@
 
     python tools/regenerate.py
 
-Writes ``schemas/<format>.schema.json`` (JSON Schema of a return),
+Writes ``schemas/<format>.schema.json`` (JSON Schema of a return), ``schemas/settings.schema.json``
+(the office's settings file),
 ``templates/<format>-blank.xlsx`` (the blank templates anyone can download) and the golden
 filled return ``tests/golden/haibin-2024-return.xlsx``. Tests fail when
 the committed files drift from what the code produces, so run this after changing a format,
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ogi_xlsx.document import document_from_json, schema_text  # noqa: E402
+from ogi_xlsx.settings import schema_text as settings_schema_text  # noqa: E402
 from ogi_xlsx.spec import all_formats  # noqa: E402
 from ogi_xlsx.template import blank_template_year, write_workbook  # noqa: E402
 
@@ -31,6 +33,9 @@ def main() -> None:
         template = ROOT / "templates" / f"{spec.id}-blank.xlsx"
         write_workbook(template, spec, year=blank_template_year(spec))
         print(f"wrote {template.relative_to(ROOT)}")
+    settings = ROOT / "schemas" / "settings.schema.json"
+    settings.write_text(settings_schema_text(), encoding="utf-8", newline="\n")
+    print(f"wrote {settings.relative_to(ROOT)}")
     # the golden filled return (tests/test_template.py::test_golden_filled_return builds the same)
     doc = document_from_json(json.loads((ROOT / "examples" / "haibin-2024.json").read_text(encoding="utf-8")))
     golden = ROOT / "tests" / "golden" / "haibin-2024-return.xlsx"

@@ -15,11 +15,16 @@ from ogi_xlsx.cli import (
     LimitsOption,
     NoCacheOption,
     PreviousOption,
-    add_cross_year_findings,
+    QueriesAsWarningsOption,
+    SettingsOption,
+    add_query_findings,
     app,
+    check_year,
     fail,
     file_limits,
+    load_settings_option,
     previous_files,
+    query_line,
 )
 
 DEFAULT_SUMMARY_CODE = "SUMMARY"
@@ -60,12 +65,15 @@ def merge_command(
     reviewer: Annotated[str, typer.Option("--reviewer", help="汇总表封面：审核人 / cover: reviewer")] = "",
     date: Annotated[str, typer.Option("--date", help="汇总表封面：填报日期 YYYY-MM-DD / cover: date")] = "",
     previous: PreviousOption = None,
+    settings: SettingsOption = None,
+    queries_as_warnings: QueriesAsWarningsOption = False,
     no_cache: NoCacheOption = False,
     limits: LimitsOption = None,
 ) -> None:
     """汇总各单位报表 / Merge valid returns into one summary.
 
-    退出码：0 汇总完整；1 已生成但不完整（有未报、待补正、冲突或名单外单位）；2 用法错误。
+    有未说明核实项的报表为待补正，不计入汇总；已说明的计入，说明列在“报送情况”中。
+    退出码：0 汇总完整；1 已生成但不完整（有未报、待补正、冲突或名单外单位）；2 用法错误（含设置文件有误）。
     """
     from ogi_xlsx.merge import PREFER_CHOICES, MergeError, merge_returns, summary_lines
     from ogi_xlsx.summary import write_summary, write_summary_json
@@ -74,6 +82,16 @@ def merge_command(
         raise fail("请给出要汇总的报表文件或文件夹。")
 
     per_file_limits = file_limits(limits)
+    check_year(year)
+    if output.suffix.lower() != ".xlsx":
+        raise fail(f"汇总表应保存为 .xlsx 文件（Excel 工作簿），请把 -o 改为以 .xlsx 结尾：“{output}”。")
+    if date:
+        from ogi_xlsx.document import parse_cover_date
+
+        iso = parse_cover_date(date)
+        if iso is None:
+            raise fail(f"--date 应为实际存在的日期，如 {(year or 2024) + 1}-01-10 或 2025年1月10日，实际为“{date}”。")
+        date = iso
     if prefer not in (None, *PREFER_CHOICES):
         raise fail(f"--prefer 只能是 {' 或 '.join(PREFER_CHOICES)}，实际为“{prefer}”。")
     for path in paths:
@@ -85,8 +103,8 @@ def merge_command(
             raise fail(f"输出路径“{out}”是一个文件夹，请给出文件名。")
         if out.exists() and not force:
             raise fail(f"输出文件“{out}”已存在；如需覆盖请加 --force。")
-        if not out.parent.exists():
-            raise fail(f"输出文件夹“{out.parent}”不存在。")
+        if out.parent.exists() and not out.parent.is_dir():
+            raise fail(f"输出位置“{out.parent}”不是文件夹。")
     if json_path is not None and json_path.resolve() == output.resolve():
         raise fail("--json 与 -o 不能是同一个文件。")
     resolved_inputs = {p.resolve() for p in [*paths, *([roster] if roster else [])] if p.is_file()}
@@ -95,6 +113,7 @@ def merge_command(
             raise fail(f"输出文件“{out}”也是输入文件，不能覆盖输入。")
 
     roster_map = _load_roster(roster)
+    office = load_settings_option(settings)
     last_year_files = previous_files(previous)
 
     from ogi_xlsx.inbox import skipped_lines
@@ -130,11 +149,15 @@ def merge_command(
             files, expected_year=year, roster=roster_map, cache=not no_cache, limits=per_file_limits, collected=True
         )
 
-    mismatched = 0
-    if last_year_files:
-        mismatched = add_cross_year_findings(
-            reports, last_year_files, jobs=None, cache=not no_cache, limits=per_file_limits
-        )
+    mismatched, tally = add_query_findings(
+        reports,
+        last_year_files,
+        settings=office,
+        as_warnings=queries_as_warnings,
+        jobs=None,
+        cache=not no_cache,
+        limits=per_file_limits,
+    )
 
     name = unit_name or DEFAULT_SUMMARY_NAME
     code = unit_code or DEFAULT_SUMMARY_CODE
@@ -153,6 +176,8 @@ def merge_command(
     except MergeError as error:
         raise fail(str(error)) from None
 
+    for out in outputs:  # a missing output folder is created (as template --roster does)
+        out.parent.mkdir(parents=True, exist_ok=True)
     write_summary(output, result)
     if json_path is not None:
         write_summary_json(json_path, result)
@@ -164,10 +189,14 @@ def merge_command(
         typer.echo(line)
     if last_year_files:
         typer.echo(
-            f"跨年度核对：{mismatched} 份报表与上年度报表不衔接（警告，不影响汇总），详见汇总表“报送情况”。"
+            f"跨年度核对：{mismatched} 份报表与上年度报表不衔接（核实项：未说明的待补正，已说明的计入汇总），"
+            "详见汇总表“报送情况”。"
             if mismatched
             else "跨年度核对：各单位与上年度报表衔接。"
         )
+    line = query_line(tally)
+    if line:
+        typer.echo(line)
     typer.echo(f"汇总表：{output}" + (f"；JSON：{json_path}" if json_path else ""))
     raise typer.Exit(EXIT_OK if result.complete else EXIT_FINDINGS)
 
@@ -191,6 +220,10 @@ def demo_command(
     force: Annotated[
         bool, typer.Option("--force", help="文件夹已有其他内容时仍写入 / write into a non-empty folder")
     ] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="随后用演示数据启动网上收集 / then open the portal filled with the demo")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="--serve 的端口 / port for --serve")] = 8000,
 ) -> None:
     """用示例数据演示整个流程 / Run the whole job on the bundled example.
 
@@ -203,4 +236,8 @@ def demo_command(
         ok = run_demo(outdir, force=force, echo=typer.echo)
     except DemoError as error:
         raise fail(str(error)) from None
+    if serve:  # the portal, filled with the demo's returns (ogi_xlsx/portal/demo.py)
+        from ogi_xlsx.portal.demo import serve_demo
+
+        serve_demo(outdir, port=port, echo=typer.echo)
     raise typer.Exit(EXIT_OK if ok else EXIT_FINDINGS)

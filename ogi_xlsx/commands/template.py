@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ogi_xlsx.cli import app, fail
+from ogi_xlsx.cli import app, check_year, default_year, fail
 
 # Below this many units a process pool costs more to start than it saves.
 POOL_THRESHOLD = 40
@@ -40,7 +39,9 @@ def template_command(
     format: Annotated[
         str | None, typer.Option("--format", "-f", help="报表格式 2019 或 2021（默认按年度）/ format")
     ] = None,
-    year: Annotated[int | None, typer.Option("--year", "-y", help="报告年度（默认上一年）/ report year")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", "-y", help="报告年度（默认上一年；12 月为本年）/ report year")
+    ] = None,
     unit_name: Annotated[str, typer.Option("--unit-name", help="填报单位名称 / unit name")] = "",
     unit_code: Annotated[str, typer.Option("--unit-code", help="单位代码 / unit code")] = "",
     roster: Annotated[
@@ -61,10 +62,7 @@ def template_command(
     from ogi_xlsx.spec import UnknownFormatError, all_formats, format_for_year, load_format
     from ogi_xlsx.template import DEFAULT_PASSWORD, DEFAULT_SEND_TO, write_workbook
 
-    if year is None:
-        year = date.today().year - 1
-    if not 1990 <= year <= 2200:
-        raise fail(f"报告年度 {year} 不合理，请用四位数年份，如 --year 2025。")
+    year = check_year(year) if year is not None else default_year()
     if format is None:
         try:
             spec = format_for_year(year)

@@ -15,11 +15,16 @@ from ogi_xlsx.cli import (
     LimitsOption,
     NoCacheOption,
     PreviousOption,
-    add_cross_year_findings,
+    QueriesAsWarningsOption,
+    SettingsOption,
+    add_query_findings,
     app,
+    check_year,
     fail,
     file_limits,
+    load_settings_option,
     previous_files,
+    query_line,
 )
 
 
@@ -49,6 +54,39 @@ def _check_output(output: Path, force: bool, inputs: list[Path]) -> None:
         raise fail(f"输出文件夹“{output.parent}”不存在。")
 
 
+def _totals_as_written(doc):
+    """(warnings for the totals the writer replaces by formulas, the document as written)."""
+    from dataclasses import replace
+
+    from ogi_xlsx.findings import Finding, format_number
+    from ogi_xlsx.layout import workbook_layout
+    from ogi_xlsx.rules import with_totals
+
+    spec = doc.spec
+    written = with_totals(spec, {cid: doc.values.get(cid) for cid in spec.input_ids})
+    layout = workbook_layout(spec)
+    warnings = []
+    for cid in spec.computed_ids:
+        given, total = doc.values.get(cid), written.get(cid)
+        if given is None or total is None or given == total:
+            continue
+        cell = spec.cells[cid]
+        sheet, address = layout.locate(cid)
+        warnings.append(
+            Finding(
+                "fill-total-replaced",
+                f"{spec.table(cell.table).short} {address}（{cell.label}）：给出的合计为 {format_number(given)}，"
+                f"按各项计算应为 {format_number(total)}；生成的文件中此格是合计公式，显示 {format_number(total)}。"
+                "请核对各项数据或合计。",
+                sheet=sheet,
+                cell=address,
+                cell_ids=(cid,),
+                args={"given": given, "written": total},
+            )
+        )
+    return warnings, replace(doc, values=written)
+
+
 @app.command("validate")
 def validate_command(
     paths: Annotated[list[Path], typer.Argument(help="报表文件或文件夹（递归查找）/ returns: files or folders")],
@@ -61,14 +99,23 @@ def validate_command(
     strict_blanks: Annotated[
         bool, typer.Option("--strict-blanks", help="空白单元格按错误处理 / blank inputs are errors")
     ] = False,
+    annotate_all: Annotated[
+        bool,
+        typer.Option("--annotate-all", help="为每份报表生成标注副本（默认只为需修改的）/ annotate every return"),
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的标注副本 / overwrite annotated copies")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="只列出错误（不列警告和提示）/ errors only")] = False,
     previous: PreviousOption = None,
+    settings: SettingsOption = None,
+    queries_as_warnings: QueriesAsWarningsOption = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数 / worker processes")] = None,
     no_cache: NoCacheOption = False,
     limits: LimitsOption = None,
 ) -> None:
     """审核报表 / Validate returned workbooks.
 
-    退出码：0 全部通过（可有警告）；1 有报表需修改（含无法读取的文件）；2 用法错误。
+    退出码：0 全部通过（可有警告，核实项均已说明）；1 有报表需修改或有未说明的核实项（含无法读取的文件）；
+    2 用法错误（含设置文件有误）。
     """
     from ogi_xlsx.inbox import skipped_lines
     from ogi_xlsx.validate import check_paths, discover_paths
@@ -76,12 +123,14 @@ def validate_command(
     if not paths:
         raise fail("请给出要审核的报表文件或文件夹。")
     per_file_limits = file_limits(limits)
+    check_year(year)
     for path in paths:
         if not path.exists():
             raise fail(f"找不到“{path}”。")
     if annotate is not None and annotate.exists() and not annotate.is_dir():
         raise fail(f"--annotate 应为文件夹，“{annotate}”是一个文件。")
     roster_map = _load_roster(roster)
+    office = load_settings_option(settings)
     found = discover_paths(paths, per_file_limits)
     files = found.files
     if not files:
@@ -107,23 +156,44 @@ def validate_command(
             reports = check_paths(files, **options, collected=True, progress=lambda: progress.advance(task))
     else:
         reports = check_paths(files, **options, collected=True)
-    if last_year_files:
-        add_cross_year_findings(reports, last_year_files, jobs=jobs, cache=not no_cache, limits=per_file_limits)
+    _, tally = add_query_findings(
+        reports,
+        last_year_files,
+        settings=office,
+        as_warnings=queries_as_warnings,
+        jobs=jobs,
+        cache=not no_cache,
+        limits=per_file_limits,
+    )
 
     from ogi_xlsx import report as render
 
+    notes, batch = render.batch_notes(reports, roster_map, year, found.skipped)
+    planned = {}
+    if annotate is not None:
+        from ogi_xlsx.annotate import plan_copies
+
+        # existing copies are not overwritten without --force (checked before anything is written)
+        planned = plan_copies(reports, annotate, [roster] if roster else [], include_valid=annotate_all)
+        existing = [target for target in planned.values() if target.exists()]
+        if existing and not force:
+            shown = "、".join(f"“{p.name}”" for p in existing[:3]) + ("……" if len(existing) > 3 else "")
+            raise fail(f"标注副本 {shown} 已存在（共 {len(existing)} 个）；如需覆盖请加 --force。")
     if as_json:
-        sys.stdout.write(render.dumps(reports, found.skipped))
+        sys.stdout.write(render.dumps(reports, found.skipped, batch))
     elif sys.stdout.isatty():
         from rich.console import Console
 
-        render.render(reports, Console(highlight=False), skipped=found.skipped)
+        render.render(reports, Console(highlight=False), skipped=found.skipped, errors_only=quiet, notes=notes)
     else:  # redirected to a file or a pipe: plain text, and no time spent importing rich
-        render.render_plain(reports, sys.stdout, skipped=found.skipped)
+        render.render_plain(reports, sys.stdout, skipped=found.skipped, errors_only=quiet, notes=notes)
+    line = query_line(tally)
+    if line and not as_json:
+        typer.echo(line, err=True)
     if annotate is not None:
         from rich.console import Console
 
-        from ogi_xlsx.annotate import annotate_all
+        from ogi_xlsx.annotate import annotate_all as write_copies
 
         err = Console(stderr=True)
 
@@ -133,7 +203,9 @@ def validate_command(
             failed.append(source)
             err.print(f"错误：未能生成“{source}”的标注副本（{type(exc).__name__}: {exc}）。", highlight=False)
 
-        written = annotate_all(reports, annotate, on_error=annotate_failed, keep=[roster] if roster else [])
+        written = write_copies(
+            reports, annotate, on_error=annotate_failed, keep=[roster] if roster else [], include_valid=annotate_all
+        )
         for copy in written.values():
             err.print(f"已生成标注副本：{copy}", highlight=False)
         if failed:
@@ -202,7 +274,10 @@ def fill_command(
         typer.echo(f"“{source}”不符合报表数据结构，未生成报表。", err=True)
         raise typer.Exit(EXIT_FINDINGS)
     doc = document_from_json(data)
-    findings = validate_return(doc)
+    # The workbook holds the totals as formulas over the inputs: a total given in the JSON that
+    # differs is replaced. Say so, and report what the written file holds, not what was given.
+    replaced, doc = _totals_as_written(doc)
+    findings = replaced + validate_return(doc)
     for f in findings:
         typer.echo(f"{SEVERITY_LABELS[f.severity or 'error']}：{f.message}", err=True)
 
@@ -218,6 +293,7 @@ def fill_command(
         cover=doc.cover,
         values=doc.values,
         kind="return",
+        explanations=doc.explanations,  # the 情况说明 sheet
     )
     typer.echo(f"已生成：{output}", err=True)
     raise typer.Exit(EXIT_FINDINGS if has_errors(findings) else EXIT_OK)
