@@ -56,6 +56,7 @@ __all__ = [
     "load_settings",
     "merge",
     "publish",
+    "published_report_suffix",
     "read_return_json",
     "safe_filename",
     "settings_from_text",
@@ -305,6 +306,32 @@ def cross_year_findings(reports: Sequence[FileReport], previous: Sequence[FileRe
     from ogi_xlsx.validate import cross_year_findings as _cross
 
     return _cross(reports, previous)
+
+
+def published_report_suffix(path: str | Path) -> str | None:
+    """The suffix to read a stored file with when it is a published annual report (".pdf", ".docx",
+    ".html", ".txt"; judged from the content), or None when it is not one (an .xlsx or .json return).
+
+    For front ends that keep uploads under content names: give the file this suffix (a link or a
+    copy) and :func:`check_file` reads it as a published report.
+    """
+    import zipfile
+
+    from ogi_xlsx.importer.sniff import report_suffix
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+        names = None
+        if head.startswith(b"PK"):
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    names = zf.namelist()[:10000]
+            except (zipfile.BadZipFile, OSError, ValueError):
+                names = None
+        return report_suffix(head, names)
+    except OSError:
+        return None
 
 
 def safe_filename(code: str, name: str, suffix: str = ".xlsx") -> str:

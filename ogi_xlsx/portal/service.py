@@ -86,10 +86,19 @@ class PreviousCache:
 
     def get(self, store: Store, collection: Collection) -> list[Any]:
         if collection.id not in self.reports:
-            self.reports[collection.id] = [
-                api.check_file(store.blob_path(digest), api.CheckOptions(expected_year=collection.year - 1))
-                for digest in collection.previous
-            ]
+            # with the roster: a unit's published report (no unit code) gets its code by the unit name
+            roster = {u.code: u.name for u in store.units(collection.id)}
+            options = api.CheckOptions.make(expected_year=collection.year - 1, roster=roster)
+            reports = []
+            for digest in collection.previous:
+                blob = store.blob_path(digest)
+                suffix = api.published_report_suffix(blob)  # last year's published report (PDF, Word, web page)
+                if suffix is None:
+                    reports.append(api.check_file(blob, options))
+                    continue
+                with _Linked(blob, suffix, f"previous-{digest[:16]}") as path:
+                    reports.append(api.check_file(path, options))
+            self.reports[collection.id] = reports
         return self.reports[collection.id]
 
 
@@ -169,6 +178,14 @@ def check_upload(
         previous = PREVIOUS.get(store, collection) if collection.previous else []
         if previous and report.document is not None:
             extra = api.cross_year_findings([report], previous)[0]
+            # last year's published report of this unit, matched by its name: say so
+            extra += [
+                f
+                for item in previous
+                if item.document is not None and item.document.unit_code == unit.code
+                for f in item.findings
+                if f.code == "cross-year-by-name"
+            ]
             if extra:
                 report.findings = sort_findings([*report.findings, *extra])
         if answers and report.document is not None:
