@@ -87,6 +87,9 @@ def test_a_unit_answers_its_queries_in_the_browser_and_the_summary_lists_them(en
     assert status_of(env, "U01") == "invalid" and not current(env).valid
     # the refused text stays in its box, so the clerk can improve it
     assert "经核实，数据无误。</textarea>" in section
+    # the 催报 text says what holds the return back
+    reminder = next(r for r in service.reminders(env.store, env.store.collection(env.cid), "") if r["code"] == "U01")
+    assert "1 个核实项待改正或说明" in reminder["text"] and "0 个错误" not in reminder["text"]
 
     done = answer(client, token, {j6: GOOD_2})
     assert status_of(env, "U01") == "passed" and current(env).valid

@@ -696,7 +696,13 @@ def reminder_text(collection: Collection, state: UnitState, link: str) -> str:
     if state.status == "returned" and state.unit.review_comment:
         status += f"（退回原因：{state.unit.review_comment}）"
     elif state.status == "invalid" and state.current is not None:
-        status += f"（最近一次上传有 {state.current.errors} 个错误）"
+        unexplained = sum(
+            1 for f in state.current.findings_list() if f.get("severity") == "query" and not f.get("explanation")
+        )
+        parts = [f"{state.current.errors} 个错误"] if state.current.errors or not unexplained else []
+        if unexplained:  # a return held back only by queries: say what is asked (改正或说明), not "0 个错误"
+            parts.append(f"{unexplained} 个核实项待改正或说明")
+        status += f"（最近一次上传有 {'、'.join(parts)}）"
     return (
         f"{state.unit.name}：请{deadline}报送《{collection.year} 年度政府信息公开工作年度报告》统计表（{collection.title}）。"
         f"目前状态：{status}。请打开本单位的专用链接 {link} ，下载模板、填写后上传，页面会立即显示审核结果。"
