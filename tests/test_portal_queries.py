@@ -431,3 +431,17 @@ def test_a_data_folder_from_before_the_settings_opens(tmp_path):
     db.close()
     store = Store(tmp_path / "data")
     assert store.collection(env.cid).settings == "" and store.statuses(env.cid)[0].status == "missing"
+
+
+@pytest.mark.slow  # starts a check process, as `serve` does
+def test_answers_and_carry_over_with_check_processes(tmp_path):
+    env = K.make_env(tmp_path / "data")
+    with TestClient(create_app(env.data, check_processes=1)) as client:
+        token = env.tokens["U01"]
+        page = K.upload(client, token, K.return_bytes("U01", bump=IMPLAUSIBLE))
+        j6, j30 = fields_of(page.text)
+        answer(client, token, {j6: GOOD_2, j30: GOOD})
+        assert status_of(env, "U01") == "passed"
+        page = K.upload(client, token, K.return_bytes("U01", bump=IMPLAUSIBLE + 1))
+        assert "沿用了本单位上次在网页上填写的 2 条说明" in page.text
+        assert status_of(env, "U01") == "passed" and current(env).upload_valid is False

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -308,12 +309,17 @@ def _browser_answers(store: Store, sub: Submission) -> tuple[list[tuple[str, str
     return answers, rejected
 
 
+_JUDGE_LOCK = threading.RLock()
+
+
 def rejudge(store: Store, collection: Collection, unit: Unit, sub: Submission) -> Submission:
     """Judge a submission again from its kept file, with the unit's browser answers and the office's
     rejections, by the same check as an upload (``validate``'s judge); keeps and returns the new verdict."""
-    answers, rejected = _browser_answers(store, sub)
-    verdict = check_upload(store, collection, unit, sub.sha256, sub.filename, answers=answers, rejected=rejected)
-    store.set_judged(sub.id, verdict)
+    # one at a time: two answers posted at once must not end with a verdict that lacks one of them
+    with _JUDGE_LOCK:
+        answers, rejected = _browser_answers(store, sub)
+        verdict = check_upload(store, collection, unit, sub.sha256, sub.filename, answers=answers, rejected=rejected)
+        store.set_judged(sub.id, verdict)
     return store.submission(sub.id)
 
 
