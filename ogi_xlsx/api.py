@@ -178,19 +178,30 @@ def settings_from_text(text: str, kind: Literal["toml", "json"], source: str = "
     """Check settings given as text (pasted into a page, or a file's content already read), as
     :func:`load_settings` checks a file; ``source`` names it in messages. Raises ``SettingsError``."""
     import json
+    import re
     import tomllib
 
     from ogi_xlsx.settings import SettingsError, settings_from_data
 
     text = text.lstrip("\ufeff")
-    try:
-        data = json.loads(text) if kind == "json" else tomllib.loads(text)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and TOMLDecodeError are ValueErrors
-        what = "JSON" if kind == "json" else "TOML"
-        raise SettingsError(
-            f"设置文件 {source}：{what} 格式错误（{exc}）。请检查引号是否成对（用英文引号）、"
-            "等号或冒号两边是否齐全、括号是否完整。"
-        ) from None
+    if kind == "json":
+        from ogi_xlsx.document import describe_json_error
+
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise SettingsError(f"设置文件 {source}：JSON 格式错误，{describe_json_error(exc)}。") from None
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            # tomllib's message is English: its position in Chinese, then the usual causes
+            where = re.search(r"at line (\d+), column (\d+)", str(exc))
+            position = f"第 {where.group(1)} 行第 {where.group(2)} 列：" if where else ""
+            raise SettingsError(
+                f"设置文件 {source}：TOML 格式错误，{position}请检查引号是否成对（用英文引号）、"
+                f"等号两边是否齐全、[rules.规则编号] 的方括号是否完整。（{exc}）"
+            ) from None
     return settings_from_data(data, source)
 
 

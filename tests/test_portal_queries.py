@@ -393,6 +393,8 @@ def test_settings_per_collection_in_the_office_pages(env, client):
     lower = json.dumps({"rules": {P1: {"max": "many"}}})
     refused = client.post(f"/office/c/{env.cid}/settings", data={"csrf": csrf, "settings_text": lower})
     assert refused.status_code == 400 and "设置文件" in refused.text
+    broken = client.post(f"/office/c/{env.cid}/settings", data={"csrf": csrf, "settings_text": '{"rules": '})
+    assert broken.status_code == 400 and "JSON 格式错误，第 1 行" in broken.text
     assert status_of(env, "U01") == "passed" and store.collection(env.cid).settings == raised
     client.post(f"/office/c/{env.cid}/settings", data={"csrf": csrf, "clear": "1"})
     assert store.collection(env.cid).settings == "" and status_of(env, "U01") == "invalid"
