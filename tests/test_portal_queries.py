@@ -115,6 +115,18 @@ def test_a_unit_answers_its_queries_in_the_browser_and_the_summary_lists_them(en
     wb = load_workbook(io.BytesIO(client.get(f"/office/c/{env.cid}/download/summary.xlsx").content))
     cells = [str(c.value) for row in wb["报送情况"].iter_rows() for c in row if c.value is not None]
     assert any(GOOD in c for c in cells) and any(GOOD_2 in c for c in cells)
+    # and in the zip of current returns (the files do not hold answers typed in the browser)
+    import csv
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(client.get(f"/office/c/{env.cid}/download/returns.zip").content)) as zf:
+        table = zf.read(service.EXPLANATIONS_CSV).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(table)))
+    assert rows[0] == service.EXPLANATION_HEADER
+    assert sorted((r[0], r[3], r[6], r[7]) for r in rows[1:]) == [
+        ("U01", "J30", GOOD, "网页填写"),
+        ("U01", "J6", GOOD_2, "网页填写"),
+    ]
     # and the office sees them on the unit's page, with where they came from
     detail = client.get(f"/office/c/{env.cid}/u/U01").text
     assert GOOD in queries_section(detail) and "来源：网页填写" in detail
@@ -447,3 +459,17 @@ def test_answers_and_carry_over_with_check_processes(tmp_path):
         page = K.upload(client, token, K.return_bytes("U01", bump=IMPLAUSIBLE + 1))
         assert "沿用了本单位上次在网页上填写的 2 条说明" in page.text
         assert status_of(env, "U01") == "passed" and current(env).upload_valid is False
+
+
+def test_answering_a_returned_return_says_the_office_will_look_again(env, client):
+    token = env.tokens["U01"]
+    page = K.upload(client, token, K.return_bytes("U01", bump=IMPLAUSIBLE))
+    j6, j30 = fields_of(page.text)
+    csrf = K.login(client)
+    client.post(f"/office/c/{env.cid}/u/U01/return", data={"csrf": csrf, "comment": "请说明申请量为何大增"})
+    done = answer(client, token, {j6: GOOD_2, j30: GOOD})
+    assert "已保存 2 条说明" in done.text and "区政务公开办看过说明后会重新处理" in done.text
+    # the office's send-back stands until it acts: the unit is still 已退回, its return now explained
+    assert status_of(env, "U01") == "returned" and current(env).valid
+    client.post(f"/office/c/{env.cid}/u/U01/accept", data={"csrf": csrf, "comment": "说明清楚"})
+    assert status_of(env, "U01") == "accepted"

@@ -681,7 +681,32 @@ def returns_zip(store: Store, collection: Collection) -> bytes:
             info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, store.blob_path(s.current.sha256).read_bytes())
+        rows = explanation_rows(store, collection)
+        if rows:  # answers typed in the browser are not in the files: they travel in this table
+            info = zipfile.ZipInfo(EXPLANATIONS_CSV, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, csv_bytes(EXPLANATION_HEADER, rows))
     return buf.getvalue()
+
+
+EXPLANATIONS_CSV = "情况说明（各单位现行报表）.csv"
+EXPLANATION_HEADER = ["单位代码", "单位名称", "表", "单元格", "规则", "核实项", "说明", "来源"]
+
+
+def explanation_rows(store: Store, collection: Collection) -> list[list[Any]]:
+    """Every explained query of the units' current returns, with where the explanation came from."""
+    rows = []
+    for s in store.statuses(collection.id):
+        for q in query_items(store, collection, s.current):
+            if q["explanation"]:
+                f = q["finding"]
+                rows.append(
+                    [
+                        s.unit.code, s.unit.name, f.get("sheet") or "", f.get("cell") or "", f.get("rule") or "",
+                        f.get("title") or "", q["explanation"], q["source"] + ("（沿用）" if q["carried"] else ""),
+                    ]
+                )  # fmt: skip
+    return rows
 
 
 def unit_link(base: str, token: str | None) -> str:
