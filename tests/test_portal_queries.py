@@ -127,6 +127,9 @@ def test_a_unit_answers_its_queries_in_the_browser_and_the_summary_lists_them(en
         ("U01", "J30", GOOD, "网页填写"),
         ("U01", "J6", GOOD_2, "网页填写"),
     ]
+    # the dashboard counts the unit's queries (none left to explain)
+    row = re.search(r'<td class="queries-count">([^<]*)</td>', client.get(f"/office/c/{env.cid}").text).group(1)
+    assert row.strip() == "2（0）"
     # and the office sees them on the unit's page, with where they came from
     detail = client.get(f"/office/c/{env.cid}/u/U01").text
     assert GOOD in queries_section(detail) and "来源：网页填写" in detail

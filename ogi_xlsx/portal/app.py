@@ -672,6 +672,7 @@ async def dashboard(request: Request) -> Response:
         total=len(states),
         removed=removed,
         today=date.today().isoformat(),
+        queries={s.unit.id: service.query_counts(s.current) for s in shown if s.current is not None},
     )
 
 

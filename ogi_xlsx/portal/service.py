@@ -398,6 +398,12 @@ def query_items(store: Store, collection: Collection, sub: Submission | None) ->
     return items
 
 
+def query_counts(sub: Submission) -> tuple[int, int]:
+    """(queries, of which not explained) of a submission, for the dashboard."""
+    asked = [f for f in sub.findings_list() if f.get("severity") == "query"]
+    return len(asked), sum(1 for f in asked if not f.get("explanation"))
+
+
 def record_answers(
     store: Store,
     collection: Collection,
