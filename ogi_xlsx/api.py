@@ -38,6 +38,7 @@ __all__ = [
     "CheckOptions",
     "Finding",
     "Limits",
+    "add_explanations",
     "annotate",
     "apply_queries",
     "check_file",
@@ -46,6 +47,7 @@ __all__ = [
     "cross_year_findings",
     "discover",
     "document_from_json",
+    "explanation_example",
     "format_for_year",
     "has_errors",
     "has_open_queries",
@@ -54,8 +56,10 @@ __all__ = [
     "load_settings",
     "merge",
     "publish",
+    "published_report_suffix",
     "read_return_json",
     "safe_filename",
+    "settings_from_text",
     "sort_findings",
     "write_return",
     "write_summary",
@@ -121,6 +125,54 @@ def load_settings(path: str | Path) -> Settings:
     from ogi_xlsx.checks.settings import load_settings as load
 
     return load(path)
+
+
+def settings_from_text(text: str, kind: Literal["toml", "json"], source: str = "设置") -> Settings:
+    """Check settings given as text (pasted into a page, or a file's content already read), as
+    :func:`load_settings` checks a file; ``source`` names it in messages. Raises ``SettingsError``."""
+    import json
+    import re
+    import tomllib
+
+    from ogi_xlsx.settings import SettingsError, settings_from_data
+
+    text = text.lstrip("\ufeff")
+    if kind == "json":
+        from ogi_xlsx.document import describe_json_error
+
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise SettingsError(f"设置文件 {source}：JSON 格式错误，{describe_json_error(exc)}。") from None
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            # tomllib's message is English: its position in Chinese, then the usual causes
+            where = re.search(r"at line (\d+), column (\d+)", str(exc))
+            position = f"第 {where.group(1)} 行第 {where.group(2)} 列：" if where else ""
+            raise SettingsError(
+                f"设置文件 {source}：TOML 格式错误，{position}请检查引号是否成对（用英文引号）、"
+                f"等号两边是否齐全、[rules.规则编号] 的方括号是否完整。（{exc}）"
+            ) from None
+    return settings_from_data(data, source)
+
+
+def explanation_example(spec: FormatSpec, rule_id: str | None) -> str:
+    """An example of a good explanation (情况说明) for the queries of a rule, as the judge's guidance gives it."""
+    from ogi_xlsx.explanations import example_for
+
+    return example_for(spec, rule_id)
+
+
+def add_explanations(doc: ReturnDocument, items: Iterable[tuple[str, str, str]], *, first: bool = False) -> None:
+    """Add the unit's explanations ``(rule, cell, text)`` to a return document, as rows of its
+    情况说明 sheet would be (e.g. answers typed into the portal); ``first`` puts them before the
+    sheet's rows, so they settle a query the sheet also explains. Judge them with :func:`apply_queries`."""
+    from ogi_xlsx.document import Explanation
+
+    added = [Explanation(rule=rule, cell=cell, text=text) for rule, cell, text in items]
+    doc.explanations = [*added, *doc.explanations] if first else [*doc.explanations, *added]
 
 
 def merge(
@@ -218,6 +270,32 @@ def cross_year_findings(reports: Sequence[FileReport], previous: Sequence[FileRe
     from ogi_xlsx.pipeline.cross_year import cross_year_findings as _cross
 
     return _cross(reports, previous)
+
+
+def published_report_suffix(path: str | Path) -> str | None:
+    """The suffix to read a stored file with when it is a published annual report (".pdf", ".docx",
+    ".html", ".txt"; judged from the content), or None when it is not one (an .xlsx or .json return).
+
+    For front ends that keep uploads under content names: give the file this suffix (a link or a
+    copy) and :func:`check_file` reads it as a published report.
+    """
+    import zipfile
+
+    from ogi_xlsx.importer.sniff import report_suffix
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+        names = None
+        if head.startswith(b"PK"):
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    names = zf.namelist()[:10000]
+            except (zipfile.BadZipFile, OSError, ValueError):
+                names = None
+        return report_suffix(head, names)
+    except OSError:
+        return None
 
 
 def safe_filename(code: str, name: str, suffix: str = ".xlsx") -> str:

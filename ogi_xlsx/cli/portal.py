@@ -75,6 +75,10 @@ def create_command(
     district_code: Annotated[str, typer.Option("--district-code", help="汇总单位代码 / summary unit code")] = "",
     district_name: Annotated[str, typer.Option("--district-name", help="汇总单位名称 / summary unit name")] = "",
     base_url: Annotated[str, typer.Option("--base-url", help="链接前缀，如 http://10.0.0.5:8000 / link prefix")] = "",
+    settings: Annotated[
+        Path | None,
+        typer.Option("--settings", help="核实规则设置文件（.toml 或 .json）/ settings file for the queries"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")] = False,
 ) -> None:
     """建立一个收集任务，为名单中每个单位生成专用链接 / Create a collection with one link per unit."""
@@ -87,6 +91,7 @@ def create_command(
     if deadline and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", deadline):
         raise fail(f"--deadline 应为 YYYY-MM-DD，实际为“{deadline}”。")
     mapping = _roster(roster)
+    settings_text, settings_name = _settings(settings) if settings is not None else ("", "")
     last_year = previous_files(previous)
     from ogi_xlsx import api
 
@@ -103,6 +108,8 @@ def create_command(
             district_code=district_code,
             district_name=district_name,
             previous=digests,
+            settings=settings_text,
+            settings_name=settings_name,
             actor="office-cli",
         )
     except StoreError as error:
@@ -116,6 +123,17 @@ def create_command(
     typer.echo(f"已建立收集任务 {cid}：{collection.title}，{len(units)} 个单位。办公室页面：/office/c/{cid}")
     for u in units:
         typer.echo(f"{u['code']}\t{u['name']}\t{u['link']}")
+
+
+def _settings(path: Path) -> tuple[str, str]:
+    """The settings file's text and name, checked as ``validate --settings`` checks it (exit 2 if unusable)."""
+    from ogi_xlsx import api
+
+    try:
+        api.load_settings(path)  # SettingsError (a ValueError): the Chinese message names the file
+    except ValueError as error:
+        raise fail(str(error)) from None
+    return path.read_bytes().decode("utf-8-sig"), path.name
 
 
 def _roster(path: Path) -> dict[str, str]:

@@ -91,12 +91,6 @@ def check_report(
     checks = document_findings(doc, result, expected_year, roster, strict_blanks)
     if extra:  # the code was found by the name: the names differ by design, the match is shown
         checks = [f for f in checks if f.code != "unit-mismatch"]
-    # Cells of rows the report does not have (not found, or the other format's rows) are named
-    # once by the import's finding, not again one "未填写" per cell.
-    absent = {
-        cid for f in result.findings if f.code in ("import-row-missing", "import-format-mixed") for cid in f.cell_ids
-    }
-    checks = [f for f in checks if not (f.code in ("value-blank", "value-blank-strict") and set(f.cell_ids) <= absent)]
     report.findings = sort_findings(report.findings + extra + checks)
     from dataclasses import replace
 
@@ -174,6 +168,14 @@ def document_findings(
     numbers = {
         k: v if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else None for k, v in doc.values.items()
     }
+    # Cells of rows the report does not have (not found, or the other format's rows) are named
+    # once by the import's finding, not again one "未填写" per cell.
+    absent = {
+        cid for f in result.findings if f.code in ("import-row-missing", "import-format-mixed") for cid in f.cell_ids
+    }
+    findings = [
+        f for f in findings if not (f.code in ("value-blank", "value-blank-strict") and set(f.cell_ids) <= absent)
+    ]
     return findings + check_rules(spec, numbers)
 
 

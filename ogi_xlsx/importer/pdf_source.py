@@ -47,7 +47,6 @@ def read_pdf(path: Path, *, seconds: float | None = None) -> Source:
             [sys.executable, "-m", "ogi_xlsx.importer.pdf_source", os.fsdecode(path), str(MAX_PAGES)],
             capture_output=True,
             timeout=limit,
-            preexec_fn=_limit_memory if os.name == "posix" else None,
         )
     except subprocess.TimeoutExpired:
         raise PdfError(
@@ -154,6 +153,8 @@ def _worker(path: str, max_pages: int) -> dict:  # pragma: no cover - runs in th
 
 
 if __name__ == "__main__":  # pragma: no cover - the child process
+    # The child limits itself (no preexec_fn: unsafe when the parent runs threads, as a web server does).
+    _limit_memory()
     try:
         payload = _worker(sys.argv[1], int(sys.argv[2]))
     except MemoryError:

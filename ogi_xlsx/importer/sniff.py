@@ -62,3 +62,25 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         return data.decode(name, "replace"), name
     except LookupError:  # pragma: no cover - charset-normalizer names Python codecs
         return data.decode("gb18030", "replace"), "gb18030"
+
+
+def report_suffix(head: bytes, names: list[str] | None = None) -> str | None:
+    """The suffix a published report stored without its name is read with (".pdf", ".docx", ".html",
+    ".txt"), or None when the bytes are not a published report (an .xlsx, a JSON return …).
+
+    ``head``: the file's first bytes (64 KB is plenty); ``names``: a zip's member names.
+    """
+    kind = sniff(head, "")
+    if kind == "pdf":
+        return ".pdf"
+    if kind == "zip":
+        return ".docx" if names is not None and "word/document.xml" in names else None
+    if kind == "html":
+        return ".html"
+    if kind == "text":
+        text, _ = decode(head)
+        stripped = text.lstrip("\ufeff \t\r\n")
+        if stripped.startswith(("{", "[")):  # a JSON return document
+            return None
+        return ".txt" if "政府信息公开" in text or "政府信息公開" in text else None
+    return None

@@ -40,8 +40,9 @@ if TYPE_CHECKING:
 
 ENTRY_VERSION = 4
 ENV_DIR = "OGI_XLSX_CACHE_DIR"
-# Outcomes that may change without the file changing (permissions, a bug fixed by reinstalling).
-_UNCACHED_CODES = frozenset({"file-unreadable"})
+# Outcomes that may change without the file changing (permissions, a bug fixed by reinstalling,
+# a published PDF that ran out of time on a busy machine).
+_UNCACHED_CODES = frozenset({"file-unreadable", "report-too-slow"})
 
 
 def default_cache_dir() -> Path:

@@ -22,7 +22,7 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
@@ -184,7 +184,7 @@ def download(data: bytes, filename: str, media_type: str) -> Response:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-async def read_form(portal: Portal, request: Request, *, max_files: int = 1) -> FormData:
+async def read_form(portal: Portal, request: Request, *, max_files: int = 1, max_fields: int = 50) -> FormData:
     """The posted form, refused (TooLarge) past the upload limit by Content-Length and while streaming."""
     limit = portal.max_upload * max(1, max_files) + FORM_OVERHEAD
     length = request.headers.get("content-length")
@@ -204,7 +204,7 @@ async def read_form(portal: Portal, request: Request, *, max_files: int = 1) -> 
 
     limited = Request(request.scope, receive)
     try:
-        return await limited.form(max_files=max_files, max_fields=50, max_part_size=1024 * 1024)
+        return await limited.form(max_files=max_files, max_fields=max_fields, max_part_size=1024 * 1024)
     except MultiPartException as exc:
         raise HTTPException(400, f"表单内容有误：{exc}") from None
 
@@ -268,14 +268,53 @@ async def unit_page(request: Request) -> Response:
         verdict = next((s for s in ctx["submissions"] if s.id == int(shown)), None)
     elif ctx["submissions"]:
         verdict = ctx["submissions"][0]
+    queries = service.query_items(portal.store, collection, ctx["state"].current)
+    saved = request.query_params.get("saved", "")
     return portal.page(
         request,
         "unit.html",
         verdict=verdict,
         just_uploaded=shown.isdigit(),
         groups=service.grouped_findings(verdict.findings_list()) if verdict else [],
+        queries=queries,
+        carried=sum(1 for q in queries if q["carried"]),
+        saved=int(saved) if saved.isdigit() else None,
         **ctx,
     )
+
+
+async def unit_answers(request: Request) -> Response:
+    """The unit's answers to the queries of its current return, typed in the browser (one box per query)."""
+    portal: Portal = request.app.state.portal
+    collection, unit = unit_from(portal, request)
+    token = request.path_params["token"]
+    if collection.closed:
+        return portal.error(
+            request, 410, "收集已结束", "本次收集已截止，不能再填写说明。如需补充，请与区政务公开办联系。"
+        )
+    form = await read_form(portal, request, max_files=0, max_fields=1000)
+    if not security.same(str(form.get("csrf", "")), security.unit_csrf(portal.store.key, unit.token_hash or "")):
+        return portal.error(request, 403, "页面已过期", "请刷新本单位的页面后重新填写。")
+    current = portal.store.current(unit)
+    if current is None:
+        return portal.error(request, 404, "还没有报表", "请先上传本单位的报表。", back=f"/u/{token}")
+    if unit.review == "accepted" and unit.review_submission == current.id:
+        return portal.error(
+            request, 409, "报表已确认",
+            "本单位的报表已由区政务公开办确认，不能再修改说明。如需修改，请联系区政务公开办。", back=f"/u/{token}",
+        )  # fmt: skip
+    if str(form.get("submission", "")) != str(current.id):
+        # the page was for an earlier upload: its boxes may not match the queries of the current one
+        return portal.error(
+            request, 409, "报表已更新",
+            "本单位在打开这个页面后又上传了报表，说明没有保存。请刷新页面，按最新的核实项重新填写。",
+            back=f"/u/{token}#queries",
+        )  # fmt: skip
+    texts = {k: str(v) for k, v in form.items() if k.startswith("a_") and isinstance(v, str)}
+    saved = await portal.in_thread(
+        service.record_answers, portal.store, collection, unit, current, texts, client=client_of(request)
+    )
+    return RedirectResponse(f"/u/{token}?saved={saved}#queries", status_code=303)
 
 
 async def unit_upload(request: Request) -> Response:
@@ -506,6 +545,10 @@ async def create_collection(request: Request) -> Response:
             if len(data) > portal.max_upload:
                 return too_large(portal, request)
             previous.append(portal.store.put_blob(data))
+    try:
+        settings_text, settings_name = await settings_of_form(form)
+    except ValueError as exc:
+        return portal.error(request, 400, "设置文件有误", str(exc), back="/office")
     title = str(form.get("title", "")).strip()[:200] or f"{year} 年度政府信息公开工作年度报告统计表"
     cid = portal.store.create_collection(
         year=year,
@@ -516,9 +559,60 @@ async def create_collection(request: Request) -> Response:
         district_code=str(form.get("district_code", "")).strip()[:50],
         district_name=str(form.get("district_name", "")).strip()[:100],
         previous=previous,
+        settings=settings_text,
+        settings_name=settings_name,
         client=client_of(request),
     )
     return RedirectResponse(f"/office/c/{cid}", status_code=303)
+
+
+SETTINGS_MAX_BYTES = 256 * 1024  # a settings file is a few lines
+
+
+async def settings_of_form(form: FormData) -> tuple[str, str]:
+    """The settings uploaded (``settings``) or pasted (``settings_text``), checked by the project's
+    settings schema: ``(text, name)``, ``("", "")`` when none; ``ValueError`` with the Chinese message."""
+    upload = form.get("settings")
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read(SETTINGS_MAX_BYTES + 1)
+        if len(raw) > SETTINGS_MAX_BYTES:
+            raise ValueError("设置文件过大（应只有几行）；请确认选择的是 .toml 或 .json 设置文件。")
+        name = service.display_name(upload.filename)
+        if PurePath(name).suffix.lower() not in (".toml", ".json"):
+            raise ValueError(f"设置文件“{name}”应为 .toml 或 .json 文件。")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValueError(f"设置文件 {name}：不是 UTF-8 编码的文本，请用 UTF-8 编码另存。") from None
+    else:
+        text, name = str(form.get("settings_text", "")).strip(), "粘贴的设置"
+        if len(text.encode("utf-8")) > SETTINGS_MAX_BYTES:
+            raise ValueError("粘贴的设置过长（应只有几行）。")
+    if not text.strip():
+        return "", ""
+    service.parse_settings(text, name)  # SettingsError is a ValueError with the Chinese message
+    return text, name
+
+
+async def collection_settings(request: Request) -> Response:
+    """The office changes (or clears) a collection's settings; every current return is judged again."""
+    portal: Portal = request.app.state.portal
+    form = await office_post(portal, request, max_files=1)
+    collection = collection_from(portal, request)
+    back = f"/office/c/{collection.id}#settings"
+    clear = form.get("clear") == "1"
+    try:
+        text, name = ("", "") if clear else await settings_of_form(form)
+    except ValueError as exc:
+        return portal.error(request, 400, "设置文件有误", str(exc), back=back)
+    if not text and not clear:
+        return portal.error(
+            request, 400, "没有设置内容", "请上传 .toml / .json 设置文件或粘贴设置内容；要恢复默认设置请勾选“恢复默认”。",
+            back=back,
+        )  # fmt: skip
+    portal.store.set_settings(collection.id, text, name, client=client_of(request))
+    await portal.in_thread(service.rejudge_collection, portal.store, portal.store.collection(collection.id))
+    return RedirectResponse(back, status_code=303)
 
 
 def _roster_of(form: FormData) -> dict[str, str]:
@@ -578,6 +672,7 @@ async def dashboard(request: Request) -> Response:
         total=len(states),
         removed=removed,
         today=date.today().isoformat(),
+        queries={s.unit.id: service.query_counts(s.current) for s in shown if s.current is not None},
     )
 
 
@@ -598,6 +693,9 @@ async def unit_detail(request: Request) -> Response:
         submissions=subs,
         link=service.unit_link(base_url(request), token),
         findings={s.id: service.grouped_findings(s.findings_list()) for s in subs},
+        queries=service.query_items(portal.store, collection, state.current),
+        answers=portal.store.answers(state.current.id) if state.current else [],
+        rejections=portal.store.rejections(state.current.id) if state.current else [],
     )
 
 
@@ -618,6 +716,20 @@ async def unit_action(request: Request) -> Response:
                     request, 400, "请填写退回原因", "退回时请写明原因，单位会在其页面上看到。", back=back
                 )
             portal.store.review(unit, "returned" if action == "return" else "accepted", comment, client=client)
+        elif action == "reject-explanation":
+            reason = str(form.get("reason", "")).strip()[:2000]
+            if not reason:
+                return portal.error(
+                    request, 400, "请填写退回原因", "退回一条情况说明时请写明原因，单位会在其页面上看到。", back=back
+                )
+            current = portal.store.current(unit)
+            if current is None or str(form.get("submission", "")) != str(current.id):
+                return portal.error(request, 409, "报表已更新", "该单位已重新上传报表，请刷新页面后再操作。", back=back)
+            await portal.in_thread(
+                service.reject_explanation, portal.store, collection, unit, current, str(form.get("key", "")),
+                reason, client=client,
+            )  # fmt: skip
+            back += "#queries"
         elif action == "upload":
             got = await upload_of(portal, request, form)
             if isinstance(got, Response):
@@ -767,6 +879,8 @@ ACTIONS = {
     "reissue-link": "重新生成链接", "revoke-link": "停用链接", "upload": "单位上传", "upload-for-unit": "代为上传",
     "return": "退回", "accept": "确认", "close": "截止收集", "reopen": "重新开放", "download-template": "下载模板",
     "download-summary": "下载汇总表", "download-returns": "下载全部报表", "download-draft": "下载报告草稿",
+    "explain": "填写情况说明", "carry-explanation": "沿用情况说明", "reject-explanation": "退回情况说明",
+    "settings": "更改核实规则设置",
 }  # fmt: skip
 
 
@@ -893,6 +1007,7 @@ def create_app(
         Route("/", home),
         Route(f"/u/{token}", unit_page),
         Route(f"/u/{token}/upload", unit_upload, methods=["POST"]),
+        Route(f"/u/{token}/answers", unit_answers, methods=["POST"]),
         Route(f"/u/{token}/template.xlsx", unit_template),
         Route(f"/u/{token}/draft.docx", unit_draft),
         Route(f"/u/{token}/s/{{sid:int}}/{{kind:str}}", unit_file),
@@ -906,6 +1021,7 @@ def create_app(
         Route("/office/c/{cid:int}", dashboard),
         Route("/office/c/{cid:int}/reminders", reminders_page),
         Route("/office/c/{cid:int}/units", add_unit, methods=["POST"]),
+        Route("/office/c/{cid:int}/settings", collection_settings, methods=["POST"]),
         Route("/office/c/{cid:int}/{action:str}", close_or_reopen, methods=["POST"]),
         Route("/office/c/{cid:int}/download/{what:str}", office_download),
         Route("/office/c/{cid:int}/u/{code:str}", unit_detail),

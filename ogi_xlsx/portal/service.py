@@ -12,7 +12,9 @@ import json
 import os
 import re
 import tempfile
+import threading
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
@@ -25,6 +27,7 @@ from ogi_xlsx.portal.store import STATUS_LABELS, SUMMED_STATUSES, Collection, St
 # any other name is checked as .xlsx, so that a PDF gets "不是 .xlsx 文件".
 KNOWN_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xls", ".xlt", ".et", ".ett", ".wps", ".ods", ".json"})
 DEFAULT_SUMMARY_CODE = "SUMMARY"
+MAX_ANSWER_CHARS = 2000  # as a row of the 情况说明 sheet
 REFUSING = frozenset({"portal-wrong-unit", "year-mismatch"})
 
 
@@ -84,18 +87,87 @@ class PreviousCache:
 
     def get(self, store: Store, collection: Collection) -> list[Any]:
         if collection.id not in self.reports:
-            self.reports[collection.id] = [
-                api.check_file(store.blob_path(digest), api.CheckOptions(expected_year=collection.year - 1))
-                for digest in collection.previous
-            ]
+            # with the roster: a unit's published report (no unit code) gets its code by the unit name
+            roster = {u.code: u.name for u in store.units(collection.id)}
+            options = api.CheckOptions.make(expected_year=collection.year - 1, roster=roster)
+            reports = []
+            for digest in collection.previous:
+                blob = store.blob_path(digest)
+                suffix = api.published_report_suffix(blob)  # last year's published report (PDF, Word, web page)
+                if suffix is None:
+                    reports.append(api.check_file(blob, options))
+                    continue
+                with _Linked(blob, suffix, f"previous-{digest[:16]}") as path:
+                    reports.append(api.check_file(path, options))
+            self.reports[collection.id] = reports
         return self.reports[collection.id]
 
 
 PREVIOUS = PreviousCache()
 
 
-def check_upload(store: Store, collection: Collection, unit: Unit, digest: str, filename: str) -> dict[str, Any]:
-    """Check a kept upload for ``unit``: the pipeline's findings plus "not this unit's return"; JSON-ready verdict."""
+def query_key(finding: Any) -> str:
+    """What identifies a query across uploads and edits: its rule, table and cell (``Y1_…|表三|J6``)."""
+    get = finding.get if isinstance(finding, dict) else lambda k: getattr(finding, k, None)
+    return f"{get('rule') or ''}|{get('sheet') or ''}|{get('cell') or ''}"
+
+
+def field_name(key: str) -> str:
+    """The form field of a query's text box (a hash: rule ids and sheet names never become field names)."""
+    from hashlib import sha256
+
+    return "a_" + sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def settings_kind(text: str, name: str = "") -> str:
+    """``json`` or ``toml``: by the file name's suffix, else by the text (JSON starts with ``{``)."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix in (".json", ".toml"):
+        return suffix[1:]
+    return "json" if text.lstrip("\ufeff \t\r\n").startswith("{") else "toml"
+
+
+_SETTINGS: dict[tuple[str, str], Any] = {}
+
+
+def settings_of(collection: Collection) -> Any:
+    """The collection's checked settings (``None``: the defaults). Checked once per text and process."""
+    if not collection.settings.strip():
+        return None
+    key = (collection.settings, collection.settings_name)
+    if key not in _SETTINGS:
+        _SETTINGS[key] = parse_settings(collection.settings, collection.settings_name)
+    return _SETTINGS[key]
+
+
+def parse_settings(text: str, name: str = "") -> Any:
+    """Check the office's settings (TOML or JSON) with the project's schema; ``SettingsError`` (Chinese)."""
+    shown = display_name(name) if name else "（粘贴的设置）"
+    return api.settings_from_text(text, settings_kind(text, name), shown)  # type: ignore[arg-type]
+
+
+def answer_cell(finding: dict[str, Any]) -> str:
+    """How a browser answer names its query's cell for the judge: the cell id, else the A1 address."""
+    ids = finding.get("cell_ids") or ()
+    return str(ids[0]) if ids else str(finding.get("cell") or "")
+
+
+def check_upload(
+    store: Store,
+    collection: Collection,
+    unit: Unit,
+    digest: str,
+    filename: str,
+    *,
+    answers: Sequence[tuple[str, str, str]] = (),
+    rejected: Mapping[tuple[str, str], str] | None = None,
+) -> dict[str, Any]:
+    """Check a kept upload for ``unit``: the pipeline's findings plus "not this unit's return"; JSON-ready verdict.
+
+    ``answers``: the unit's answers typed in the browser, ``(rule, cell, text)``, judged with the file's own
+    情况说明 (and before them: a browser answer settles a query the sheet also explains). ``rejected``:
+    explanations the office sent back, ``(query key, text) -> reason``; their queries stay open.
+    """
     roster = {u.code: u.name for u in store.units(collection.id)}
     options = api.CheckOptions.make(expected_year=collection.year, roster=roster)
     temp_stem = f"upload-{digest[:16]}"
@@ -107,10 +179,20 @@ def check_upload(store: Store, collection: Collection, unit: Unit, digest: str, 
         previous = PREVIOUS.get(store, collection) if collection.previous else []
         if previous and report.document is not None:
             extra = api.cross_year_findings([report], previous)[0]
+            # last year's published report of this unit, matched by its name: say so
+            extra += [
+                f
+                for item in previous
+                if item.document is not None and item.document.unit_code == unit.code
+                for f in item.findings
+                if f.code == "cross-year-by-name"
+            ]
             if extra:
                 report.findings = sort_findings([*report.findings, *extra])
-        api.apply_queries([report], previous)
-        findings = list(report.findings)
+        if answers and report.document is not None:
+            api.add_explanations(report.document, answers, first=True)
+        api.apply_queries([report], previous, settings_of(collection))
+        findings = office_rejections(report, rejected or {})
     # messages name the file the user sent, never the server's temporary name
     findings = [
         replace(f, message=f.message.replace(path.name, shown).replace(temp_stem, PurePath(shown).stem))
@@ -145,6 +227,35 @@ def check_upload(store: Store, collection: Collection, unit: Unit, digest: str, 
     }
 
 
+def office_rejections(report: Any, rejected: Mapping[tuple[str, str], str]) -> list[Finding]:
+    """The report's findings with the explanations the office rejected taken back: the query is open
+    again, with the office's reason and an example of a good explanation."""
+    if not rejected or report.document is None:
+        return list(report.findings)
+    out: list[Finding] = []
+    for f in report.findings:
+        reason = rejected.get((query_key(f), (f.explanation or "").strip())) if f.explanation else None
+        if f.severity != "query" or reason is None:
+            out.append(f)
+            continue
+        out.append(replace(f, explanation=None))
+        shown = f.explanation.strip()
+        shown = shown if len(shown) <= 30 else shown[:30] + "…"
+        out.append(
+            Finding(
+                "explanation-rejected",
+                f"{f.where or f.title} 的情况说明“{shown}”已被区政务公开办退回：{reason}。该核实项仍未解决，"
+                f"请改正数据，或重新说明原因，例如：{api.explanation_example(report.document.spec, f.rule)}",
+                sheet=f.sheet,
+                cell=f.cell,
+                cell_ids=f.cell_ids,
+                rule=f.rule,
+                args={"text": f.explanation, "reason": reason, "by": "office"},
+            )
+        )
+    return sort_findings(out)
+
+
 def receive(
     store: Store, collection: Collection, unit: Unit, data: bytes, filename: str, *, actor: str, client: str = ""
 ) -> Submission:
@@ -165,8 +276,10 @@ def record(
     actor: str,
     client: str = "",
 ) -> Submission:
-    """Record a kept and checked upload (one commit: the submission and its audit line)."""
-    return store.add_submission(
+    """Record a kept and checked upload (one commit: the submission and its audit line), then carry the
+    unit's browser answers over from its previous return (:func:`carry_over`)."""
+    previous = store.current(unit)
+    sub = store.add_submission(
         unit,
         filename=display_name(filename),
         digest=digest,
@@ -175,6 +288,172 @@ def record(
         verdict=verdict,
         client=client,
     )
+    if previous is not None and not sub.refused:
+        collection = store.collection(unit.collection_id)
+        if collection is not None and carry_over(store, collection, unit, previous, sub, client=client):
+            sub = store.submission(sub.id)
+    return sub
+
+
+# ---------------------------------------------------------------------- answers to queries (issue 16)
+
+
+def _browser_answers(store: Store, sub: Submission) -> tuple[list[tuple[str, str, str]], dict[tuple[str, str], str]]:
+    """The answers in force of a submission (not rejected) and the office's rejections."""
+    rejected = {(r["key"], r["text"].strip()): r["reason"] for r in store.rejections(sub.id)}
+    answers = [
+        (a["rule"], a["cell"], a["text"])
+        for a in store.latest_answers(sub.id).values()
+        if (a["key"], a["text"].strip()) not in rejected
+    ]
+    return answers, rejected
+
+
+_JUDGE_LOCK = threading.RLock()
+
+
+def rejudge(store: Store, collection: Collection, unit: Unit, sub: Submission) -> Submission:
+    """Judge a submission again from its kept file, with the unit's browser answers and the office's
+    rejections, by the same check as an upload (``validate``'s judge); keeps and returns the new verdict."""
+    # one at a time: two answers posted at once must not end with a verdict that lacks one of them
+    with _JUDGE_LOCK:
+        answers, rejected = _browser_answers(store, sub)
+        verdict = check_upload(store, collection, unit, sub.sha256, sub.filename, answers=answers, rejected=rejected)
+        store.set_judged(sub.id, verdict)
+    return store.submission(sub.id)
+
+
+def carry_over(
+    store: Store, collection: Collection, unit: Unit, previous: Submission, sub: Submission, *, client: str = ""
+) -> int:
+    """Re-uploading must not silently drop what the unit explained in the browser: each answer in force
+    on the previous return (accepted by the judge, not rejected by the office) is carried to the same
+    query (rule, table, cell) of the new return while that query is still open there; the new return is
+    then judged with them. Returns how many were carried (each audit-logged, shown as 沿用)."""
+    latest = store.latest_answers(previous.id)
+    if not latest:
+        return 0
+    rejected = {(r["key"], r["text"].strip()) for r in store.rejections(previous.id)}
+    accepted = {
+        (query_key(f), (f.get("explanation") or "").strip())
+        for f in previous.findings_list()
+        if f.get("severity") == "query" and f.get("explanation")
+    }
+    open_keys = {query_key(f) for f in sub.findings_list() if f.get("severity") == "query" and not f.get("explanation")}
+    items = [
+        {"key": a["key"], "rule": a["rule"], "cell": a["cell"], "text": a["text"], "carried_from": a["id"]}
+        for key, a in latest.items()
+        if key in open_keys and (key, a["text"].strip()) in accepted and (key, a["text"].strip()) not in rejected
+    ]
+    if not items:
+        return 0
+    store.add_answers(unit, sub.id, items, actor="carried", client=client)
+    rejudge(store, collection, unit, sub)
+    return len(items)
+
+
+def query_items(store: Store, collection: Collection, sub: Submission | None) -> list[dict[str, Any]]:
+    """The queries (核实项) of a submission for the pages: what to check, the explanation in force and
+    where it came from, the judge's or the office's refusal, an example of a good explanation."""
+    if sub is None or sub.refused:
+        return []
+    findings = sub.findings_list()
+    latest = store.latest_answers(sub.id)
+    office = {}
+    for r in store.rejections(sub.id):
+        office[r["key"]] = r
+    refusals = {
+        query_key(f): f
+        for f in findings
+        if f["code"] == "explanation-rejected" and (f.get("args") or {}).get("by") != "office"
+    }
+    spec = api.load_format(collection.format)
+    items = []
+    for f in findings:
+        if f.get("severity") != "query":
+            continue
+        key = query_key(f)
+        answer = latest.get(key)
+        explained = f.get("explanation")
+        by_browser = bool(answer and explained and answer["text"].strip() == explained.strip())
+        refusal = refusals.get(key)
+        rejection = office.get(key)
+        items.append(
+            {
+                "key": key,
+                "field": field_name(key),
+                "finding": f,
+                "explanation": explained,
+                "source": ("网页填写" if by_browser else "情况说明表") if explained else "",
+                "answer": answer,
+                "carried": bool(by_browser and answer and answer["carried_from"]),
+                "refusal": None if explained or refusal is None else refusal["message"],
+                # the office's latest rejection, while the query is open again
+                "rejection": rejection if not explained and rejection is not None else None,
+                "example": api.explanation_example(spec, f.get("rule")),
+                # prefilled: the answer typed last (also when refused, so the clerk can improve it)
+                "text": answer["text"] if answer else "",
+            }
+        )
+    return items
+
+
+def query_counts(sub: Submission) -> tuple[int, int]:
+    """(queries, of which not explained) of a submission, for the dashboard."""
+    asked = [f for f in sub.findings_list() if f.get("severity") == "query"]
+    return len(asked), sum(1 for f in asked if not f.get("explanation"))
+
+
+def record_answers(
+    store: Store,
+    collection: Collection,
+    unit: Unit,
+    sub: Submission,
+    texts: Mapping[str, str],
+    *,
+    actor: str = "unit",
+    client: str = "",
+) -> int:
+    """Record the texts typed for the queries of ``sub`` (by form field name; empty or unchanged ones
+    are left) and judge the return again. Returns how many answers were recorded."""
+    items = []
+    for item in query_items(store, collection, sub):
+        text = str(texts.get(item["field"], "")).strip()[:MAX_ANSWER_CHARS]
+        if not text or (item["answer"] is not None and item["answer"]["text"] == text and not item["rejection"]):
+            continue
+        f = item["finding"]
+        items.append({"key": item["key"], "rule": f.get("rule") or "", "cell": answer_cell(f), "text": text})
+    if not items:
+        return 0
+    store.add_answers(unit, sub.id, items, actor=actor, client=client)
+    rejudge(store, collection, unit, sub)
+    return len(items)
+
+
+def reject_explanation(
+    store: Store, collection: Collection, unit: Unit, sub: Submission, key: str, reason: str, *, client: str = ""
+) -> None:
+    """The office sends one explanation back with a reason: kept, audit-logged, the return judged again
+    (the query is open; the unit sees the reason). Raises ``StoreError`` when there is no such explanation."""
+    from ogi_xlsx.portal.store import StoreError
+
+    item = next((i for i in query_items(store, collection, sub) if i["key"] == key and i["explanation"]), None)
+    if item is None:
+        raise StoreError("没有这条情况说明（可能单位已重新上传或修改），请刷新页面后再操作。")
+    f = item["finding"]
+    label = " ".join(p for p in (f.get("sheet"), f.get("cell"), f.get("rule")) if p)
+    store.reject_explanation(unit, sub.id, key, item["explanation"].strip(), reason, label, client=client)
+    rejudge(store, collection, store.unit(collection.id, unit.code) or unit, sub)
+
+
+def rejudge_collection(store: Store, collection: Collection) -> int:
+    """Judge every unit's current return again (after the office changed the settings)."""
+    count = 0
+    for state in store.statuses(collection.id):
+        if state.current is not None:
+            rejudge(store, collection, state.unit, state.current)
+            count += 1
+    return count
 
 
 _WORKER_STORES: dict[str, Store] = {}
@@ -410,7 +689,32 @@ def returns_zip(store: Store, collection: Collection) -> bytes:
             info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, store.blob_path(s.current.sha256).read_bytes())
+        rows = explanation_rows(store, collection)
+        if rows:  # answers typed in the browser are not in the files: they travel in this table
+            info = zipfile.ZipInfo(EXPLANATIONS_CSV, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, csv_bytes(EXPLANATION_HEADER, rows))
     return buf.getvalue()
+
+
+EXPLANATIONS_CSV = "情况说明（各单位现行报表）.csv"
+EXPLANATION_HEADER = ["单位代码", "单位名称", "表", "单元格", "规则", "核实项", "说明", "来源"]
+
+
+def explanation_rows(store: Store, collection: Collection) -> list[list[Any]]:
+    """Every explained query of the units' current returns, with where the explanation came from."""
+    rows = []
+    for s in store.statuses(collection.id):
+        for q in query_items(store, collection, s.current):
+            if q["explanation"]:
+                f = q["finding"]
+                rows.append(
+                    [
+                        s.unit.code, s.unit.name, f.get("sheet") or "", f.get("cell") or "", f.get("rule") or "",
+                        f.get("title") or "", q["explanation"], q["source"] + ("（沿用）" if q["carried"] else ""),
+                    ]
+                )  # fmt: skip
+    return rows
 
 
 def unit_link(base: str, token: str | None) -> str:
@@ -431,7 +735,13 @@ def reminder_text(collection: Collection, state: UnitState, link: str) -> str:
     if state.status == "returned" and state.unit.review_comment:
         status += f"（退回原因：{state.unit.review_comment}）"
     elif state.status == "invalid" and state.current is not None:
-        status += f"（最近一次上传有 {state.current.errors} 个错误）"
+        unexplained = sum(
+            1 for f in state.current.findings_list() if f.get("severity") == "query" and not f.get("explanation")
+        )
+        parts = [f"{state.current.errors} 个错误"] if state.current.errors or not unexplained else []
+        if unexplained:  # a return held back only by queries: say what is asked (改正或说明), not "0 个错误"
+            parts.append(f"{unexplained} 个核实项待改正或说明")
+        status += f"（最近一次上传有 {'、'.join(parts)}）"
     return (
         f"{state.unit.name}：请{deadline}报送《{collection.year} 年度政府信息公开工作年度报告》统计表（{collection.title}）。"
         f"目前状态：{status}。请打开本单位的专用链接 {link} ，下载模板、填写后上传，页面会立即显示审核结果。"

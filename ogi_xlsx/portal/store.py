@@ -24,7 +24,7 @@ from typing import Any
 from ogi_xlsx.portal import security
 
 DB_NAME = "portal.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,6 +54,30 @@ CREATE TABLE IF NOT EXISTS audit (
     sha256 TEXT NOT NULL DEFAULT '', verdict TEXT NOT NULL DEFAULT '', client TEXT NOT NULL DEFAULT '',
     detail TEXT NOT NULL DEFAULT '');
 -- append-only: the audit log and the submissions are never rewritten or deleted
+-- issue 16 in the portal: the unit's answers to queries typed in the browser (a new row per edit; the
+-- latest row of a (submission, key) is the answer), the office's rejections of explanations, and the
+-- verdict of a submission judged again with them (the upload's own verdict stays as it was)
+CREATE TABLE IF NOT EXISTS answers (
+    id INTEGER PRIMARY KEY, collection_id INTEGER NOT NULL, unit_id INTEGER NOT NULL REFERENCES units(id),
+    submission_id INTEGER NOT NULL REFERENCES submissions(id), key TEXT NOT NULL, rule TEXT NOT NULL DEFAULT '',
+    cell TEXT NOT NULL DEFAULT '', text TEXT NOT NULL, created TEXT NOT NULL, actor TEXT NOT NULL,
+    carried_from INTEGER);
+CREATE INDEX IF NOT EXISTS answers_submission ON answers (submission_id, key, id);
+CREATE TABLE IF NOT EXISTS rejections (
+    id INTEGER PRIMARY KEY, collection_id INTEGER NOT NULL, unit_id INTEGER NOT NULL REFERENCES units(id),
+    submission_id INTEGER NOT NULL REFERENCES submissions(id), key TEXT NOT NULL, text TEXT NOT NULL,
+    reason TEXT NOT NULL, created TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rejections_submission ON rejections (submission_id, key);
+CREATE TABLE IF NOT EXISTS judged (
+    submission_id INTEGER PRIMARY KEY REFERENCES submissions(id), valid INTEGER NOT NULL, errors INTEGER NOT NULL,
+    warnings INTEGER NOT NULL, infos INTEGER NOT NULL, queries INTEGER NOT NULL, findings TEXT NOT NULL,
+    document TEXT, updated TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS answers_no_change BEFORE UPDATE ON answers
+    BEGIN SELECT RAISE(ABORT, 'answers are kept'); END;
+CREATE TRIGGER IF NOT EXISTS answers_no_delete BEFORE DELETE ON answers
+    BEGIN SELECT RAISE(ABORT, 'answers are kept'); END;
+CREATE TRIGGER IF NOT EXISTS rejections_no_delete BEFORE DELETE ON rejections
+    BEGIN SELECT RAISE(ABORT, 'rejections are kept'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
@@ -77,6 +101,19 @@ SUMMED_STATUSES = frozenset({"passed", "accepted"})
 SESSION_SECONDS = 8 * 3600
 
 
+# A submission as the pages and the summary see it: judged again (table ``judged``) when the unit
+# answered queries in the browser, the office rejected an explanation or changed the settings.
+SUBMISSION_SELECT = (
+    "SELECT s.id, s.collection_id, s.unit_id, s.created, s.filename, s.sha256, s.size, s.actor,"
+    " COALESCE(j.valid, s.valid) AS valid, COALESCE(j.errors, s.errors) AS errors,"
+    " COALESCE(j.warnings, s.warnings) AS warnings, COALESCE(j.infos, s.infos) AS infos, s.format, s.year,"
+    " s.found_code, s.found_name, COALESCE(j.findings, s.findings) AS findings,"
+    " COALESCE(j.document, s.document) AS document, s.annotated, s.refused, COALESCE(j.queries, s.queries) AS queries,"
+    " CASE WHEN j.submission_id IS NULL THEN NULL ELSE s.valid END AS upload_valid, j.updated AS judged"
+    " FROM submissions s LEFT JOIN judged j ON j.submission_id = s.id"
+)
+
+
 def now_iso() -> str:
     """The current local time, ISO 8601 with offset, to the second."""
     return datetime.now().astimezone().isoformat(timespec="seconds")
@@ -98,6 +135,8 @@ class Collection:
     previous: tuple[str, ...]  # sha256 of last year's returns
     created: str
     closed: bool
+    settings: str = ""  # the office's settings file (TOML or JSON text), "" for the defaults
+    settings_name: str = ""  # its file name (or 粘贴的设置), for messages and the page
 
 
 @dataclass(frozen=True)
@@ -139,6 +178,10 @@ class Submission:
     annotated: str | None
     refused: bool = False  # another unit's or year's return: kept and shown, never the unit's current one
     queries: int = 0  # 核实 findings (plausibility queries to confirm or explain)
+    # the upload's own verdict when the return was judged again (answers in the browser, the office
+    # rejecting an explanation, new settings); ``valid``/``findings``/``document`` are then the new one
+    upload_valid: bool | None = None
+    judged: str | None = None  # when it was judged again
 
     def findings_list(self) -> list[dict[str, Any]]:
         return json.loads(self.findings)
@@ -154,6 +197,7 @@ def _row(cls: type, row: sqlite3.Row | None) -> Any:
     if cls is Submission:
         data["valid"] = bool(data["valid"])
         data["refused"] = bool(data["refused"])
+        data["upload_valid"] = None if data.get("upload_valid") is None else bool(data["upload_valid"])
     return cls(**data)
 
 
@@ -173,6 +217,10 @@ class Store:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(collections)")}
+        for column in ("settings", "settings_name"):  # a data folder made before the settings (version 1)
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE collections ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
         if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
@@ -328,6 +376,8 @@ class Store:
         district_code: str = "",
         district_name: str = "",
         previous: Sequence[str] = (),
+        settings: str = "",
+        settings_name: str = "",
         actor: str = "office",
         client: str = "",
     ) -> int:
@@ -336,16 +386,19 @@ class Store:
             raise StoreError("报送名单中没有单位。")
         with self.tx() as db:
             cur = db.execute(
-                "INSERT INTO collections (year, format, title, deadline, district_code, district_name, previous, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (year, format_id, title, deadline, district_code, district_name, json.dumps(list(previous)), now_iso()),
-            )
+                "INSERT INTO collections (year, format, title, deadline, district_code, district_name, previous, created,"
+                " settings, settings_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    year, format_id, title, deadline, district_code, district_name, json.dumps(list(previous)),
+                    now_iso(), settings, settings_name,
+                ),
+            )  # fmt: skip
             cid = int(cur.lastrowid)
             for code, name in roster.items():
                 self._insert_unit(db, cid, code, name)
             self.audit(
                 actor, "create-collection", collection_id=cid, object=title, client=client,
-                detail=f"{year} 年度，{len(roster)} 个单位", db=db,
+                detail=f"{year} 年度，{len(roster)} 个单位" + (f"，设置 {settings_name}" if settings else ""), db=db,
             )  # fmt: skip
         return cid
 
@@ -495,11 +548,11 @@ class Store:
         return self.submission(sid)
 
     def submission(self, sid: int) -> Submission | None:
-        return _row(Submission, self._one("SELECT * FROM submissions WHERE id = ?", (sid,)))
+        return _row(Submission, self._one(f"{SUBMISSION_SELECT} WHERE s.id = ?", (sid,)))
 
     def submissions(self, unit: Unit) -> list[Submission]:
         """The unit's submissions, newest first."""
-        rows = self._all("SELECT * FROM submissions WHERE unit_id = ? ORDER BY id DESC", (unit.id,))
+        rows = self._all(f"{SUBMISSION_SELECT} WHERE s.unit_id = ? ORDER BY s.id DESC", (unit.id,))
         return [_row(Submission, r) for r in rows]
 
     def current(self, unit: Unit) -> Submission | None:
@@ -507,13 +560,13 @@ class Store:
         return _row(
             Submission,
             self._one(
-                "SELECT * FROM submissions WHERE unit_id = ? AND refused = 0 ORDER BY id DESC LIMIT 1", (unit.id,)
+                f"{SUBMISSION_SELECT} WHERE s.unit_id = ? AND s.refused = 0 ORDER BY s.id DESC LIMIT 1", (unit.id,)
             ),
         )
 
     def current_by_unit(self, cid: int) -> dict[int, Submission]:
         rows = self._all(
-            "SELECT s.* FROM submissions s JOIN (SELECT unit_id, MAX(id) AS id FROM submissions WHERE collection_id = ?"
+            f"{SUBMISSION_SELECT} JOIN (SELECT unit_id, MAX(id) AS id FROM submissions WHERE collection_id = ?"
             " AND refused = 0 GROUP BY unit_id) m ON s.id = m.id",
             (cid,),
         )
@@ -532,6 +585,100 @@ class Store:
     def set_annotated(self, sid: int, digest: str) -> None:
         with self.tx() as db:
             db.execute("UPDATE submissions SET annotated = ? WHERE id = ?", (digest, sid))
+
+    # ------------------------------------------------------------------ answers to queries (issue 16)
+
+    def set_settings(self, cid: int, text: str, name: str, *, client: str = "", actor: str = "office") -> None:
+        """The collection's settings file (already checked); "" for the defaults."""
+        with self.tx() as db:
+            db.execute("UPDATE collections SET settings = ?, settings_name = ? WHERE id = ?", (text, name, cid))
+            self.audit(
+                actor, "settings", collection_id=cid, object=name or "默认设置", client=client,
+                detail=text[:2000], db=db,
+            )  # fmt: skip
+
+    def answers(self, submission_id: int) -> list[dict[str, Any]]:
+        """Every answer typed for a submission, oldest first (edits included)."""
+        return [
+            dict(r) for r in self._all("SELECT * FROM answers WHERE submission_id = ? ORDER BY id", (submission_id,))
+        ]
+
+    def latest_answers(self, submission_id: int) -> dict[str, dict[str, Any]]:
+        """The answer in force per query key (the latest row of each key)."""
+        out: dict[str, dict[str, Any]] = {}
+        for row in self.answers(submission_id):
+            out[row["key"]] = row
+        return out
+
+    def add_answers(
+        self, unit: Unit, submission_id: int, items: Sequence[Mapping[str, Any]], *, actor: str, client: str = ""
+    ) -> None:
+        """Record answers ``{key, rule, cell, text[, carried_from]}`` and one audit line each, in one commit."""
+        if not items:
+            return
+        when = now_iso()
+        with self.tx() as db:
+            for item in items:
+                db.execute(
+                    "INSERT INTO answers (collection_id, unit_id, submission_id, key, rule, cell, text, created, actor,"
+                    " carried_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        unit.collection_id, unit.id, submission_id, item["key"], item.get("rule", ""),
+                        item.get("cell", ""), item["text"], when, actor, item.get("carried_from"),
+                    ),
+                )  # fmt: skip
+                carried = item.get("carried_from")
+                self.audit(
+                    actor if actor != "carried" else "unit",
+                    "carry-explanation" if carried else "explain", collection_id=unit.collection_id,
+                    unit_code=unit.code, object=f"提交 #{submission_id} {item.get('rule', '')} {item.get('cell', '')}".strip(),
+                    client=client, detail=(f"沿用说明 #{carried}：" if carried else "") + item["text"], db=db,
+                )  # fmt: skip
+
+    def rejections(self, submission_id: int) -> list[dict[str, Any]]:
+        return [
+            dict(r) for r in self._all("SELECT * FROM rejections WHERE submission_id = ? ORDER BY id", (submission_id,))
+        ]
+
+    def reject_explanation(
+        self, unit: Unit, submission_id: int, key: str, text: str, reason: str, label: str, *, client: str = ""
+    ) -> None:
+        """The office rejects an explanation (the query is open again); an acceptance of this submission
+        is withdrawn, so that the unit can answer again."""
+        with self.tx() as db:
+            db.execute(
+                "INSERT INTO rejections (collection_id, unit_id, submission_id, key, text, reason, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (unit.collection_id, unit.id, submission_id, key, text, reason, now_iso()),
+            )
+            withdrawn = unit.review == "accepted" and unit.review_submission == submission_id
+            if withdrawn:
+                db.execute(
+                    "UPDATE units SET review = NULL, review_comment = '', review_submission = NULL, review_time = NULL"
+                    " WHERE id = ?",
+                    (unit.id,),
+                )
+            self.audit(
+                "office", "reject-explanation", collection_id=unit.collection_id, unit_code=unit.code,
+                object=f"提交 #{submission_id} {label}", client=client,
+                detail=f"原因：{reason}；被退回的说明：{text}" + ("；已撤销此前的确认" if withdrawn else ""), db=db,
+            )  # fmt: skip
+
+    def set_judged(self, submission_id: int, verdict: Mapping[str, Any]) -> None:
+        """Keep the verdict of a submission judged again (the upload's own verdict is not changed)."""
+        counts = verdict["counts"]
+        with self.tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO judged (submission_id, valid, errors, warnings, infos, queries, findings,"
+                " document, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    submission_id, int(verdict["valid"]), counts.get("error", 0), counts.get("warning", 0),
+                    counts.get("info", 0), counts.get("query", 0), json.dumps(verdict["findings"], ensure_ascii=False),
+                    json.dumps(verdict["document"], ensure_ascii=False) if verdict.get("document") else None, now_iso(),
+                ),
+            )  # fmt: skip
+            # the annotated copy is made again from the new findings at the next request
+            db.execute("UPDATE submissions SET annotated = NULL WHERE id = ?", (submission_id,))
 
     # ------------------------------------------------------------------ status
 

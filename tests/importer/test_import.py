@@ -671,3 +671,61 @@ def test_a_mirror_copy_in_traditional_characters(tmp_path):
     result = import_report(path)
     assert result.document.values == values
     assert (result.document.year, result.document.unit_name) == (2020, "某某街道办事处")
+
+
+# --------------------------------------------------------------------------- the portal's previous-year upload
+
+
+def test_the_portal_reads_last_years_published_report(tmp_path):
+    """A published report among the portal's 上年度 files: read (stored without its name), matched
+    to the unit by name (shown to the unit), and the cross-year checks run."""
+    import portal_kit as K
+    from starlette.testclient import TestClient
+
+    from ogi_xlsx.portal.app import create_app
+    from ogi_xlsx.rules import with_totals
+
+    this_year = K.example_values("U01")
+    spec = P.spec_of(2023)
+    last = P.sample_values(spec, 30)
+    for col in ("c_natural", "c_commercial", "c_research", "c_social", "c_legal", "c_other"):
+        last[f"t3.r_carry_next.{col}"] = this_year[f"t3.r_carry.{col}"] or 0
+    last["t3.r_carry_next.c_natural"] += 5  # last year carried 5 more over than U01 took over
+    last = with_totals(spec, {k: last[k] for k in spec.input_ids})
+    previous = tmp_path / "上年"
+    previous.mkdir()
+    write_html(previous / "甲街道2023年报.html", P.report_parts(spec, 2023, "鲤城区人民政府甲街道办事处", last))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("单位代码,单位名称\nU01,甲街道办事处\nU02,乙街道办事处\n", encoding="utf-8")
+    data = tmp_path / "d"
+    created = invoke(
+        "portal", "create", "--data", data, "--year", "2024", "--roster", roster, "--previous", previous, "--json"
+    )
+    assert created.exit_code == 0, created.output
+    links = {u["code"]: u["link"] for u in json.loads(created.stdout)["units"]}
+    with TestClient(create_app(data)) as client:
+        page = client.post(
+            links["U01"] + "/upload",
+            data={"csrf": K.csrf_of(client.get(links["U01"]).text)},
+            files={"file": ("a.xlsx", K.return_bytes("U01"))},
+        )
+    assert "与上年度报表不衔接" in page.text
+    assert "按单位名称" in page.text and "甲街道办事处" in page.text
+
+
+def test_published_report_suffix_from_the_content(tmp_path):
+    from ogi_xlsx.api import published_report_suffix
+
+    spec = P.spec_of(2023)
+    parts = P.report_parts(spec, 2023, "某局", P.sample_values(spec, 1))
+    blobs = {
+        "a": (P.to_html(parts).encode("utf-8"), ".html"),
+        "b": (P.to_docx(parts, tmp_path / "x.docx").read_bytes(), ".docx"),
+        "c": (P.scanned_pdf(), ".pdf"),
+        "d": (SEED_COPY.read_bytes(), ".txt"),
+        "e": (import_report(SEED_COPY).document.dumps().encode("utf-8"), None),  # a JSON return
+        "f": ((Path(__file__).parent / "golden" / "haibin-2024-return.xlsx").read_bytes(), None),
+    }
+    for name, (data, expected) in blobs.items():
+        (tmp_path / name).write_bytes(data)
+        assert published_report_suffix(tmp_path / name) == expected, name

@@ -124,3 +124,19 @@ def test_the_batch_goes_on(tmp_path):
     assert reports[SEED.name]["valid"]
     for path in files:
         assert not reports[path.name]["valid"] and reports[path.name]["findings"], path.name
+
+
+def test_a_pdf_that_ran_out_of_time_is_not_cached(tmp_path, monkeypatch):
+    """A timeout depends on the machine's load: the next run reads the file again."""
+    from ogi_xlsx.cache import ResultCache, options_salt
+    from ogi_xlsx.importer import pdf_source
+    from ogi_xlsx.validate import check_file
+
+    monkeypatch.setattr(pdf_source, "SECONDS", 0.01)
+    path = tmp_path / "r.pdf"
+    path.write_bytes(P.scanned_pdf())
+    report = check_file(path)
+    assert [f.code for f in report.findings] == ["report-too-slow"]
+    monkeypatch.setenv("OGI_XLSX_CACHE_DIR", str(tmp_path / "cache"))
+    store = ResultCache(options_salt(expected_year=None, roster=None, strict_blanks=False))
+    assert store.store(report) is False

@@ -419,6 +419,10 @@ def test_demo_serve_fills_the_portal_with_the_demo(tmp_path, monkeypatch):
     assert any(s.status == "invalid" for s in states.values())
     assert len(store.submissions(states["LC004"].unit)) == 2
     assert any(s.status == "accepted" for s in states.values())
+    # and one unit's second file has two queries, one explained in the browser, one open
+    queries = [f for f in states["LC006"].current.findings_list() if f["severity"] == "query"]
+    assert len(queries) == 2 and sum(1 for f in queries if f.get("explanation")) == 1
+    assert states["LC006"].status == "invalid" and len(store.answers(states["LC006"].current.id)) == 1
     for code in roster:
         assert f"/u/{store.token(states[code].unit)}" in result.output
     with TestClient(create_app(out / "portal-data")) as client:
