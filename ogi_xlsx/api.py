@@ -134,11 +134,11 @@ def settings_from_text(text: str, kind: Literal["toml", "json"], source: str = "
     import re
     import tomllib
 
-    from ogi_xlsx.settings import SettingsError, settings_from_data
+    from ogi_xlsx.checks.settings import SettingsError, settings_from_data
 
     text = text.lstrip("\ufeff")
     if kind == "json":
-        from ogi_xlsx.document import describe_json_error
+        from ogi_xlsx.model.document import describe_json_error
 
         try:
             data = json.loads(text)
@@ -160,7 +160,7 @@ def settings_from_text(text: str, kind: Literal["toml", "json"], source: str = "
 
 def explanation_example(spec: FormatSpec, rule_id: str | None) -> str:
     """An example of a good explanation (情况说明) for the queries of a rule, as the judge's guidance gives it."""
-    from ogi_xlsx.explanations import example_for
+    from ogi_xlsx.checks.explanations import example_for
 
     return example_for(spec, rule_id)
 
@@ -169,7 +169,7 @@ def add_explanations(doc: ReturnDocument, items: Iterable[tuple[str, str, str]],
     """Add the unit's explanations ``(rule, cell, text)`` to a return document, as rows of its
     情况说明 sheet would be (e.g. answers typed into the portal); ``first`` puts them before the
     sheet's rows, so they settle a query the sheet also explains. Judge them with :func:`apply_queries`."""
-    from ogi_xlsx.document import Explanation
+    from ogi_xlsx.model.document import Explanation
 
     added = [Explanation(rule=rule, cell=cell, text=text) for rule, cell, text in items]
     doc.explanations = [*added, *doc.explanations] if first else [*doc.explanations, *added]

@@ -682,8 +682,8 @@ def test_the_portal_reads_last_years_published_report(tmp_path):
     import portal_kit as K
     from starlette.testclient import TestClient
 
+    from ogi_xlsx.checks.rules import with_totals
     from ogi_xlsx.portal.app import create_app
-    from ogi_xlsx.rules import with_totals
 
     this_year = K.example_values("U01")
     spec = P.spec_of(2023)
@@ -724,7 +724,7 @@ def test_published_report_suffix_from_the_content(tmp_path):
         "c": (P.scanned_pdf(), ".pdf"),
         "d": (SEED_COPY.read_bytes(), ".txt"),
         "e": (import_report(SEED_COPY).document.dumps().encode("utf-8"), None),  # a JSON return
-        "f": ((Path(__file__).parent / "golden" / "haibin-2024-return.xlsx").read_bytes(), None),
+        "f": ((Path(__file__).resolve().parents[1] / "golden" / "haibin-2024-return.xlsx").read_bytes(), None),
     }
     for name, (data, expected) in blobs.items():
         (tmp_path / name).write_bytes(data)

@@ -128,9 +128,10 @@ def test_the_batch_goes_on(tmp_path):
 
 def test_a_pdf_that_ran_out_of_time_is_not_cached(tmp_path, monkeypatch):
     """A timeout depends on the machine's load: the next run reads the file again."""
-    from ogi_xlsx.cache import ResultCache, options_salt
     from ogi_xlsx.importer import pdf_source
-    from ogi_xlsx.validate import check_file
+    from ogi_xlsx.pipeline.cache import ResultCache, options_salt
+    from ogi_xlsx.pipeline.check import check_file
+    from ogi_xlsx.pipeline.options import CheckOptions
 
     monkeypatch.setattr(pdf_source, "SECONDS", 0.01)
     path = tmp_path / "r.pdf"
@@ -138,5 +139,5 @@ def test_a_pdf_that_ran_out_of_time_is_not_cached(tmp_path, monkeypatch):
     report = check_file(path)
     assert [f.code for f in report.findings] == ["report-too-slow"]
     monkeypatch.setenv("OGI_XLSX_CACHE_DIR", str(tmp_path / "cache"))
-    store = ResultCache(options_salt(expected_year=None, roster=None, strict_blanks=False))
+    store = ResultCache(options_salt(CheckOptions()))
     assert store.store(report) is False

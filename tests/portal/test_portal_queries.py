@@ -14,7 +14,7 @@ from portal_kit import TestClient
 from typer.testing import CliRunner
 
 from ogi_xlsx import api
-from ogi_xlsx.cli import app as cli_app
+from ogi_xlsx.cli.main import app as cli_app
 from ogi_xlsx.portal import service
 from ogi_xlsx.portal.app import create_app
 from ogi_xlsx.portal.store import Store
