@@ -65,17 +65,27 @@ class ReturnDocument:
     cover: dict[str, str] = field(default_factory=dict)
     format_version: str | None = None
     explanations: list[Explanation] = field(default_factory=list)
+    # The totals as the workbook reports them, where they differ from the recomputed ``values`` (a
+    # total typed over its formula, the cached number of a changed formula, a total typed by hand):
+    # the sum rules check these, everything else uses ``values``. Empty for a document read from JSON.
+    reported_totals: dict[str, Number | None] = field(default_factory=dict)
 
     @property
     def spec(self) -> FormatSpec:
         return load_format(self.format)
 
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form (valid against :func:`return_schema` when the data is sound)."""
+    def reported_values(self) -> dict[str, Number | None]:
+        """The values as the return reports them: ``values`` with ``reported_totals`` over them."""
+        return {**self.values, **self.reported_totals} if self.reported_totals else self.values
+
+    def to_json(self, *, reported: bool = False) -> dict[str, Any]:
+        """The JSON form (valid against the format's return schema when the data is sound); with
+        ``reported`` the totals as the workbook reports them (what the checks validate)."""
         spec = self.spec
+        source = self.reported_values() if reported else self.values
         values: dict[str, Any] = {}
         for cell_id in spec.cell_ids:
-            value = self.values.get(cell_id)
+            value = source.get(cell_id)
             if isinstance(value, Decimal):
                 values[cell_id] = format_number(value)
             else:

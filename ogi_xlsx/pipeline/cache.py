@@ -195,6 +195,7 @@ def report_to_json(report: Any) -> dict[str, Any]:
             "cover": _encode(doc.cover),
             "format_version": doc.format_version,
             "explanations": [e.to_json() for e in doc.explanations],
+            "reported_totals": _encode(doc.reported_totals),
         },
         "findings": [
             [f.code, f.message, f.severity, f.sheet, f.cell, list(f.cell_ids), f.rule, _encode(f.args)]
@@ -233,6 +234,7 @@ def _decode_body(data: Mapping[str, Any]) -> tuple[list[Any], Any]:
             cover=_decode(doc["cover"]),
             format_version=doc["format_version"],
             explanations=[Explanation(**e) for e in doc.get("explanations", [])],
+            reported_totals=_decode(doc.get("reported_totals", {})),
         )
     )
     findings = [

@@ -175,17 +175,23 @@ def check_workbook(
         return report
     spec = ex.spec
     version = ex.identity.format_version if ex.identity is not None else spec.version
-    reported_doc = ReturnDocument(
+    values = with_totals(spec, ex.inputs)
+    # One document: the recomputed totals in ``values``, the workbook's own where they differ beside them.
+    doc = ReturnDocument(
         format=spec.id,
         format_version=version if version in (spec.version, *spec.retired_versions) else spec.version,
         year=ex.year or 0,
         unit_code=ex.unit_code,
         unit_name=ex.unit_name,
-        values={cid: ex.reported.get(cid) for cid in spec.cell_ids},
+        values=values,
         cover=ex.cover,
+        explanations=ex.explanations,
+        reported_totals={
+            cid: ex.reported.get(cid) for cid in spec.computed_ids if ex.reported.get(cid) != values.get(cid)
+        },
     )
     doc_findings = check_document(
-        reported_doc,
+        doc,
         expected_year=options.expected_year,
         roster=options.roster_mapping,
         strict_blanks=options.strict_blanks,
@@ -195,19 +201,8 @@ def check_workbook(
         # already reported as an empty cover field
         doc_findings = [f for f in doc_findings if f.args.get("path") != ["year"] and f.code != "format-year-mismatch"]
     if ex.typed_totals:
-        true_values = with_totals(spec, ex.inputs)
-        doc_findings = _typed_total_findings(spec, doc_findings, ex.typed_totals, ex.following_totals, true_values)
+        doc_findings = _typed_total_findings(spec, doc_findings, ex.typed_totals, ex.following_totals, values)
     doc_findings = remap([_unit_finding(spec, f) for f in doc_findings], ex.moved, ex.sheet_names)
-    doc = ReturnDocument(
-        format=spec.id,
-        format_version=reported_doc.format_version,
-        year=ex.year or 0,
-        unit_code=ex.unit_code,
-        unit_name=ex.unit_name,
-        values=with_totals(spec, ex.inputs),
-        cover=ex.cover,
-        explanations=ex.explanations,
-    )
     if report.kind == "summary":
         # a summary is not one of the roster's units: say what it is instead of an error
         doc_findings = [

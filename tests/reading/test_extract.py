@@ -151,8 +151,17 @@ def test_formula_overwritten_keeps_constant_for_sum_rule():
     assert ("sum-mismatch", sheet_name, address) not in found
     # rules the typed number takes part in say that it is the cause
     assert all("手填的数" in f.message for f in report.findings if f.code == "sum-mismatch" and cell_id in f.cell_ids)
-    # the document holds the recomputed total, not the constant
+    # one document: the recomputed total in its values, the typed number beside it (what the rules checked)
     assert report.document.values[cell_id] == compute_totals(SPEC, sample_inputs())[cell_id]
+    assert report.document.reported_totals == {cell_id: 999}
+    assert report.document.reported_values()[cell_id] == 999
+    assert report.document.to_json()["values"][cell_id] == report.document.values[cell_id]  # JSON: recomputed
+
+
+def test_an_intact_workbook_reports_no_totals_beside_its_values():
+    report = check(make_raw())
+    assert report.document.reported_totals == {}
+    assert report.document.reported_values() == report.document.values
 
 
 def test_formula_changed_and_cached_stale():
