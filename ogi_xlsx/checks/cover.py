@@ -8,11 +8,11 @@ from typing import Any
 
 from ogi_xlsx.model.document import COVER_EXTRA, ReturnDocument, parse_cover_date
 from ogi_xlsx.model.findings import Finding
-from ogi_xlsx.model.layout import COVER_SHEET, workbook_layout
+from ogi_xlsx.model.layout import COVER_SHEET, NO_MOVES, Moves, workbook_layout
 from ogi_xlsx.model.spec import FormatSpec
 
 
-def check_cover(doc: ReturnDocument) -> list[Finding]:
+def check_cover(doc: ReturnDocument, moves: Moves = NO_MOVES) -> list[Finding]:
     """Empty or malformed cover fields (封面)."""
     spec = doc.spec
     layout = workbook_layout(spec)
@@ -24,12 +24,10 @@ def check_cover(doc: ReturnDocument) -> list[Finding]:
         row, col = layout.cover.fields[fld.id]
         from ogi_xlsx.model.cellref import a1
 
-        address = a1(row, col)
+        sheet, address = moves.place(COVER_SHEET, a1(row, col))
         if not value:
             findings.append(
-                Finding(
-                    "cover-missing", f"封面 {address}：“{fld.label}”未填写，请补充。", sheet=COVER_SHEET, cell=address
-                )
+                Finding("cover-missing", f"封面 {address}：“{fld.label}”未填写，请补充。", sheet=sheet, cell=address)
             )
         elif fld.type == "date" and parse_cover_date(value) is None:
             example = f"{doc.year + 1}-01-10" if doc.year else "2025-01-10"
@@ -37,7 +35,7 @@ def check_cover(doc: ReturnDocument) -> list[Finding]:
                 Finding(
                     "cover-invalid",
                     f"封面 {address}：“{fld.label}”应为日期（如 {example}），实际为“{value}”。",
-                    sheet=COVER_SHEET,
+                    sheet=sheet,
                     cell=address,
                 )
             )
@@ -45,9 +43,13 @@ def check_cover(doc: ReturnDocument) -> list[Finding]:
 
 
 def check_identity(
-    doc: ReturnDocument, expected_year: int | None = None, roster: Mapping[str, str] | None = None
+    doc: ReturnDocument,
+    expected_year: int | None = None,
+    roster: Mapping[str, str] | None = None,
+    moves: Moves = NO_MOVES,
 ) -> list[Finding]:
     """Report year and unit against what the district expects."""
+    cover = moves.sheet(COVER_SHEET)
     spec = doc.spec
     findings = []
     if not spec.applies_to(doc.year):
@@ -57,7 +59,7 @@ def check_identity(
                 "format-year-mismatch",
                 f"报告年度 {doc.year} 不应使用{spec.notice}格式（该格式适用于{spec.years_label}），"
                 f"请使用{right}对应的模板重新填报。",
-                sheet=COVER_SHEET,
+                sheet=cover,
             )
         )
     if expected_year is not None and doc.year != expected_year:
@@ -65,7 +67,7 @@ def check_identity(
             Finding(
                 "year-mismatch",
                 f"报告年度为 {doc.year}，本次应报送 {expected_year} 年度报表。",
-                sheet=COVER_SHEET,
+                sheet=cover,
                 args={"year": doc.year, "expected": expected_year},
             )
         )
@@ -76,7 +78,7 @@ def check_identity(
                 Finding(
                     "unit-not-on-roster",
                     f"单位“{doc.unit_name}”（代码 {code or '空'}）不在报送名单中，请核对单位代码。",
-                    sheet=COVER_SHEET,
+                    sheet=cover,
                     args={"code": code},
                 )
             )
@@ -85,7 +87,7 @@ def check_identity(
                 Finding(
                     "unit-mismatch",
                     f"单位代码 {code} 在名单中为“{roster[code]}”，报表中为“{doc.unit_name}”，请核对。",
-                    sheet=COVER_SHEET,
+                    sheet=cover,
                     severity="warning",
                     args={"code": code},
                 )
@@ -93,7 +95,9 @@ def check_identity(
     return findings
 
 
-def blank_findings(spec: FormatSpec, values: Mapping[str, Any], strict: bool = False) -> list[Finding]:
+def blank_findings(
+    spec: FormatSpec, values: Mapping[str, Any], strict: bool = False, moves: Moves = NO_MOVES
+) -> list[Finding]:
     """One finding per blank input cell (blank counts as 0 unless ``strict``).
 
     A return with every input blank is the unfilled template sent back: one error, not
@@ -112,7 +116,7 @@ def blank_findings(spec: FormatSpec, values: Mapping[str, Any], strict: bool = F
     for cell_id in spec.input_ids:
         if values.get(cell_id) is None:
             cell = spec.cells[cell_id]
-            sheet, address = layout.locate(cell_id)
+            sheet, address = moves.place(*layout.locate(cell_id))
             table = spec.table(cell.table).short
             if strict:
                 message = f"{table} {address}（{cell.label}）：未填写，请填写数字（没有发生请填 0）。"

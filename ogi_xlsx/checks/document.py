@@ -11,6 +11,7 @@ from ogi_xlsx.checks.rules import check_rules
 from ogi_xlsx.checks.schema import schema_findings
 from ogi_xlsx.model.document import ReturnDocument
 from ogi_xlsx.model.findings import Finding
+from ogi_xlsx.model.layout import NO_MOVES, Moves
 
 
 def check_document(
@@ -20,27 +21,29 @@ def check_document(
     roster: Mapping[str, str] | None = None,
     strict_blanks: bool = False,
     from_workbook: bool = False,
+    moves: Moves = NO_MOVES,
 ) -> list[Finding]:
     """Schema, identity, cover, blanks and sum rules of ``doc``.
 
     ``from_workbook``: the document was read from a workbook, whose cover already reported a
     missing year; a report year outside the format's years is then reported once, as
     format-year-mismatch (not also as a schema error), and does not stop the other checks. A JSON
-    document whose structure is wrong gets its schema findings only.
+    document whose structure is wrong gets its schema findings only. ``moves``: where the workbook
+    has the layout's cells (every address in a message is the one the clerk sees).
     """
-    findings = schema_findings(doc)
+    findings = schema_findings(doc, moves)
     if from_workbook:
         # the year: see above; the 情况说明 rows were read and cut to size by the reader
         findings = [f for f in findings if f.args.get("path") != ["year"] and _path_head(f) != "explanations"]
     elif any(f.code in ("schema", "format-unknown") and f.cell is None for f in findings):
         return findings
-    findings += check_identity(doc, expected_year, roster)
-    findings += check_cover(doc)
+    findings += check_identity(doc, expected_year, roster, moves)
+    findings += check_cover(doc, moves)
     values = doc.reported_values()
-    findings += blank_findings(doc.spec, values, strict=strict_blanks)
+    findings += blank_findings(doc.spec, values, strict=strict_blanks, moves=moves)
     # Values the schema rejected (text, booleans) were reported above; sum the rest.
     numbers = {k: v if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else None for k, v in values.items()}
-    return findings + check_rules(doc.spec, numbers)
+    return findings + check_rules(doc.spec, numbers, moves)
 
 
 def _path_head(finding: Finding) -> str | None:

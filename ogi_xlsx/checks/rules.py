@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ogi_xlsx.model.document import Number
 from ogi_xlsx.model.findings import Finding, format_number
-from ogi_xlsx.model.layout import workbook_layout
+from ogi_xlsx.model.layout import NO_MOVES, Moves, workbook_layout
 from ogi_xlsx.model.spec import FormatSpec, Rule
 
 Values = Mapping[str, Number | None]
@@ -64,16 +64,16 @@ def with_totals(spec: FormatSpec, values: Values) -> dict[str, Number | None]:
     return {cid: totals[cid] if cid in totals else values.get(cid) for cid in spec.cell_ids}
 
 
-def _cell_ref(spec: FormatSpec, cell_id: str) -> tuple[str, str]:
-    sheet, address = workbook_layout(spec).locate(cell_id)
-    return sheet, address
+def _cell_ref(spec: FormatSpec, cell_id: str, moves: Moves = NO_MOVES) -> tuple[str, str]:
+    """(sheet, address) of a cell in the workbook the values came from."""
+    return moves.place(*workbook_layout(spec).locate(cell_id))
 
 
-def _contributors(spec: FormatSpec, values: Values, refs: tuple[str, ...]) -> str:
+def _contributors(spec: FormatSpec, values: Values, refs: tuple[str, ...], moves: Moves) -> str:
     parts = []
     for ref in refs:
         value = values.get(ref)
-        parts.append(f"{_cell_ref(spec, ref)[1]}={'空' if value is None else format_number(value)}")
+        parts.append(f"{_cell_ref(spec, ref, moves)[1]}={'空' if value is None else format_number(value)}")
     return "、".join(parts)
 
 
@@ -87,7 +87,7 @@ def _short_names(spec: FormatSpec, cell_ids: tuple[str, ...]) -> dict[str, str]:
     return {cid: p[0] for cid, p in parts.items()}
 
 
-def _to_check(spec: FormatSpec, rule: Rule) -> str:
+def _to_check(spec: FormatSpec, rule: Rule, moves: Moves) -> str:
     """The cells to look at, most likely wrong first: the typed rows of the checked side, then the
     other side's; a total is named by the rows it sums ("（七）总计的各项")."""
     if all(spec.cells[cid].computed for cid in rule.cells):
@@ -98,7 +98,9 @@ def _to_check(spec: FormatSpec, rule: Rule) -> str:
     ordered = sorted(rule.cells, key=lambda c: (spec.cells[c].computed, c != focus))
     shown: list[str] = []
     for cid in ordered:
-        text = f"{names[cid]}的各项" if spec.cells[cid].computed else f"{_cell_ref(spec, cid)[1]}（{names[cid]}）"
+        text = (
+            f"{names[cid]}的各项" if spec.cells[cid].computed else f"{_cell_ref(spec, cid, moves)[1]}（{names[cid]}）"
+        )
         if text not in shown:
             shown.append(text)
     return "、".join(shown)
@@ -109,8 +111,8 @@ def _focus(rule: Rule) -> str:
     return rule.lhs[0] if rule.defines else rule.rhs[-1]
 
 
-def check_rule(spec: FormatSpec, rule: Rule, values: Values) -> Finding | None:
-    """Check one rule expansion; a finding when ``sum(lhs) != sum(rhs)``."""
+def check_rule(spec: FormatSpec, rule: Rule, values: Values, moves: Moves = NO_MOVES) -> Finding | None:
+    """Check one rule expansion; a finding when ``sum(lhs) != sum(rhs)`` (addresses as ``moves`` places them)."""
     left = _sum(values, rule.lhs)
     right = _sum(values, rule.rhs)
     if left == right:
@@ -118,7 +120,7 @@ def check_rule(spec: FormatSpec, rule: Rule, values: Values) -> Finding | None:
     focus = _focus(rule)
     cell = spec.cells[focus]
     table = spec.table(rule.table)
-    sheet, address = _cell_ref(spec, focus)
+    sheet, address = _cell_ref(spec, focus, moves)
     where = f"{table.short} {address}（{cell.label}）"
     blank_side = [side for side in (rule.lhs, rule.rhs) if all(values.get(ref) is None for ref in side)]
     args = {
@@ -127,7 +129,7 @@ def check_rule(spec: FormatSpec, rule: Rule, values: Values) -> Finding | None:
         "difference": left - right,
         "cells": {ref: values.get(ref) for ref in rule.cells},
     }
-    contributors = _contributors(spec, values, rule.cells)
+    contributors = _contributors(spec, values, rule.cells, moves)
     if blank_side:
         message = (
             f"{where}：{rule.title}；{'合计' if blank_side[0] is rule.lhs else '各项'}未填写，"
@@ -147,7 +149,7 @@ def check_rule(spec: FormatSpec, rule: Rule, values: Values) -> Finding | None:
         rname = rule.rhs_name or "右边"
         message = (
             f"{where}：{lname} = {format_number(left)}，{rname} = {format_number(right)}，"
-            f"相差 {format_number(abs(left - right))}：请核对 {_to_check(spec, rule)}（{rule.title}）。"
+            f"相差 {format_number(abs(left - right))}：请核对 {_to_check(spec, rule, moves)}（{rule.title}）。"
             f"参与计算：{contributors}"
         )
         code = "sum-mismatch"
@@ -163,11 +165,11 @@ def check_rule(spec: FormatSpec, rule: Rule, values: Values) -> Finding | None:
     )
 
 
-def check_rules(spec: FormatSpec, values: Values) -> list[Finding]:
+def check_rules(spec: FormatSpec, values: Values, moves: Moves = NO_MOVES) -> list[Finding]:
     """Every rule of the format against the given values (totals as reported)."""
     findings = []
     for rule in spec.rules:
-        finding = check_rule(spec, rule, values)
+        finding = check_rule(spec, rule, values, moves)
         if finding is not None:
             findings.append(finding)
     return findings

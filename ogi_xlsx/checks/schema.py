@@ -8,7 +8,7 @@ from typing import Any
 
 from ogi_xlsx.model.document import AMOUNT_PATTERN, COVER_EXTRA, EXPLANATION_MAX_CHARS, ReturnDocument
 from ogi_xlsx.model.findings import Finding, format_number
-from ogi_xlsx.model.layout import COVER_SHEET, workbook_layout
+from ogi_xlsx.model.layout import COVER_SHEET, NO_MOVES, Moves, workbook_layout
 from ogi_xlsx.model.spec import FormatSpec, UnknownFormatError, load_format
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -168,7 +168,7 @@ _KEYWORD_MESSAGES = {
 }
 
 
-def schema_finding(spec: FormatSpec, error: Any) -> Finding:
+def schema_finding(spec: FormatSpec, error: Any, moves: Moves = NO_MOVES) -> Finding:
     """One jsonschema error as a finding on its cell (or cover field, or 情况说明 line)."""
     path = [str(p) for p in error.absolute_path]
     limit = error.validator_value if error.validator in ("minimum", "maximum", "const", "maxLength") else None
@@ -177,7 +177,7 @@ def schema_finding(spec: FormatSpec, error: Any) -> Finding:
     shown = "空" if bad is None else (format_number(bad) if not isinstance(bad, (dict, list)) else "")
     if len(path) == 2 and path[0] == "values" and path[1] in spec.cells:
         cell = spec.cells[path[1]]
-        sheet, address = workbook_layout(spec).locate(path[1])
+        sheet, address = moves.place(*workbook_layout(spec).locate(path[1]))
         table = spec.table(cell.table)
         expected = {
             "count": "非负整数",
@@ -209,7 +209,7 @@ def schema_finding(spec: FormatSpec, error: Any) -> Finding:
     label = {"year": "报告年度", "format": "报表格式", "unit/code": "单位代码", "unit/name": "单位名称"}.get(
         "/".join(path), "/".join(path) or "文档"
     )
-    sheet = COVER_SHEET if path and path[0] in ("year", "unit", "cover") else None
+    sheet = moves.sheet(COVER_SHEET) if path and path[0] in ("year", "unit", "cover") else None
     return Finding("schema", f"{label}：“{shown}”{reason}。", sheet=sheet, args={"path": path})
 
 
@@ -294,9 +294,9 @@ def _validator(format_id: str) -> Any:
     return cls(return_schema(load_format(format_id)))
 
 
-def schema_findings(doc: ReturnDocument) -> list[Finding]:
+def schema_findings(doc: ReturnDocument, moves: Moves = NO_MOVES) -> list[Finding]:
     """The schema findings of a document (as :func:`validate_document_json`), with the validator built
     once per format (saves ~4 ms a file)."""
     data = doc.to_json(reported=True)
     errors = sorted(_validator(doc.format).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    return [schema_finding(doc.spec, e) for e in errors]
+    return [schema_finding(doc.spec, e, moves) for e in errors]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
@@ -104,6 +105,27 @@ class WorkbookLayout:
     def fingerprint(self) -> str:
         """A short hash of everything the reader relies on: sheet names, texts and cell places."""
         return layout_hash(self.spec)
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Where the layout's cells are in one workbook when not where the template put them: rows
+    inserted above, sheets renamed (``reading.extract`` finds them). The checks print every address
+    through :meth:`place`, so a finding names the cell the clerk sees, from the start."""
+
+    cells: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # (sheet, A1) -> actual
+    sheets: Mapping[str, str] = field(default_factory=dict)  # layout sheet name -> actual sheet name
+
+    def place(self, sheet: str, address: str) -> tuple[str, str]:
+        """The actual (sheet, address) of the layout's (sheet, address)."""
+        return self.cells.get((sheet, address)) or (self.sheets.get(sheet, sheet), address)
+
+    def sheet(self, name: str) -> str:
+        """The actual name of the layout's sheet ``name``."""
+        return self.sheets.get(name, name)
+
+
+NO_MOVES = Moves()  # a document read from JSON, or a workbook laid out as the template
 
 
 def _runs(paths: list[tuple[str, ...]], level: int) -> list[tuple[int, int]]:

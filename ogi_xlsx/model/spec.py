@@ -544,7 +544,7 @@ def load_format(format_id: str | int) -> FormatSpec:
 
 @cache
 def _load(name: str) -> FormatSpec:
-    # Shipped definitions: tests/test_spec.py checks every one against the meta-schema.
+    # Shipped definitions: tests/model/test_spec.py checks every one against the meta-schema.
     return build_spec(_read_json(f"{name}.json"), check_meta=False)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ogi_xlsx.model.findings import Finding, sort_findings
+from ogi_xlsx.model.layout import Moves
 from ogi_xlsx.model.limits import Limits
 from ogi_xlsx.pipeline.files import file_finding, stat_file, suffix_finding, summary_sheets
 from ogi_xlsx.pipeline.options import DEFAULT_OPTIONS, CheckOptions
@@ -88,7 +89,7 @@ def check_document_json(
     return report
 
 
-def _unit_finding(spec: Any, f: Finding) -> Finding:
+def _unit_finding(spec: Any, f: Finding, moves: Moves) -> Finding:
     """An empty unit code or name on the cover: say which cover cell to fill (not a schema path)."""
     path = f.args.get("path")
     if f.code != "schema" or path not in (["unit", "code"], ["unit", "name"]):
@@ -97,13 +98,13 @@ def _unit_finding(spec: Any, f: Finding) -> Finding:
     from ogi_xlsx.model.layout import COVER_SHEET, workbook_layout
 
     key = "unit_code" if path[1] == "code" else "unit_name"
-    address = a1(*workbook_layout(spec).cover.fields[key])
+    sheet, address = moves.place(COVER_SHEET, a1(*workbook_layout(spec).cover.fields[key]))
     label = next(fld.label for fld in spec.cover if fld.id == key)
     message = f"封面 {address}：“{label}”未填写，请填写" + (
         "区信息公开办分配的单位代码。" if key == "unit_code" else "单位全称。"
     )
     code = "unit-code-missing" if key == "unit_code" else "cover-missing"
-    return Finding(code, message, severity="error", sheet=COVER_SHEET, cell=address, args={"path": path})
+    return Finding(code, message, severity="error", sheet=sheet, cell=address, args={"path": path})
 
 
 def _typed_total_findings(
@@ -112,6 +113,7 @@ def _typed_total_findings(
     typed: Mapping[str, Any],
     following: Mapping[str, Any],
     true_values: Mapping[str, Any],
+    moves: Moves,
 ) -> list[Finding]:
     """Rule findings after a total was typed over (formula-overwritten says what, once).
 
@@ -137,10 +139,12 @@ def _typed_total_findings(
         involved = [cid for cid in f.cell_ids if cid in typed]
         follows = [cid for cid in f.cell_ids if cid in following]
         if involved or follows:
-            cause = "、".join(f"{layout.locate(cid)[1]}={format_number(typed[cid])}" for cid in typed)
+            cause = "、".join(f"{moves.place(*layout.locate(cid))[1]}={format_number(typed[cid])}" for cid in typed)
             parts = [f"{cause} 是合计格中手填的数（见该格的提示）"]
             if follows:
-                shown = "、".join(f"{layout.locate(cid)[1]}={format_number(following[cid])}" for cid in follows)
+                shown = "、".join(
+                    f"{moves.place(*layout.locate(cid))[1]}={format_number(following[cid])}" for cid in follows
+                )
                 parts.append(f"{shown} 随之变化")
             consequence_only = rule is not None and check_rule(spec, rule, true_values) is None
             if consequence_only:
@@ -161,7 +165,7 @@ def check_workbook(
     from ogi_xlsx.checks.document import check_document
     from ogi_xlsx.checks.rules import with_totals
     from ogi_xlsx.model.document import ReturnDocument
-    from ogi_xlsx.reading.extract import extract, remap
+    from ogi_xlsx.reading.extract import extract
 
     ex = extract(raw)
     report.by_labels = ex.by_labels
@@ -176,6 +180,7 @@ def check_workbook(
     spec = ex.spec
     version = ex.identity.format_version if ex.identity is not None else spec.version
     values = with_totals(spec, ex.inputs)
+    moves = Moves(ex.moved, ex.sheet_names)  # every address printed where the cell is in this file
     # One document: the recomputed totals in ``values``, the workbook's own where they differ beside them.
     doc = ReturnDocument(
         format=spec.id,
@@ -196,13 +201,14 @@ def check_workbook(
         roster=options.roster_mapping,
         strict_blanks=options.strict_blanks,
         from_workbook=True,
+        moves=moves,
     )
     if ex.year is None:
         # already reported as an empty cover field
         doc_findings = [f for f in doc_findings if f.args.get("path") != ["year"] and f.code != "format-year-mismatch"]
     if ex.typed_totals:
-        doc_findings = _typed_total_findings(spec, doc_findings, ex.typed_totals, ex.following_totals, values)
-    doc_findings = remap([_unit_finding(spec, f) for f in doc_findings], ex.moved, ex.sheet_names)
+        doc_findings = _typed_total_findings(spec, doc_findings, ex.typed_totals, ex.following_totals, values, moves)
+    doc_findings = [_unit_finding(spec, f, moves) for f in doc_findings]
     if report.kind == "summary":
         # a summary is not one of the roster's units: say what it is instead of an error
         doc_findings = [

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -1153,45 +1152,3 @@ def extract(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> Extraction:
     ex.inputs, ex.reported = inputs.values, totals.reported
     ex.typed_totals, ex.following_totals = totals.typed_totals, totals.following_totals
     return ex
-
-
-def remap(
-    findings: Iterable[Finding], moved: dict[tuple[str, str], tuple[str, str]], sheet_names: dict[str, str]
-) -> list[Finding]:
-    """Point findings computed on the layout to where the cells really are in this file.
-
-    Every address in a message (the cell named first, the cells of ``参与计算``, ranges) is
-    rewritten at once to where that cell is in the user's file (issue 11): after an inserted row
-    D29 may be D30 while D30 is D31. Text quoted from the file (“…”) is left as it is.
-    """
-    from dataclasses import replace
-
-    by_sheet: dict[str, dict[str, str]] = {}
-    for (sheet, old), (_, new) in moved.items():
-        if old != new:
-            by_sheet.setdefault(sheet, {})[old] = new
-    result = []
-    for f in findings:
-        mapping = by_sheet.get(f.sheet or "", {})
-        message = _move_addresses(f.message, mapping) if mapping else f.message
-        if f.sheet is not None and f.cell is not None and (f.sheet, f.cell) in moved:
-            sheet, cell = moved[(f.sheet, f.cell)]
-            f = replace(f, sheet=sheet, cell=cell, message=message)
-        elif f.sheet is not None and f.sheet in sheet_names and sheet_names[f.sheet] != f.sheet:
-            f = replace(f, sheet=sheet_names[f.sheet], message=message)
-        elif message != f.message:
-            f = replace(f, message=message)
-        result.append(f)
-    return result
-
-
-_ADDRESS = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,3}[0-9]{1,7})(?![0-9A-Za-z])")
-_QUOTED_TEXT = re.compile(r"(“[^”]*”)")
-
-
-def _move_addresses(message: str, mapping: dict[str, str]) -> str:
-    """``message`` with every A1 address in ``mapping`` replaced (simultaneously), quotes untouched."""
-    parts = _QUOTED_TEXT.split(message)
-    for i in range(0, len(parts), 2):  # even parts are outside “…”
-        parts[i] = _ADDRESS.sub(lambda m: mapping.get(m[1], m[1]), parts[i])
-    return "".join(parts)

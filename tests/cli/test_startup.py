@@ -121,3 +121,18 @@ def test_revalidating_from_a_warm_cache_reads_no_workbook(tmp_path):
     # same report both times (the reports are plain text: stdout is a pipe here)
     assert runs[0].stdout.splitlines()[:-1] == runs[1].stdout.splitlines()[:-1]
     assert "共 3 份" in runs[1].stdout
+
+
+def test_importing_the_pipeline_and_its_checks_is_light():
+    """The redesigned core (issue 12): options, report, one-file check, batch, cache, the document checks
+    and the style table import no heavy library until a file is read or written."""
+    modules = (
+        "api, pipeline.options, pipeline.report, pipeline.check, pipeline.batch, pipeline.cache, "
+        "checks.document, checks.schema, model.cellref, writing.styles"
+    )
+    imports = "".join(f"import ogi_xlsx.{m}\n" for m in modules.split(", "))
+    code = f"import sys\n{imports}print(sorted({{m.split('.')[0] for m in sys.modules}}))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(json.loads(proc.stdout.replace("'", '"')))
+    assert not loaded & (HEAVY | WEB)

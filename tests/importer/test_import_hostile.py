@@ -1,5 +1,5 @@
 """Issue 15: hostile published reports. Each gets a clear finding within the per-file budget
-(10 s, 500 MB, measured in a fresh process as tests/test_hostile_cli.py does), and a batch goes on."""
+(10 s, 500 MB, measured in a fresh process as tests/cli/test_hostile_cli.py does), and a batch goes on."""
 
 from __future__ import annotations
 
