@@ -132,3 +132,18 @@ def blank_findings(
                 )
             )
     return findings
+
+
+def unit_missing(spec: FormatSpec, path: list[str], moves: Moves = NO_MOVES) -> Finding:
+    """An empty (or unusable) unit code or name on a workbook's cover, at ``path`` of the document
+    (``["unit", "code"]`` or ``["unit", "name"]``): the cover cell to fill, not a schema path."""
+    from ogi_xlsx.model.cellref import a1
+
+    key = "unit_code" if path[1] == "code" else "unit_name"
+    sheet, address = moves.place(COVER_SHEET, a1(*workbook_layout(spec).cover.fields[key]))
+    label = next(fld.label for fld in spec.cover if fld.id == key)
+    message = f"封面 {address}：“{label}”未填写，请填写" + (
+        "区信息公开办分配的单位代码。" if key == "unit_code" else "单位全称。"
+    )
+    code = "unit-code-missing" if key == "unit_code" else "cover-missing"
+    return Finding(code, message, severity="error", sheet=sheet, cell=address, args={"path": path})

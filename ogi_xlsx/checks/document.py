@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from ogi_xlsx.checks.cover import blank_findings, check_cover, check_identity
+from ogi_xlsx.checks.cover import blank_findings, check_cover, check_identity, unit_missing
 from ogi_xlsx.checks.rules import check_rules
 from ogi_xlsx.checks.schema import schema_findings
 from ogi_xlsx.model.document import ReturnDocument
@@ -35,6 +35,8 @@ def check_document(
     if from_workbook:
         # the year: see above; the 情况说明 rows were read and cut to size by the reader
         findings = [f for f in findings if f.args.get("path") != ["year"] and _path_head(f) != "explanations"]
+        # the unit code and name are cover cells: said as the cover's, where to fill them
+        findings = [unit_missing(doc.spec, f.args["path"], moves) if _unit_path(f) else f for f in findings]
     elif any(f.code in ("schema", "format-unknown") and f.cell is None for f in findings):
         return findings
     findings += check_identity(doc, expected_year, roster, moves)
@@ -44,6 +46,10 @@ def check_document(
     # Values the schema rejected (text, booleans) were reported above; sum the rest.
     numbers = {k: v if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else None for k, v in values.items()}
     return findings + check_rules(doc.spec, numbers, moves)
+
+
+def _unit_path(finding: Finding) -> bool:
+    return finding.code == "schema" and finding.args.get("path") in (["unit", "code"], ["unit", "name"])
 
 
 def _path_head(finding: Finding) -> str | None:

@@ -89,24 +89,6 @@ def check_document_json(
     return report
 
 
-def _unit_finding(spec: Any, f: Finding, moves: Moves) -> Finding:
-    """An empty unit code or name on the cover: say which cover cell to fill (not a schema path)."""
-    path = f.args.get("path")
-    if f.code != "schema" or path not in (["unit", "code"], ["unit", "name"]):
-        return f
-    from ogi_xlsx.model.cellref import a1
-    from ogi_xlsx.model.layout import COVER_SHEET, workbook_layout
-
-    key = "unit_code" if path[1] == "code" else "unit_name"
-    sheet, address = moves.place(COVER_SHEET, a1(*workbook_layout(spec).cover.fields[key]))
-    label = next(fld.label for fld in spec.cover if fld.id == key)
-    message = f"封面 {address}：“{label}”未填写，请填写" + (
-        "区信息公开办分配的单位代码。" if key == "unit_code" else "单位全称。"
-    )
-    code = "unit-code-missing" if key == "unit_code" else "cover-missing"
-    return Finding(code, message, severity="error", sheet=sheet, cell=address, args={"path": path})
-
-
 def _typed_total_findings(
     spec: Any,
     findings: list[Finding],
@@ -208,7 +190,6 @@ def check_workbook(
         doc_findings = [f for f in doc_findings if f.args.get("path") != ["year"] and f.code != "format-year-mismatch"]
     if ex.typed_totals:
         doc_findings = _typed_total_findings(spec, doc_findings, ex.typed_totals, ex.following_totals, values, moves)
-    doc_findings = [_unit_finding(spec, f, moves) for f in doc_findings]
     if report.kind == "summary":
         # a summary is not one of the roster's units: say what it is instead of an error
         doc_findings = [
