@@ -37,7 +37,7 @@ def main() -> None:
     settings = ROOT / "schemas" / "settings.schema.json"
     settings.write_text(settings_schema_text(), encoding="utf-8", newline="\n")
     print(f"wrote {settings.relative_to(ROOT)}")
-    # the golden filled return (tests/test_template.py::test_golden_filled_return builds the same)
+    # the golden filled return (tests/writing/test_template.py::test_golden_filled_return builds the same)
     doc = document_from_json(json.loads((ROOT / "examples" / "haibin-2024.json").read_text(encoding="utf-8")))
     golden = ROOT / "tests" / "golden" / "haibin-2024-return.xlsx"
     golden.parent.mkdir(exist_ok=True)
