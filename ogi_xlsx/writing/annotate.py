@@ -140,7 +140,7 @@ def annotate(report: FileReport, target: Path) -> Path:
     # one row per open query in 情况说明: the clerk only writes the reason and sends the copy back
     open_ones = open_queries(report.findings)
     if open_ones and report.document is not None:
-        from ogi_xlsx.reading.explanation_sheet import prefill_explanation_sheet
+        from ogi_xlsx.writing.explanation_sheet import prefill_explanation_sheet
 
         prefill_explanation_sheet(wb, report.document.spec, open_ones)
 

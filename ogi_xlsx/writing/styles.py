@@ -100,7 +100,8 @@ COVER_PROMPTS: dict[str, tuple[str, str]] = {
 # The summary's own sheets (报送情况, 分单位明细, 数据来源): money to 4 decimals there (a district's
 # sum of units' amounts), where the official tables keep ``NUM_FORMATS["amount"]``.
 SUM_FILL = "#FFF2CC"
-SUMMARY_HEAD_FILL = "#D9E1F2"
+NOTE_HEAD_FILL = "#D9E1F2"  # headers of the summary's own sheets and of the 情况说明 sheet
+SUMMARY_HEAD_FILL = NOTE_HEAD_FILL
 SUMMARY_FORMATS: dict[str, dict[str, Any]] = {
     "title": {**_BASE, "bold": True, "font_size": 14},
     "note": {**_BASE, "text_wrap": True},

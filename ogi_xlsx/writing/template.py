@@ -40,9 +40,10 @@ from ogi_xlsx.model.layout import (
     workbook_layout,
 )
 from ogi_xlsx.model.spec import FormatSpec, Rule
-from ogi_xlsx.reading.explanation_sheet import EXPLANATION_SHEET, write_explanation_sheet
+from ogi_xlsx.reading.explanation_sheet import EXPLANATION_SHEET
 from ogi_xlsx.reading.explanation_sheet import HEADER_ROW as EXPLANATION_HEADER_ROW
 from ogi_xlsx.util.atomic import atomic_write
+from ogi_xlsx.writing.explanation_sheet import write_explanation_sheet
 from ogi_xlsx.writing.styles import (
     BAD_MARK,
     COVER_PROMPTS,

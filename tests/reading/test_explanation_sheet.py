@@ -14,12 +14,11 @@ from ogi_xlsx.model.findings import has_open_queries, open_queries
 from ogi_xlsx.reading.explanation_sheet import (
     EXPLANATION_SHEET,
     HEADER_ROW,
-    prefill_explanation_sheet,
     read_explanation_grid,
     read_explanation_sheet,
-    write_explanation_sheet,
 )
 from ogi_xlsx.reading.xlsx import read_xlsx
+from ogi_xlsx.writing.explanation_sheet import prefill_explanation_sheet, write_explanation_sheet
 from ogi_xlsx.writing.template import write_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
