@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ogi_xlsx.model.document import COVER_EXTRA, ReturnDocument, parse_cover_date
-from ogi_xlsx.model.findings import Finding
+from ogi_xlsx.model.findings import Finding, finding, piece
 from ogi_xlsx.model.layout import COVER_SHEET, NO_MOVES, Moves, workbook_layout
 from ogi_xlsx.model.spec import FormatSpec
 
@@ -25,20 +25,12 @@ def check_cover(doc: ReturnDocument, moves: Moves = NO_MOVES) -> list[Finding]:
         from ogi_xlsx.model.cellref import a1
 
         sheet, address = moves.place(COVER_SHEET, a1(row, col))
+        params = {"address": address, "label": fld.label, "value": value}
         if not value:
-            findings.append(
-                Finding("cover-missing", f"封面 {address}：“{fld.label}”未填写，请补充。", sheet=sheet, cell=address)
-            )
+            findings.append(finding("cover-missing", "", params, sheet=sheet, cell=address))
         elif fld.type == "date" and parse_cover_date(value) is None:
-            example = f"{doc.year + 1}-01-10" if doc.year else "2025-01-10"
-            findings.append(
-                Finding(
-                    "cover-invalid",
-                    f"封面 {address}：“{fld.label}”应为日期（如 {example}），实际为“{value}”。",
-                    sheet=sheet,
-                    cell=address,
-                )
-            )
+            params["example"] = f"{doc.year + 1}-01-10" if doc.year else "2025-01-10"
+            findings.append(finding("cover-invalid", "date", params, sheet=sheet, cell=address))
     return findings
 
 
@@ -47,26 +39,23 @@ def check_identity(
     expected_year: int | None = None,
     roster: Mapping[str, str] | None = None,
     moves: Moves = NO_MOVES,
+    summary: bool = False,
 ) -> list[Finding]:
-    """Report year and unit against what the district expects."""
+    """Report year and unit against what the district expects (``summary``: the document is a district
+    summary, which is no unit of the roster: said so, as information)."""
     cover = moves.sheet(COVER_SHEET)
     spec = doc.spec
     findings = []
     if not spec.applies_to(doc.year):
-        right = "2021 年及以后" if doc.year >= 2021 else "2019—2020 年"
-        findings.append(
-            Finding(
-                "format-year-mismatch",
-                f"报告年度 {doc.year} 不应使用{spec.notice}格式（该格式适用于{spec.years_label}），"
-                f"请使用{right}对应的模板重新填报。",
-                sheet=cover,
-            )
-        )
+        right = piece("years-2021" if doc.year >= 2021 else "years-2019")
+        params = {"year": doc.year, "notice": spec.notice, "years": spec.years_label, "right": right}
+        findings.append(finding("format-year-mismatch", "", params, sheet=cover))
     if expected_year is not None and doc.year != expected_year:
         findings.append(
-            Finding(
+            finding(
                 "year-mismatch",
-                f"报告年度为 {doc.year}，本次应报送 {expected_year} 年度报表。",
+                "roster",
+                {"year": doc.year, "expected": expected_year},
                 sheet=cover,
                 args={"year": doc.year, "expected": expected_year},
             )
@@ -75,18 +64,21 @@ def check_identity(
         code = doc.unit_code.strip()
         if code not in roster:
             findings.append(
-                Finding(
+                finding(
                     "unit-not-on-roster",
-                    f"单位“{doc.unit_name}”（代码 {code or '空'}）不在报送名单中，请核对单位代码。",
+                    "summary" if summary else "",
+                    {"name": doc.unit_name, "code": code or piece("empty")},
+                    severity="info" if summary else None,
                     sheet=cover,
                     args={"code": code},
                 )
             )
         elif roster[code].strip() and roster[code].strip() != doc.unit_name.strip():
             findings.append(
-                Finding(
+                finding(
                     "unit-mismatch",
-                    f"单位代码 {code} 在名单中为“{roster[code]}”，报表中为“{doc.unit_name}”，请核对。",
+                    "roster",
+                    {"code": code, "listed": roster[code], "name": doc.unit_name},
                     sheet=cover,
                     severity="warning",
                     args={"code": code},
@@ -104,33 +96,16 @@ def blank_findings(
     a warning per cell (a unit with nothing to report types 0s).
     """
     if all(values.get(cell_id) is None for cell_id in spec.input_ids):
-        return [
-            Finding(
-                "return-empty",
-                f"报表的 {len(spec.input_ids)} 个填报格全部为空，像是把空白模板直接交回了。"
-                "请填写各表数据（没有发生的填 0）后重新报送。",
-            )
-        ]
+        return [finding("return-empty", "", {"count": len(spec.input_ids)})]
     layout = workbook_layout(spec)
     findings = []
     for cell_id in spec.input_ids:
         if values.get(cell_id) is None:
             cell = spec.cells[cell_id]
             sheet, address = moves.place(*layout.locate(cell_id))
-            table = spec.table(cell.table).short
-            if strict:
-                message = f"{table} {address}（{cell.label}）：未填写，请填写数字（没有发生请填 0）。"
-            else:
-                message = f"{table} {address}（{cell.label}）：未填写，已按 0 计算；没有发生请填 0。"
-            findings.append(
-                Finding(
-                    "value-blank-strict" if strict else "value-blank",
-                    message,
-                    sheet=sheet,
-                    cell=address,
-                    cell_ids=(cell_id,),
-                )
-            )
+            where = piece("where", table=spec.table(cell.table).short, address=address, label=cell.label)
+            code = "value-blank-strict" if strict else "value-blank"
+            findings.append(finding(code, "", {"where": where}, sheet=sheet, cell=address, cell_ids=(cell_id,)))
     return findings
 
 
@@ -142,8 +117,6 @@ def unit_missing(spec: FormatSpec, path: list[str], moves: Moves = NO_MOVES) -> 
     key = "unit_code" if path[1] == "code" else "unit_name"
     sheet, address = moves.place(COVER_SHEET, a1(*workbook_layout(spec).cover.fields[key]))
     label = next(fld.label for fld in spec.cover if fld.id == key)
-    message = f"封面 {address}：“{label}”未填写，请填写" + (
-        "区信息公开办分配的单位代码。" if key == "unit_code" else "单位全称。"
-    )
-    code = "unit-code-missing" if key == "unit_code" else "cover-missing"
-    return Finding(code, message, severity="error", sheet=sheet, cell=address, args={"path": path})
+    code, variant = ("unit-code-missing", "") if key == "unit_code" else ("cover-missing", "unit-name")
+    params = {"address": address, "label": label}
+    return finding(code, variant, params, severity="error", sheet=sheet, cell=address, args={"path": path})

@@ -22,6 +22,7 @@ def check_document(
     strict_blanks: bool = False,
     from_workbook: bool = False,
     moves: Moves = NO_MOVES,
+    summary: bool = False,
 ) -> list[Finding]:
     """Schema, identity, cover, blanks and sum rules of ``doc``.
 
@@ -39,7 +40,7 @@ def check_document(
         findings = [unit_missing(doc.spec, f.args["path"], moves) if _unit_path(f) else f for f in findings]
     elif any(f.code in ("schema", "format-unknown") and f.cell is None for f in findings):
         return findings
-    findings += check_identity(doc, expected_year, roster, moves)
+    findings += check_identity(doc, expected_year, roster, moves, summary=summary)
     findings += check_cover(doc, moves)
     values = doc.reported_values()
     findings += blank_findings(doc.spec, values, strict=strict_blanks, moves=moves)

@@ -7,8 +7,9 @@ from functools import cache
 from typing import Any
 
 from ogi_xlsx.model.document import AMOUNT_PATTERN, COVER_EXTRA, EXPLANATION_MAX_CHARS, ReturnDocument
-from ogi_xlsx.model.findings import Finding, format_number
+from ogi_xlsx.model.findings import Finding, finding, format_number, piece
 from ogi_xlsx.model.layout import COVER_SHEET, NO_MOVES, Moves, workbook_layout
+from ogi_xlsx.model.messages import PIECES
 from ogi_xlsx.model.spec import FormatSpec, UnknownFormatError, load_format
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -154,63 +155,65 @@ def schema_text(spec: FormatSpec) -> str:
 
 # --------------------------------------------------------------------------- validation
 
-_KEYWORD_MESSAGES = {
-    "type": "类型不正确",
-    "minimum": "不能小于 {limit}",
-    "maximum": "不能大于 {limit}",
-    "required": "缺少必填项",
-    "additionalProperties": "含有本格式没有的项",
-    "const": "应为 {limit}",
-    "pattern": "格式不正确",
-    "minLength": "不能为空",
-    "maxLength": "过长（不超过 {limit} 字）",
-    "anyOf": "格式不正确",
-}
+_LIMITED = ("minimum", "maximum", "const", "maxLength")  # keywords whose reason names the limit
+
+
+def _reason(error: Any) -> str:
+    limit = error.validator_value if error.validator in _LIMITED else None
+    name = f"reason-{error.validator}"
+    return piece(name if name in PIECES else "reason-other", limit=limit)
 
 
 def schema_finding(spec: FormatSpec, error: Any, moves: Moves = NO_MOVES) -> Finding:
     """One jsonschema error as a finding on its cell (or cover field, or 情况说明 line)."""
     path = [str(p) for p in error.absolute_path]
-    limit = error.validator_value if error.validator in ("minimum", "maximum", "const", "maxLength") else None
-    reason = _KEYWORD_MESSAGES.get(error.validator, "不符合要求").format(limit=limit)
+    reason = _reason(error)
     bad = error.instance
-    shown = "空" if bad is None else (format_number(bad) if not isinstance(bad, (dict, list)) else "")
+    shown = piece("empty") if bad is None else (format_number(bad) if not isinstance(bad, (dict, list)) else "")
     if len(path) == 2 and path[0] == "values" and path[1] in spec.cells:
         cell = spec.cells[path[1]]
         sheet, address = moves.place(*workbook_layout(spec).locate(path[1]))
-        table = spec.table(cell.table)
-        expected = {
-            "count": "非负整数",
-            "signed_count": "整数",
-            "amount": f"不小于 0 的金额{('（' + cell.unit + '）') if cell.unit else ''}",
-        }[cell.type]
-        message = f"{table.short} {address}（{cell.label}）：填写的“{shown}”{reason}，应填{expected}。"
-        return Finding("schema", message, sheet=sheet, cell=address, cell_ids=(path[1],), args={"path": path})
+        unit = piece("expected-amount-unit", unit=cell.unit) if cell.unit else ""
+        params = {
+            "where": piece("where", table=spec.table(cell.table).short, address=address, label=cell.label),
+            "shown": shown,
+            "reason": reason,
+            "expected": piece(f"schema-{cell.type}", unit=unit),
+        }
+        return finding("schema", "cell", params, sheet=sheet, cell=address, cell_ids=(path[1],), args={"path": path})
     if path and path[0] == "explanations":
-        # the 情况说明 sheet: 第 n 条 as the clerk counts them
-        nth = f"情况说明第 {int(path[1]) + 1} 条" if len(path) > 1 and str(path[1]).isdigit() else "情况说明"
-        field_name = {"rule": "规则", "cell": "单元格", "text": "说明"}.get(str(path[2]) if len(path) > 2 else "", "")
-        if len(path) == 1:
-            reason = "应为由多条说明组成的列表"
-        elif error.validator in ("type", "required", "additionalProperties") and len(path) == 2:
-            reason = "应为一条包含说明（text）的记录，可另写规则（rule）和单元格（cell）"
-        return Finding("schema", f"{nth}{'的' + field_name if field_name else ''}：{reason}。", args={"path": path})
+        return _explanation_finding(path, error, reason)
+    where = "/".join(path) or piece("document")
     if error.validator == "required":
         missing = [m for m in error.validator_value if m not in (error.instance or {})]
-        where = "/".join(path) or "文档"
-        names = "、".join(missing[:5]) + ("等" if len(missing) > 5 else "")
-        return Finding("schema", f"{where}：缺少 {names}。", args={"path": path, "missing": missing})
+        names = "、".join(missing[:5]) + (piece("and-more") if len(missing) > 5 else "")
+        params = {"path": where, "names": names}
+        return finding("schema", "required", params, args={"path": path, "missing": missing})
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        where = "/".join(path) or "文档"
-        return Finding(
-            "schema", f"{where}：含有本格式没有的项 {'、'.join(extra[:5])}。", args={"path": path, "extra": extra}
-        )
-    label = {"year": "报告年度", "format": "报表格式", "unit/code": "单位代码", "unit/name": "单位名称"}.get(
-        "/".join(path), "/".join(path) or "文档"
-    )
+        params = {"path": where, "names": "、".join(extra[:5])}
+        return finding("schema", "extra", params, args={"path": path, "extra": extra})
+    key = "/".join(path)
+    label = piece(f"path-{key}") if f"path-{key}" in PIECES else where
     sheet = moves.sheet(COVER_SHEET) if path and path[0] in ("year", "unit", "cover") else None
-    return Finding("schema", f"{label}：“{shown}”{reason}。", sheet=sheet, args={"path": path})
+    return finding(
+        "schema", "field", {"label": label, "shown": shown, "reason": reason}, sheet=sheet, args={"path": path}
+    )
+
+
+def _explanation_finding(path: list[str], error: Any, reason: str) -> Finding:
+    """A schema error in the 情况说明 rows: 第 n 条 as the clerk counts them."""
+    if len(path) > 1 and str(path[1]).isdigit():
+        nth = piece("explanation-nth", n=int(path[1]) + 1)
+    else:
+        nth = piece("explanation-sheet")
+    name = f"field-{path[2]}" if len(path) > 2 else ""
+    field_name = piece(name) if name in PIECES else ""
+    if len(path) == 1:
+        reason = piece("reason-explanations-list")
+    elif error.validator in ("type", "required", "additionalProperties") and len(path) == 2:
+        reason = piece("reason-explanation-record")
+    return finding("schema", "explanation", {"nth": nth, "field": field_name, "reason": reason}, args={"path": path})
 
 
 def validate_document_json(data: Any) -> list[Finding]:
@@ -218,12 +221,12 @@ def validate_document_json(data: Any) -> list[Finding]:
     import jsonschema
 
     if not isinstance(data, dict):
-        return [Finding("schema", "文档应为一个 JSON 对象。")]
+        return [finding("schema", "not-object")]
     try:
         spec = load_format(str(data.get("format", "")))
     except UnknownFormatError:
         known = "、".join(n.removesuffix(".json") for n in _format_names())
-        return [Finding("format-unknown", f"无法识别的报表格式“{data.get('format')}”，可用格式：{known}。")]
+        return [finding("format-unknown", "json", {"format": data.get("format"), "known": known})]
     validator = jsonschema.Draft202012Validator(return_schema(spec))
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     return [schema_finding(spec, e) for e in errors]

@@ -184,20 +184,13 @@ def check_workbook(
         strict_blanks=options.strict_blanks,
         from_workbook=True,
         moves=moves,
+        summary=report.kind == "summary",  # a summary is no unit of the roster: said so, as information
     )
     if ex.year is None:
         # already reported as an empty cover field
         doc_findings = [f for f in doc_findings if f.args.get("path") != ["year"] and f.code != "format-year-mismatch"]
     if ex.typed_totals:
         doc_findings = _typed_total_findings(spec, doc_findings, ex.typed_totals, ex.following_totals, values, moves)
-    if report.kind == "summary":
-        # a summary is not one of the roster's units: say what it is instead of an error
-        doc_findings = [
-            replace(f, severity="info", message=f.message + "（这是一份汇总表，不是单位报表。）")
-            if f.code == "unit-not-on-roster"
-            else f
-            for f in doc_findings
-        ]
     fill_report(report, doc)
     if ex.identity is not None:
         report.format_version = ex.identity.format_version

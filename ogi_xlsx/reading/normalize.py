@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from ogi_xlsx.checks.rules import Number
-from ogi_xlsx.model.findings import Finding, format_number
+from ogi_xlsx.model.findings import Finding, finding, format_number, piece
 from ogi_xlsx.model.spec import Cell
 from ogi_xlsx.reading.xlsx import RawCell
 
@@ -52,14 +52,15 @@ class Where:
 
     @property
     def prefix(self) -> str:
-        return f"{self.table} {self.address}（{self.cell.label}）"
+        """``表三 D12（…label…）``: how a message names the cell."""
+        return piece("where", table=self.table, address=self.address, label=self.cell.label)
 
 
-def _finding(code: str, where: Where, message: str, severity: str | None = None, **args: object) -> Finding:
-    return Finding(
+def _finding(code: str, variant: str, where: Where, params: dict[str, object], **args: object) -> Finding:
+    return finding(
         code,
-        f"{where.prefix}：{message}",
-        severity=severity,  # type: ignore[arg-type]
+        variant,
+        {"where": where.prefix, **params},
         sheet=where.sheet,
         cell=where.address,
         cell_ids=(where.cell.id,),
@@ -68,11 +69,10 @@ def _finding(code: str, where: Where, message: str, severity: str | None = None,
 
 
 def expected_text(cell: Cell) -> str:
+    """What a cell should hold, as messages say it (非负整数, 整数, 金额（万元）)."""
     if cell.type == "amount":
-        return f"金额{('（' + cell.unit + '）') if cell.unit else ''}"
-    if cell.type == "signed_count":
-        return "整数"
-    return "非负整数"
+        return piece("expected-amount", unit=piece("expected-amount-unit", unit=cell.unit) if cell.unit else "")
+    return piece(f"expected-{cell.type}")
 
 
 def _check_number(value: Decimal | int, where: Where, raw_text: str) -> tuple[Number | None, list[Finding]]:
@@ -81,15 +81,13 @@ def _check_number(value: Decimal | int, where: Where, raw_text: str) -> tuple[Nu
     value = Decimal(value) if not isinstance(value, Decimal) else value
     if cell.type == "amount":
         if value < 0:
-            return None, [_finding("value-negative", where, f"金额“{raw_text}”不能为负数。", raw=raw_text)]
+            return None, [_finding("value-negative", "amount", where, {"raw": raw_text}, raw=raw_text)]
         return value, []
     if value != value.to_integral_value():
-        return None, [
-            _finding("value-not-integer", where, f"填写了“{raw_text}”，件数必须为整数，请更正。", raw=raw_text)
-        ]
+        return None, [_finding("value-not-integer", "", where, {"raw": raw_text}, raw=raw_text)]
     number = int(value)
     if number < 0 and cell.type == "count":
-        return None, [_finding("value-negative", where, f"填写了“{raw_text}”，件数不能为负数，请更正。", raw=raw_text)]
+        return None, [_finding("value-negative", "count", where, {"raw": raw_text}, raw=raw_text)]
     return number, []
 
 
@@ -106,9 +104,7 @@ def parse_text(text: str, where: Where) -> tuple[Number | None, list[Finding]]:
     if not body:
         return None, []
     if body in NOT_APPLICABLE:
-        return 0, [
-            _finding("value-not-applicable", where, f"填写了“{shown}”，已按 0 计算；没有发生请填 0。", raw=shown)
-        ]
+        return 0, [_finding("value-not-applicable", "", where, {"raw": shown}, raw=shown)]
     folded = fold_fullwidth(body)
     fullwidth = folded != body
     unit = None
@@ -121,48 +117,41 @@ def parse_text(text: str, where: Where) -> tuple[Number | None, list[Finding]]:
     match = _NUMBER.match(folded)
     if match is None:
         return None, [
-            _finding("value-not-number", where, f"填写了“{shown}”，不是数字，应填{expected_text(cell)}。", raw=shown)
+            _finding("value-not-number", "", where, {"raw": shown, "expected": expected_text(cell)}, raw=shown)
         ]
     sign, digits, fraction = match.groups()
     try:
         value = Decimal(sign + digits.replace(",", "") + (fraction or ""))
     except InvalidOperation:  # pragma: no cover - the pattern excludes it
-        return None, [_finding("value-not-number", where, f"填写了“{shown}”，不是数字。", raw=shown)]
+        return None, [_finding("value-not-number", "plain", where, {"raw": shown}, raw=shown)]
     notes = []
     if unit is not None:
         if unit in MONEY_FACTORS:
             if cell.type != "amount":
-                message = (
-                    f"填写了“{shown}”，本格填件数，请填写具体数字（不带“{unit}”）。"
-                    if unit in ("万", "亿")
-                    else f"填写了“{shown}”，本格填件数，不能填金额，请更正。"
-                )
-                return None, [_finding("value-not-number", where, message, raw=shown)]
+                variant = "count-in-units" if unit in ("万", "亿") else "count-as-money"
+                return None, [_finding("value-not-number", variant, where, {"raw": shown, "unit": unit}, raw=shown)]
             target = cell.unit if cell.unit in MONEY_FACTORS else unit
             value = value * MONEY_FACTORS[unit] / MONEY_FACTORS[target]
             if target != unit and target != unit + "元":
-                notes.append(f"已由{unit}换算为{target}")
+                notes.append(piece("converted", unit=unit, target=target))
         elif cell.type == "amount":
-            return None, [_finding("value-not-number", where, f"填写了“{shown}”，本格填金额，请只填数字。", raw=shown)]
+            return None, [_finding("value-not-number", "amount-with-unit", where, {"raw": shown}, raw=shown)]
     number, errors = _check_number(value, where, shown)
     if errors:
         return None, errors
-    read = format_number(number)
     if unit is not None:
-        code, what = "value-unit-suffix", f"数字后带单位“{unit}”"
+        code = "value-unit-suffix"
     elif fullwidth:
-        code, what = "value-fullwidth", "使用了全角数字"
+        code = "value-fullwidth"
     elif sign == "+":
-        code, what = "value-plus-sign", "数字前带“+”号"
+        code = "value-plus-sign"
     else:
-        code, what = "value-text-number", "数字以文本形式存储"
-    if fullwidth and code != "value-fullwidth":
-        what += "、使用了全角字符"
+        code = "value-text-number"
+    also = piece("also-fullwidth") if fullwidth and code != "value-fullwidth" else ""
     if "," in digits:
-        what += "、带千位分隔符"
-    detail = "，".join([f"已按 {read} 读取", *notes])
-    message = f"填写了“{shown}”，{what}，{detail}；请只填数字。"
-    return number, [_finding(code, where, message, raw=shown, value=number)]
+        also += piece("also-thousands")
+    params = {"raw": shown, "unit": unit, "also": also, "read": number, "notes": "".join(notes)}
+    return number, [_finding(code, "", where, params, raw=shown, value=number)]
 
 
 def normalize_input(raw: RawCell | None, where: Where) -> tuple[Number | None, list[Finding]]:
@@ -176,29 +165,20 @@ def normalize_input(raw: RawCell | None, where: Where) -> tuple[Number | None, l
         raw = RawCell("#N/A", "e")  # LibreOffice saves a typed #N/A as =NA()
     if raw.formula is not None:
         cached, _ = normalize_input(RawCell(raw.value, raw.kind, is_date=raw.is_date), where)
-        return cached, [
-            _finding(
-                "value-formula",
-                where,
-                f"填报单元格中填写了公式“={raw.formula}”，请直接填写数字。",
-                formula=raw.formula,
-            )
-        ]
+        return cached, [_finding("value-formula", "", where, {"formula": f"={raw.formula}"}, formula=raw.formula)]
     value = raw.value
     if raw.kind == "d":
-        return None, [_finding("value-date", where, f"填写了日期“{value}”，应填{expected_text(where.cell)}，请更正。")]
+        return None, [_finding("value-date", "", where, {"value": value, "expected": expected_text(where.cell)})]
     if raw.kind == "e":
-        return None, [_finding("value-error", where, f"单元格为错误值 {value}，请改为数字。", raw=str(value))]
+        return None, [_finding("value-error", "", where, {"value": value}, raw=str(value))]
     if value is None:
         return None, []
     if isinstance(value, bool):
         shown = "TRUE" if value else "FALSE"
-        return None, [_finding("value-bool", where, f"填写了逻辑值 {shown}，应填{expected_text(where.cell)}。")]
+        return None, [_finding("value-bool", "", where, {"value": shown, "expected": expected_text(where.cell)})]
     if isinstance(value, (int, Decimal)):
         if raw.is_date:
-            return None, [
-                _finding("value-date", where, f"填写的内容被识别为日期，应填{expected_text(where.cell)}，请更正。")
-            ]
+            return None, [_finding("value-date", "serial", where, {"expected": expected_text(where.cell)})]
         value = excel_precision(value)
         return _check_number(value, where, format_number(value))
     return parse_text(str(value), where)

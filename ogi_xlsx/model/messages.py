@@ -1,0 +1,344 @@
+"""Every Chinese finding text, in one file to proofread: code -> severity, short title, message templates.
+
+A template names its placeholders: ``{where}`` (table, address and label: ``表三 D12（…）``),
+``{label}``, ``{value}``, ``{expected}``, ``{difference}``, ``{contributors}`` … A code may have several
+templates, one per situation (its *variants*, ``""`` the usual one). :func:`ogi_xlsx.model.findings.render`
+fills them, in one place:
+
+- ``{name:q}`` is a value quoted from the user's file (a unit name, a cell's text, a formula): written in
+  “…” and, as a render option, cut to ``MAX_QUOTED`` characters with its length said (a 32,767-character
+  unit name must not turn one finding into pages of text);
+- ``{name:n}`` is a number written as a clerk writes it (``12``, ``43.788``).
+
+Codes are stable: tools and tests rely on them. Severities: see :mod:`ogi_xlsx.model.findings`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+Severity = Literal["error", "query", "warning", "info"]
+
+
+class Entry(NamedTuple):
+    """One code: its default severity, short Chinese title and message templates by variant."""
+
+    severity: Severity
+    title: str
+    templates: dict[str, str]
+
+
+CATALOGUE: dict[str, Entry] = {
+    # sum rules (勾稽关系)
+    "sum-mismatch": Entry("error", "勾稽关系不平衡", {}),
+    "sum-blank": Entry("warning", "合计项未填写", {}),
+    # against the same unit's return of the previous year (validate --previous)
+    "cross-year-mismatch": Entry("query", "与上年度报表不衔接", {}),
+    "cross-year-missing": Entry("info", "未找到上年度报表", {}),
+    "cross-year-ambiguous": Entry("info", "上年度报表不止一份", {}),
+    # values
+    "return-empty": Entry(
+        "error",
+        "报表未填写",
+        {
+            "": "报表的 {count} 个填报格全部为空，像是把空白模板直接交回了。请填写各表数据（没有发生的填 0）后重新报送。",
+        },
+    ),
+    "value-blank": Entry(
+        "warning",
+        "单元格未填写（按 0 计算）",
+        {
+            "": "{where}：未填写，已按 0 计算；没有发生请填 0。",
+            "group": "{table} {ranges} 共 {count} 格未填写，已按 0 计算；没有发生请填 0。",
+        },
+    ),
+    "value-blank-strict": Entry(
+        "error",
+        "单元格未填写",
+        {
+            "": "{where}：未填写，请填写数字（没有发生请填 0）。",
+            "group": "{table} {ranges} 共 {count} 格未填写，请填写数字（没有发生请填 0）。",
+        },
+    ),
+    "value-not-applicable": Entry(
+        "warning",
+        "填写了“/”“—”等符号（按 0 计算）",
+        {
+            "": "{where}：填写了{raw:q}，已按 0 计算；没有发生请填 0。",
+        },
+    ),
+    "value-text-number": Entry(
+        "warning",
+        "数字以文本形式存储",
+        {
+            "": "{where}：填写了{raw:q}，数字以文本形式存储{also}，已按 {read:n} 读取{notes}；请只填数字。",
+        },
+    ),
+    "value-fullwidth": Entry(
+        "warning",
+        "使用了全角数字",
+        {
+            "": "{where}：填写了{raw:q}，使用了全角数字{also}，已按 {read:n} 读取{notes}；请只填数字。",
+        },
+    ),
+    "value-unit-suffix": Entry(
+        "warning",
+        "数字后带单位",
+        {
+            "": "{where}：填写了{raw:q}，数字后带单位“{unit}”{also}，已按 {read:n} 读取{notes}；请只填数字。",
+        },
+    ),
+    "value-plus-sign": Entry(
+        "info",
+        "数字前带“+”号",
+        {
+            "": "{where}：填写了{raw:q}，数字前带“+”号{also}，已按 {read:n} 读取{notes}；请只填数字。",
+        },
+    ),
+    "value-negative": Entry(
+        "error",
+        "数量不能为负数",
+        {
+            "amount": "{where}：金额{raw:q}不能为负数。",
+            "count": "{where}：填写了{raw:q}，件数不能为负数，请更正。",
+        },
+    ),
+    "value-not-integer": Entry(
+        "error",
+        "数量必须为整数",
+        {
+            "": "{where}：填写了{raw:q}，件数必须为整数，请更正。",
+        },
+    ),
+    "value-not-number": Entry(
+        "error",
+        "不是数字",
+        {
+            "": "{where}：填写了{raw:q}，不是数字，应填{expected}。",
+            "plain": "{where}：填写了{raw:q}，不是数字。",
+            "count-in-units": "{where}：填写了{raw:q}，本格填件数，请填写具体数字（不带“{unit}”）。",
+            "count-as-money": "{where}：填写了{raw:q}，本格填件数，不能填金额，请更正。",
+            "amount-with-unit": "{where}：填写了{raw:q}，本格填金额，请只填数字。",
+        },
+    ),
+    "value-error": Entry(
+        "error",
+        "单元格为 Excel 错误值",
+        {
+            "": "{where}：单元格为错误值 {value}，请改为数字。",
+        },
+    ),
+    "value-date": Entry(
+        "error",
+        "数字单元格中填写了日期",
+        {
+            "": "{where}：填写了日期{value:q}，应填{expected}，请更正。",
+            "serial": "{where}：填写的内容被识别为日期，应填{expected}，请更正。",
+        },
+    ),
+    "value-bool": Entry(
+        "error",
+        "数字单元格中填写了逻辑值",
+        {
+            "": "{where}：填写了逻辑值 {value}，应填{expected}。",
+        },
+    ),
+    "value-formula": Entry(
+        "error",
+        "填报单元格中填写了公式",
+        {
+            "": "{where}：填报单元格中填写了公式{formula:q}，请直接填写数字。",
+        },
+    ),
+    "value-too-precise": Entry("warning", "金额小数位过多", {}),
+    # cover (封面)
+    "cover-missing": Entry(
+        "warning",
+        "封面信息未填写",
+        {
+            "": "封面 {address}：“{label}”未填写，请补充。",
+            "unit-name": "封面 {address}：“{label}”未填写，请填写单位全称。",
+            "template-year": "封面 {address}：“{label}”未填写，已按模板年度 {year} 读取。",
+            "no-year": "封面 {address}：“{label}”未填写，无法确定报告年度，请补充。",
+            "template-unit": "封面 {address}：“{label}”未填写，已按模板中的{value:q}读取。",
+        },
+    ),
+    "cover-invalid": Entry(
+        "warning",
+        "封面信息格式不正确",
+        {
+            "date": "封面 {address}：“{label}”应为日期（如 {example}），实际为{value:q}。",
+            "year": "封面 {address}：“{label}”应为四位年份，实际为{value:q}。",
+        },
+    ),
+    # identity
+    "year-mismatch": Entry(
+        "error",
+        "报告年度不符",
+        {
+            "roster": "报告年度为 {year}，本次应报送 {expected} 年度报表。",
+            "cover": "封面 {address}：报告年度填写为 {year}，但本模板是 {template} 年度的模板，请核对。",
+        },
+    ),
+    "format-year-mismatch": Entry(
+        "error",
+        "报表格式与报告年度不符",
+        {
+            "": "报告年度 {year} 不应使用{notice}格式（该格式适用于{years}），请使用{right}对应的模板重新填报。",
+        },
+    ),
+    "unit-mismatch": Entry(
+        "error",
+        "单位信息前后不一致",
+        {
+            "roster": "单位代码 {code} 在名单中为{listed:q}，报表中为{name:q}，请核对。",
+            "cover": "封面 {address}：“{label}”填写为{value:q}，但本模板是发给{template:q}的，请核对。",
+        },
+    ),
+    "unit-not-on-roster": Entry(
+        "error",
+        "单位不在报送名单中",
+        {
+            "": "单位{name:q}（代码 {code}）不在报送名单中，请核对单位代码。",
+            "summary": "单位{name:q}（代码 {code}）不在报送名单中，请核对单位代码。（这是一份汇总表，不是单位报表。）",
+        },
+    ),
+    "unit-code-missing": Entry(
+        "error",
+        "缺少单位代码",
+        {
+            "": "封面 {address}：“{label}”未填写，请填写区信息公开办分配的单位代码。",
+        },
+    ),
+    # document schema
+    "schema": Entry(
+        "error",
+        "数据不符合报表结构",
+        {
+            "cell": "{where}：填写的{shown:q}{reason}，应填{expected}。",
+            "explanation": "{nth}{field}：{reason}。",
+            "required": "{path}：缺少 {names}。",
+            "extra": "{path}：含有本格式没有的项 {names}。",
+            "field": "{label}：{shown:q}{reason}。",
+            "not-object": "文档应为一个 JSON 对象。",
+        },
+    ),
+    # workbook structure (reader)
+    "format-unknown": Entry(
+        "error",
+        "无法识别的报表格式",
+        {
+            "json": "无法识别的报表格式{format:q}，可用格式：{known}。",
+        },
+    ),
+    "format-retired": Entry("error", "模板版本已停用", {}),
+    "format-by-labels": Entry("info", "模板标识缺失，已按表格文字识别格式", {}),
+    "fingerprint-mismatch": Entry("warning", "模板标识不一致", {}),
+    "sheet-missing": Entry("error", "缺少工作表", {}),
+    "sheet-renamed": Entry("warning", "工作表被改名", {}),
+    "sheet-extra": Entry("info", "多出工作表", {}),
+    "label-changed": Entry("error", "表格文字被修改", {}),
+    "layout-shifted": Entry("error", "表格行列被插入或删除", {}),
+    "formula-overwritten": Entry("error", "合计公式被改为数值", {}),
+    "formula-changed": Entry("error", "合计公式被修改", {}),
+    "cached-stale": Entry("warning", "合计未重新计算或被改动", {}),
+    "protection-removed": Entry("warning", "工作表保护被取消", {}),
+    "structure-unlocked": Entry("info", "工作簿结构未锁定", {}),
+    "unexpected-value": Entry("warning", "表格外填写了内容", {}),
+    # the January inbox (issue 11): data nobody sees
+    "sheet-hidden": Entry("warning", "工作表被隐藏", {}),
+    "rows-hidden": Entry("warning", "有数据的行被隐藏", {}),
+    "fill-total-replaced": Entry("warning", "给出的合计已按各项重新计算", {}),
+    # files
+    "file-empty": Entry("error", "文件为空", {}),
+    "file-not-xlsx": Entry("error", "不是 .xlsx 文件", {}),
+    "file-xls": Entry("error", "旧版 .xls 文件", {}),
+    "file-et": Entry("error", "WPS .et 文件", {}),
+    "file-encrypted": Entry("error", "文件设置了打开密码", {}),
+    "file-corrupt": Entry("error", "文件已损坏", {}),
+    "file-too-large": Entry("error", "文件过大", {}),
+    "file-unsafe": Entry("error", "文件内容不安全", {}),
+    "file-unreadable": Entry("error", "无法读取文件", {}),
+    # merge
+    "merge-duplicate-file": Entry("info", "同一文件重复提交", {}),
+    "merge-conflict": Entry("error", "同一单位提交了不同文件", {}),
+    "merge-missing": Entry("error", "单位未报送", {}),
+    "merge-unexpected": Entry("error", "单位不在报送名单中", {}),
+    # queries (核实): plausibility rules (合理性, ogi_xlsx/checks/plausibility.py) and the unit's
+    # explanations of queries (情况说明, ogi_xlsx/checks/explanations.py)
+    "implausible-value": Entry("query", "数值超出常见范围", {}),
+    "implausible-change": Entry("query", "与上年度相比变化异常", {}),
+    "implausible-shape": Entry("query", "数据组合不常见", {}),
+    "explanation-rejected": Entry("warning", "情况说明未说明原因", {}),
+    "explanation-unmatched": Entry("info", "情况说明未对应任何核实项", {}),
+    "explanation-carried": Entry("info", "下级单位的情况说明", {}),
+    "explanation-too-many": Entry("warning", "情况说明行数过多", {}),
+    # published annual reports read by `import` / validate (issue 15)
+    "report-unsupported": Entry("error", "报告文件类型无法读取", {}),
+    "report-no-text": Entry("error", "报告没有文字层（扫描件或图片）", {}),
+    "report-no-tables": Entry("error", "报告中未找到统计表", {}),
+    "report-too-slow": Entry("error", "报告读取超时", {}),
+    "report-truncated": Entry("warning", "报告页数过多，只读取了前面的页", {}),
+    "import-summary": Entry("info", "导入情况", {}),
+    "import-identity": Entry("warning", "未能从报告中读出单位或年度", {}),
+    "import-format": Entry("info", "报表格式按表格文字判断", {}),
+    "import-format-mixed": Entry("warning", "报告混用了两种格式", {}),
+    "import-row-missing": Entry("warning", "报告中未找到该行", {}),
+    "import-row-unplaced": Entry("warning", "该行数字无法对应到列", {}),
+    "import-row-unknown": Entry("info", "报告中有格式以外的行", {}),
+    "import-row-duplicate": Entry("warning", "同一行出现两次且数字不同", {}),
+    "import-label-approximate": Entry("info", "标签与官方文字近似", {}),
+    "import-value-converted": Entry("info", "数值已换算或去掉符号", {}),
+    "import-value-unreadable": Entry("error", "单元格内容不是数字", {}),
+    "import-blank": Entry("info", "报告中的空白格", {}),
+    "narrative-mismatch": Entry("warning", "正文与表格数字不一致", {}),
+    "cross-year-by-name": Entry("info", "上年度报表按单位名称匹配", {}),
+    # collection portal (ogi-xlsx serve): a return uploaded through another unit's link
+    "portal-wrong-unit": Entry("error", "不是本单位的报表", {}),
+    "portal-returned": Entry("error", "已被退回", {}),
+}
+
+
+# Pieces of messages, chosen by the code that makes a finding and passed in as one placeholder
+# (the cell named in most findings, what a cell should hold, the extra notes of a number read from text).
+PIECES: dict[str, str] = {
+    "where": "{table} {address}（{label}）",
+    "expected-amount": "金额{unit}",
+    "expected-amount-unit": "（{unit}）",
+    "expected-signed_count": "整数",
+    "expected-count": "非负整数",
+    "also-fullwidth": "、使用了全角字符",
+    "also-thousands": "、带千位分隔符",
+    "converted": "，已由{unit}换算为{target}",
+    "years-2021": "2021 年及以后",
+    "years-2019": "2019—2020 年",
+    "empty": "空",
+    # schema findings: why a value is refused (by JSON Schema keyword), what the cell should hold
+    "reason-type": "类型不正确",
+    "reason-minimum": "不能小于 {limit}",
+    "reason-maximum": "不能大于 {limit}",
+    "reason-required": "缺少必填项",
+    "reason-additionalProperties": "含有本格式没有的项",
+    "reason-const": "应为 {limit}",
+    "reason-pattern": "格式不正确",
+    "reason-minLength": "不能为空",
+    "reason-maxLength": "过长（不超过 {limit} 字）",
+    "reason-anyOf": "格式不正确",
+    "reason-other": "不符合要求",
+    "reason-explanations-list": "应为由多条说明组成的列表",
+    "reason-explanation-record": "应为一条包含说明（text）的记录，可另写规则（rule）和单元格（cell）",
+    "schema-count": "非负整数",
+    "schema-signed_count": "整数",
+    "schema-amount": "不小于 0 的金额{unit}",
+    "explanation-nth": "情况说明第 {n} 条",
+    "explanation-sheet": "情况说明",
+    "field-rule": "的规则",
+    "field-cell": "的单元格",
+    "field-text": "的说明",
+    "document": "文档",
+    "and-more": "等",
+    "path-year": "报告年度",
+    "path-format": "报表格式",
+    "path-unit/code": "单位代码",
+    "path-unit/name": "单位名称",
+}
