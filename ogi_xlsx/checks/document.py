@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from ogi_xlsx.checks.cover import blank_findings, check_cover, check_identity, unit_missing
-from ogi_xlsx.checks.rules import check_rules
+from ogi_xlsx.checks.rules import TypedTotals, check_rules
 from ogi_xlsx.checks.schema import schema_findings
 from ogi_xlsx.model.document import ReturnDocument
 from ogi_xlsx.model.findings import Finding
@@ -23,6 +23,7 @@ def check_document(
     from_workbook: bool = False,
     moves: Moves = NO_MOVES,
     summary: bool = False,
+    typed: TypedTotals | None = None,
 ) -> list[Finding]:
     """Schema, identity, cover, blanks and sum rules of ``doc``.
 
@@ -46,7 +47,7 @@ def check_document(
     findings += blank_findings(doc.spec, values, strict=strict_blanks, moves=moves)
     # Values the schema rejected (text, booleans) were reported above; sum the rest.
     numbers = {k: v if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else None for k, v in values.items()}
-    return findings + check_rules(doc.spec, numbers, moves)
+    return findings + check_rules(doc.spec, numbers, moves, typed)
 
 
 def _unit_path(finding: Finding) -> bool:

@@ -6,11 +6,12 @@ Values are a mapping from cell id to ``int`` (counts), ``Decimal`` (money) or ``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ogi_xlsx.model.document import Number
-from ogi_xlsx.model.findings import Finding, format_number
+from ogi_xlsx.model.findings import Finding, finding, format_number, piece
 from ogi_xlsx.model.layout import NO_MOVES, Moves, workbook_layout
 from ogi_xlsx.model.spec import FormatSpec, Rule
 
@@ -73,7 +74,8 @@ def _contributors(spec: FormatSpec, values: Values, refs: tuple[str, ...], moves
     parts = []
     for ref in refs:
         value = values.get(ref)
-        parts.append(f"{_cell_ref(spec, ref, moves)[1]}={'空' if value is None else format_number(value)}")
+        shown = piece("empty") if value is None else format_number(value)
+        parts.append(piece("contributor", address=_cell_ref(spec, ref, moves)[1], value=shown))
     return "、".join(parts)
 
 
@@ -91,7 +93,7 @@ def _to_check(spec: FormatSpec, rule: Rule, moves: Moves) -> str:
     """The cells to look at, most likely wrong first: the typed rows of the checked side, then the
     other side's; a total is named by the rows it sums ("（七）总计的各项")."""
     if all(spec.cells[cid].computed for cid in rule.cells):
-        return "各列中不平衡的那一列（已分别列出）"
+        return piece("check-columns")
     names = _short_names(spec, rule.cells)
     focus = _focus(rule)
     # typed cells first (the checked one first), then the totals, named by what they sum
@@ -111,67 +113,109 @@ def _focus(rule: Rule) -> str:
     return rule.lhs[0] if rule.defines else rule.rhs[-1]
 
 
-def check_rule(spec: FormatSpec, rule: Rule, values: Values, moves: Moves = NO_MOVES) -> Finding | None:
-    """Check one rule expansion; a finding when ``sum(lhs) != sum(rhs)`` (addresses as ``moves`` places them)."""
+@dataclass(frozen=True)
+class TypedTotals:
+    """Totals typed over their formula (cell id -> the number), totals that follow them, and the values
+    with every total recomputed: formula-overwritten says what happened, once; a rule they take part in
+    says that it follows from it (issue 11)."""
+
+    typed: Mapping[str, Number]
+    following: Mapping[str, Number]
+    recomputed: Values
+
+
+def _typed_note(spec: FormatSpec, rule: Rule, typed: TypedTotals, moves: Moves) -> tuple[str, bool]:
+    """The note on a rule a typed-over total takes part in (empty when none), and whether the rule
+    holds once the formulas are back (then it is only that consequence: information)."""
+    follows = [cid for cid in rule.cells if cid in typed.following]
+    if not follows and not any(cid in typed.typed for cid in rule.cells):
+        return "", False
+
+    def cells(numbers: Mapping[str, Number], ids: Iterable[str]) -> str:
+        return "、".join(
+            piece("contributor", address=_cell_ref(spec, cid, moves)[1], value=format_number(numbers[cid]))
+            for cid in ids
+        )
+
+    parts = [piece("typed-cause", cells=cells(typed.typed, typed.typed))]
+    if follows:
+        parts.append(piece("typed-follows", cells=cells(typed.following, follows)))
+    if check_rule(spec, rule, typed.recomputed) is None:
+        parts.append(piece("typed-consequence"))
+        return piece("typed-note-consequence", parts="，".join(parts)), True
+    return piece("typed-note-check", parts="，".join(parts)), False
+
+
+def check_rule(
+    spec: FormatSpec, rule: Rule, values: Values, moves: Moves = NO_MOVES, typed: TypedTotals | None = None
+) -> Finding | None:
+    """Check one rule expansion; a finding when ``sum(lhs) != sum(rhs)`` (addresses as ``moves`` places them).
+
+    ``typed``: totals typed over their formula; the rule defining one is not reported again, and a rule one
+    takes part in says so (see :class:`TypedTotals`).
+    """
     left = _sum(values, rule.lhs)
     right = _sum(values, rule.rhs)
     if left == right:
         return None
+    if typed is not None and rule.defines and rule.lhs[0] in typed.typed:
+        return None  # formula-overwritten on that very total says it
+    note, consequence_only = _typed_note(spec, rule, typed, moves) if typed is not None else ("", False)
     focus = _focus(rule)
     cell = spec.cells[focus]
-    table = spec.table(rule.table)
     sheet, address = _cell_ref(spec, focus, moves)
-    where = f"{table.short} {address}（{cell.label}）"
-    blank_side = [side for side in (rule.lhs, rule.rhs) if all(values.get(ref) is None for ref in side)]
-    args = {
-        "reported": left,
-        "expected": right,
-        "difference": left - right,
-        "cells": {ref: values.get(ref) for ref in rule.cells},
+    params: dict[str, object] = {
+        "where": piece("where", table=spec.table(rule.table).short, address=address, label=cell.label),
+        "title": rule.title,
+        "contributors": _contributors(spec, values, rule.cells, moves),
+        "note": note,
     }
-    contributors = _contributors(spec, values, rule.cells, moves)
+    blank_side = [side for side in (rule.lhs, rule.rhs) if all(values.get(ref) is None for ref in side)]
     if blank_side:
-        message = (
-            f"{where}：{rule.title}；{'合计' if blank_side[0] is rule.lhs else '各项'}未填写，"
-            f"应为 {format_number(right if blank_side[0] is rule.lhs else left)}。请填写后再报送。"
-            f"（{contributors}）"
-        )
-        code = "sum-blank"
+        total_blank = blank_side[0] is rule.lhs
+        params |= {
+            "side": piece("side-total" if total_blank else "side-items"),
+            "expected": right if total_blank else left,
+        }
+        code, variant = "sum-blank", ""
     elif rule.defines:
-        message = (
-            f"{where}：填报 {format_number(left)}，应为 {format_number(right)}，相差 {format_number(left - right)}："
-            f"请核对此合计及各项（{rule.title}）。参与计算：{contributors}"
-        )
-        code = "sum-mismatch"
+        params |= {"reported": left, "expected": right, "difference": left - right}
+        code, variant = "sum-mismatch", "total"
     else:
         # an instruction: the two sides, the gap, and the cells to look at (issue 11)
-        lname = rule.lhs_name or "左边"
-        rname = rule.rhs_name or "右边"
-        message = (
-            f"{where}：{lname} = {format_number(left)}，{rname} = {format_number(right)}，"
-            f"相差 {format_number(abs(left - right))}：请核对 {_to_check(spec, rule, moves)}（{rule.title}）。"
-            f"参与计算：{contributors}"
-        )
-        code = "sum-mismatch"
-    return Finding(
-        code=code,
-        severity="warning" if code == "sum-blank" else rule.severity,
-        message=message,
+        params |= {
+            "lname": rule.lhs_name or piece("left"),
+            "rname": rule.rhs_name or piece("right"),
+            "left": left,
+            "right": right,
+            "gap": abs(left - right),
+            "to_check": _to_check(spec, rule, moves),
+        }
+        code, variant = "sum-mismatch", "balance"
+    severity = "info" if consequence_only else ("warning" if code == "sum-blank" else rule.severity)
+    args = {"reported": left, "expected": right, "difference": left - right}
+    return finding(
+        code,
+        variant,
+        params,
+        severity=severity,
         sheet=sheet,
         cell=address,
         cell_ids=rule.cells,
         rule=rule.id,
-        args={**args, "rule_key": rule.key},
+        args={**args, "cells": {ref: values.get(ref) for ref in rule.cells}, "rule_key": rule.key},
     )
 
 
-def check_rules(spec: FormatSpec, values: Values, moves: Moves = NO_MOVES) -> list[Finding]:
+def check_rules(
+    spec: FormatSpec, values: Values, moves: Moves = NO_MOVES, typed: TypedTotals | None = None
+) -> list[Finding]:
     """Every rule of the format against the given values (totals as reported)."""
     findings = []
     for rule in spec.rules:
-        finding = check_rule(spec, rule, values, moves)
-        if finding is not None:
-            findings.append(finding)
+        found = check_rule(spec, rule, values, moves, typed)
+        if found is not None:
+            findings.append(found)
     return findings
 
 
@@ -193,11 +237,15 @@ def _calculation(
         value = (previous_values if previous else values).get(cid) or 0
         sign = 1 if side == "rhs" else -1
         expected += sign * value
-        name = f"{previous_year} 年度{names.get(cid, cid)}" if previous else f"本年{names.get(cid, cid)}"
-        name = name.replace("本年本年", "本年")
+        short = names.get(cid, cid)
+        if previous:
+            name = piece("term-previous-year", year=previous_year, name=short)
+        else:
+            name = piece("term-this-year", name=short.removeprefix(piece("this-year")))
         op = ("" if not parts else " + ") if sign > 0 else " − "
         parts.append(f"{op}{name} {format_number(value)}")
-    return f"{''.join(parts)} 应为 {format_number(expected)}，填报 {format_number(values.get(focus) or 0)}"
+    reported = format_number(values.get(focus) or 0)
+    return piece("calculation", terms="".join(parts), expected=format_number(expected), reported=reported)
 
 
 def check_cross_year(spec: FormatSpec, values: Values, previous_values: Values, *, previous_year: int) -> list[Finding]:
@@ -226,23 +274,26 @@ def check_cross_year(spec: FormatSpec, values: Values, previous_values: Values, 
             continue
         focus = next(cid for previous, cid, _ in terms if not previous)
         sheet, address = _cell_ref(spec, focus)
-        where = f"{spec.table(rule.table).short} {address}（{spec.cells[focus].label}）"
-        lname = (rule.lhs_name or "本年").replace("{previous_year}", str(previous_year))
-        rname = (rule.rhs_name or "上年").replace("{previous_year}", str(previous_year))
+        params = {
+            "where": piece("where", table=spec.table(rule.table).short, address=address, label=spec.cells[focus].label),
+            "lname": (rule.lhs_name or piece("this-year")).replace("{previous_year}", str(previous_year)),
+            "rname": (rule.rhs_name or piece("last-year")).replace("{previous_year}", str(previous_year)),
+            "left": left,
+            "right": right,
+            "difference": left - right,
+            "title": rule.title,
+        }
+        variant = ""
         if len(terms) > 2:
             # a calculation, written out: "2023 年度现行有效 10 + 本年制发件数 3 − 本年废止件数 1 应为 12，填报 11"
-            message = f"{where}：{_calculation(spec, terms, focus, values, previous_values, previous_year)}"
-            message += f"，相差 {format_number(left - right)}。{rule.title}，请核对。"
-        else:
-            message = (
-                f"{where}：{lname}为 {format_number(left)}，{rname}为 {format_number(right)}，"
-                f"相差 {format_number(left - right)}。{rule.title}，请核对。"
-            )
+            params["calculation"] = _calculation(spec, terms, focus, values, previous_values, previous_year)
+            variant = "calculation"
         findings.append(
-            Finding(
-                code="cross-year-mismatch",
+            finding(
+                "cross-year-mismatch",
+                variant,
+                params,
                 severity=rule.severity,
-                message=message,
                 sheet=sheet,
                 cell=address,
                 cell_ids=tuple(cid for previous, cid, _ in terms if not previous),

@@ -62,9 +62,9 @@ def render(
     return renderer.vformat(CATALOGUE[code].templates[variant], (), params or {})
 
 
-def piece(name: str, **params: Any) -> str:
+def piece(key: str, /, **params: Any) -> str:
     """A named piece of a message (``PIECES`` in the catalogue), filled like a template."""
-    return _RENDERERS.get(MAX_QUOTED, _Renderer(MAX_QUOTED)).vformat(PIECES[name], (), params)
+    return _RENDERERS.get(MAX_QUOTED, _Renderer(MAX_QUOTED)).vformat(PIECES[key], (), params)
 
 
 def finding(

@@ -30,10 +30,30 @@ class Entry(NamedTuple):
 
 CATALOGUE: dict[str, Entry] = {
     # sum rules (勾稽关系)
-    "sum-mismatch": Entry("error", "勾稽关系不平衡", {}),
-    "sum-blank": Entry("warning", "合计项未填写", {}),
+    "sum-mismatch": Entry(
+        "error",
+        "勾稽关系不平衡",
+        {
+            "total": "{where}：填报 {reported:n}，应为 {expected:n}，相差 {difference:n}：请核对此合计及各项（{title}）。参与计算：{contributors}{note}",
+            "balance": "{where}：{lname} = {left:n}，{rname} = {right:n}，相差 {gap:n}：请核对 {to_check}（{title}）。参与计算：{contributors}{note}",
+        },
+    ),
+    "sum-blank": Entry(
+        "warning",
+        "合计项未填写",
+        {
+            "": "{where}：{title}；{side}未填写，应为 {expected:n}。请填写后再报送。（{contributors}）{note}",
+        },
+    ),
     # against the same unit's return of the previous year (validate --previous)
-    "cross-year-mismatch": Entry("query", "与上年度报表不衔接", {}),
+    "cross-year-mismatch": Entry(
+        "query",
+        "与上年度报表不衔接",
+        {
+            "": "{where}：{lname}为 {left:n}，{rname}为 {right:n}，相差 {difference:n}。{title}，请核对。",
+            "calculation": "{where}：{calculation}，相差 {difference:n}。{title}，请核对。",
+        },
+    ),
     "cross-year-missing": Entry("info", "未找到上年度报表", {}),
     "cross-year-ambiguous": Entry("info", "上年度报表不止一份", {}),
     # values
@@ -341,4 +361,24 @@ PIECES: dict[str, str] = {
     "path-format": "报表格式",
     "path-unit/code": "单位代码",
     "path-unit/name": "单位名称",
+    # sum rules (勾稽关系) and cross-year rules
+    "contributor": "{address}={value}",
+    "side-total": "合计",
+    "side-items": "各项",
+    "left": "左边",
+    "right": "右边",
+    "check-columns": "各列中不平衡的那一列（已分别列出）",
+    "check-items": "{name}的各项",
+    "check-cell": "{address}（{name}）",
+    "this-year": "本年",
+    "last-year": "上年",
+    "term-this-year": "本年{name}",
+    "term-previous-year": "{year} 年度{name}",
+    "calculation": "{terms} 应为 {expected}，填报 {reported}",
+    # a rule a total typed over its formula takes part in (the typed cell is said once, by formula-overwritten)
+    "typed-cause": "{cells} 是合计格中手填的数（见该格的提示）",
+    "typed-follows": "{cells} 随之变化",
+    "typed-consequence": "恢复公式后此项即平衡",
+    "typed-note-consequence": "（其中 {parts}。）",
+    "typed-note-check": "（其中 {parts}；恢复公式后请重新核对。）",
 }

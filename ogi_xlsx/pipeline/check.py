@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -89,55 +88,6 @@ def check_document_json(
     return report
 
 
-def _typed_total_findings(
-    spec: Any,
-    findings: list[Finding],
-    typed: Mapping[str, Any],
-    following: Mapping[str, Any],
-    true_values: Mapping[str, Any],
-    moves: Moves,
-) -> list[Finding]:
-    """Rule findings after a total was typed over (formula-overwritten says what, once).
-
-    The rule defining that total repeats the same fact: dropped. A rule the typed number (or a
-    total summing it, ``following``) takes part in follows from it: its message says so, and
-    when the rule holds with the totals recomputed it is only that consequence (info, not a
-    second error): one typed-over cell, one error.
-    """
-    from ogi_xlsx.checks.rules import check_rule
-    from ogi_xlsx.model.findings import format_number
-    from ogi_xlsx.model.layout import workbook_layout
-
-    rules = {(r.id, r.key): r for r in spec.rules}
-    layout = workbook_layout(spec)
-    out = []
-    for f in findings:
-        if f.code not in ("sum-mismatch", "sum-blank") or not f.rule:
-            out.append(f)
-            continue
-        rule = rules.get((f.rule, f.args.get("rule_key")))
-        if rule is not None and rule.defines and rule.lhs[0] in typed:
-            continue
-        involved = [cid for cid in f.cell_ids if cid in typed]
-        follows = [cid for cid in f.cell_ids if cid in following]
-        if involved or follows:
-            cause = "、".join(f"{moves.place(*layout.locate(cid))[1]}={format_number(typed[cid])}" for cid in typed)
-            parts = [f"{cause} 是合计格中手填的数（见该格的提示）"]
-            if follows:
-                shown = "、".join(
-                    f"{moves.place(*layout.locate(cid))[1]}={format_number(following[cid])}" for cid in follows
-                )
-                parts.append(f"{shown} 随之变化")
-            consequence_only = rule is not None and check_rule(spec, rule, true_values) is None
-            if consequence_only:
-                parts.append("恢复公式后此项即平衡")
-                f = replace(f, severity="info", message=f"{f.message}（其中 {'，'.join(parts)}。）")
-            else:
-                f = replace(f, message=f"{f.message}（其中 {'，'.join(parts)}；恢复公式后请重新核对。）")
-        out.append(f)
-    return out
-
-
 def check_workbook(
     raw: Any,
     report: FileReport,
@@ -145,7 +95,7 @@ def check_workbook(
 ) -> FileReport:
     """Validate an already-read :class:`~ogi_xlsx.reading.xlsx.RawWorkbook` into ``report``."""
     from ogi_xlsx.checks.document import check_document
-    from ogi_xlsx.checks.rules import with_totals
+    from ogi_xlsx.checks.rules import TypedTotals, with_totals
     from ogi_xlsx.model.document import ReturnDocument
     from ogi_xlsx.reading.extract import extract
 
@@ -185,12 +135,11 @@ def check_workbook(
         from_workbook=True,
         moves=moves,
         summary=report.kind == "summary",  # a summary is no unit of the roster: said so, as information
+        typed=TypedTotals(ex.typed_totals, ex.following_totals, values) if ex.typed_totals else None,
     )
     if ex.year is None:
         # already reported as an empty cover field
         doc_findings = [f for f in doc_findings if f.args.get("path") != ["year"] and f.code != "format-year-mismatch"]
-    if ex.typed_totals:
-        doc_findings = _typed_total_findings(spec, doc_findings, ex.typed_totals, ex.following_totals, values, moves)
     fill_report(report, doc)
     if ex.identity is not None:
         report.format_version = ex.identity.format_version
