@@ -146,6 +146,7 @@ CATALOGUE: dict[str, Entry] = {
         "单元格为 Excel 错误值",
         {
             "": "{where}：单元格为错误值 {value}，请改为数字。",
+            "total": "{where}：合计显示错误值 {value}，请检查公式引用的单元格。",
         },
     ),
     "value-date": Entry(
@@ -249,25 +250,130 @@ CATALOGUE: dict[str, Entry] = {
         "无法识别的报表格式",
         {
             "json": "无法识别的报表格式{format:q}，可用格式：{known}。",
+            "identity": "模板格式{format:q}（版本 {version}）无法识别，请使用区信息公开办下发的模板，或升级 ogi-xlsx。",
+            "labels": "无法识别报表格式：文件中没有模板标识，表格文字也与 2019、2021 年格式都不相符。请使用区信息公开办下发的模板填报。",
         },
     ),
-    "format-retired": Entry("error", "模板版本已停用", {}),
-    "format-by-labels": Entry("info", "模板标识缺失，已按表格文字识别格式", {}),
-    "fingerprint-mismatch": Entry("warning", "模板标识不一致", {}),
-    "sheet-missing": Entry("error", "缺少工作表", {}),
-    "sheet-renamed": Entry("warning", "工作表被改名", {}),
-    "sheet-extra": Entry("info", "多出工作表", {}),
-    "label-changed": Entry("error", "表格文字被修改", {}),
-    "layout-shifted": Entry("error", "表格行列被插入或删除", {}),
-    "formula-overwritten": Entry("error", "合计公式被改为数值", {}),
-    "formula-changed": Entry("error", "合计公式被修改", {}),
-    "cached-stale": Entry("warning", "合计未重新计算或被改动", {}),
-    "protection-removed": Entry("warning", "工作表保护被取消", {}),
-    "structure-unlocked": Entry("info", "工作簿结构未锁定", {}),
-    "unexpected-value": Entry("warning", "表格外填写了内容", {}),
+    "format-retired": Entry(
+        "error",
+        "模板版本已停用",
+        {
+            "": "模板版本 {version} 已停用（现行版本 {current}），请使用新模板重新填报。",
+        },
+    ),
+    "format-by-labels": Entry(
+        "info",
+        "模板标识缺失，已按表格文字识别格式",
+        {
+            "": "文件中没有模板标识（可能是复制到新工作簿或由其他软件另存），已按表格文字识别为{notice}格式（{years}）。",
+        },
+    ),
+    "fingerprint-mismatch": Entry(
+        "warning",
+        "模板标识不一致",
+        {
+            "copies": "模板标识前后不一致（{first}与{other}的 {keys} 不同），文件可能被改动过，请使用下发的模板填报。",
+            "version": "模板版本 {version} 与本程序的格式版本 {current} 不同，请核对是否使用了下发的模板。",
+            "layout": "模板的版式标识与本程序的格式不一致（模板可能由其他版本生成），已按表格文字核对各表。",
+        },
+    ),
+    "sheet-missing": Entry(
+        "error",
+        "缺少工作表",
+        {
+            "": "缺少工作表“{expected}”（{title}），该表数据无法读取，请使用原模板填报。",
+            "cover": "缺少工作表“{expected}”，无法读取填报单位和报告年度，请使用原模板填报。",
+        },
+    ),
+    "sheet-renamed": Entry(
+        "warning",
+        "工作表被改名",
+        {
+            "": "工作表“{expected}”被改名为{actual:q}，已按表格内容识别；请不要修改工作表名称。",
+            "cover": "工作表“{expected}”被改名为{actual:q}，已按内容识别；请不要修改工作表名称。",
+        },
+    ),
+    "sheet-extra": Entry(
+        "info",
+        "多出工作表",
+        {
+            "": "多出工作表{sheet:q}，其内容不会被读取。",
+        },
+    ),
+    "label-changed": Entry(
+        "error",
+        "表格文字被修改",
+        {
+            "": "{table} {address}：表格文字应为“{expected}”，实际为{actual:q}{noted}，请恢复原文字，不要修改表格结构。",
+        },
+    ),
+    "layout-shifted": Entry(
+        "error",
+        "表格行列被插入或删除",
+        {
+            "deleted": "{table} {address}：“{text}”这一{line}被删除了，该{line}数据无法读取。请使用原模板，不要插入或删除行列。",
+            "": "{table}：从“{text}”（应在 {expected}，现在 {actual}）起，表格内容{shift}。请使用原模板，不要插入或删除行列。",
+        },
+    ),
+    "formula-overwritten": Entry(
+        "error",
+        "合计公式被改为数值",
+        {
+            "deleted": "{where}：合计公式被删除，已按各项重新计算为 {expected:n}；请使用原模板填报。",
+            "": "{where}：合计公式被改成了数值 {reported:n}（按各项计算应为 {expected:n}）。请恢复公式：在 {address} 输入 ={formula}（或从下发的模板复制此格），不要在合计格中填写。",
+        },
+    ),
+    "formula-changed": Entry(
+        "error",
+        "合计公式被修改",
+        {
+            "": "{where}：合计公式被修改为{formula:q}，应为{expected:q}；已按各项重新计算。",
+        },
+    ),
+    "cached-stale": Entry(
+        "warning",
+        "合计未重新计算或被改动",
+        {
+            "": "{where}：文件中保存的合计为 {cached:n}，按各项计算应为 {expected:n}（未重新计算或被改动），已按 {expected:n} 计算。",
+        },
+    ),
+    "protection-removed": Entry(
+        "warning",
+        "工作表保护被取消",
+        {
+            "": "{table}：工作表保护被取消，合计公式和表格文字可能被改动，请使用原模板填报。",
+            "cover": "封面：工作表保护被取消，填报单位和报告年度可能被改动，请核对。",
+        },
+    ),
+    "structure-unlocked": Entry(
+        "info",
+        "工作簿结构未锁定",
+        {
+            "": "工作簿结构保护已取消（用 LibreOffice 等软件保存后常见），仅作提示。",
+        },
+    ),
+    "unexpected-value": Entry(
+        "warning",
+        "表格外填写了内容",
+        {
+            "": "{table} {address}：表格以外填写了{text:q}，不会被读取；如是说明，请写在报告正文中。",
+        },
+    ),
     # the January inbox (issue 11): data nobody sees
-    "sheet-hidden": Entry("warning", "工作表被隐藏", {}),
-    "rows-hidden": Entry("warning", "有数据的行被隐藏", {}),
+    "sheet-hidden": Entry(
+        "warning",
+        "工作表被隐藏",
+        {
+            "": "工作表{sheet:q}被隐藏，其中 {count} 个填报格有数据（已读取）；查看和打印时看不到，请取消隐藏后核对。",
+        },
+    ),
+    "rows-hidden": Entry(
+        "warning",
+        "有数据的行被隐藏",
+        {
+            "": "{table} 第 {rows} 行被隐藏，其中有填报数据（{cells}，已读取）；查看和打印时看不到，请取消隐藏后核对。",
+        },
+    ),
     "fill-total-replaced": Entry("warning", "给出的合计已按各项重新计算", {}),
     # files
     "file-empty": Entry("error", "文件为空", {}),
@@ -292,7 +398,13 @@ CATALOGUE: dict[str, Entry] = {
     "explanation-rejected": Entry("warning", "情况说明未说明原因", {}),
     "explanation-unmatched": Entry("info", "情况说明未对应任何核实项", {}),
     "explanation-carried": Entry("info", "下级单位的情况说明", {}),
-    "explanation-too-many": Entry("warning", "情况说明行数过多", {}),
+    "explanation-too-many": Entry(
+        "warning",
+        "情况说明行数过多",
+        {
+            "": "“{sheet}”工作表有 {rows} 条说明，只读取了前 {read} 条。请只保留对审核核实项的说明。",
+        },
+    ),
     # published annual reports read by `import` / validate (issue 15)
     "report-unsupported": Entry("error", "报告文件类型无法读取", {}),
     "report-no-text": Entry("error", "报告没有文字层（扫描件或图片）", {}),
@@ -381,4 +493,15 @@ PIECES: dict[str, str] = {
     "typed-consequence": "恢复公式后此项即平衡",
     "typed-note-consequence": "（其中 {parts}。）",
     "typed-note-check": "（其中 {parts}；恢复公式后请重新核对。）",
+    # the workbook's structure (reader)
+    "identity-properties": "文档属性",
+    "identity-names": "定义名称",
+    "identity-sheet": "标识工作表",
+    "shift-down": "下移了 {n} 行（上方插入了行）",
+    "shift-up": "上移了 {n} 行（上方删除了行）",
+    "shift-right": "右移了 {n} 列（左侧插入了列）",
+    "shift-left": "左移了 {n} 列（左侧删除了列）",
+    "deleted-row": "行",
+    "deleted-column": "列",
+    "label-noted": "（加了说明文字）",
 }

@@ -18,7 +18,7 @@ from decimal import Decimal
 from ogi_xlsx.checks.rules import Number, compute_totals
 from ogi_xlsx.model.cellref import a1, parse_ref
 from ogi_xlsx.model.document import Explanation
-from ogi_xlsx.model.findings import Finding, format_number
+from ogi_xlsx.model.findings import Finding, finding, piece
 from ogi_xlsx.model.identity import IDENTITY_KEYS, Identity, defined_name, property_name
 from ogi_xlsx.model.layout import COVER_SHEET, IDENTITY_SHEET, SheetLayout, Text, layout_hash, workbook_layout
 from ogi_xlsx.model.spec import FormatSpec, UnknownFormatError, all_formats, load_format
@@ -82,7 +82,7 @@ def identity_sources(wb: RawWorkbook) -> list[tuple[str, dict[str, str]]]:
         k: wb.custom_properties[property_name(k)] for k in IDENTITY_KEYS if property_name(k) in wb.custom_properties
     }
     if props:
-        sources.append(("文档属性", {k: str(v) for k, v in props.items()}))
+        sources.append((piece("identity-properties"), {k: str(v) for k, v in props.items()}))
     names: dict[str, str] = {}
     lowered = {k.lower(): v for k, v in wb.defined_names.items()}
     for key in IDENTITY_KEYS:
@@ -92,7 +92,7 @@ def identity_sources(wb: RawWorkbook) -> list[tuple[str, dict[str, str]]]:
             if constant is not None:
                 names[key] = constant
     if names:
-        sources.append(("定义名称", names))
+        sources.append((piece("identity-names"), names))
     sheet = wb.sheet(IDENTITY_SHEET)
     if sheet is not None:
         rows: dict[str, str] = {}
@@ -102,7 +102,7 @@ def identity_sources(wb: RawWorkbook) -> list[tuple[str, dict[str, str]]]:
                 if key in IDENTITY_KEYS:
                     rows[key] = cell_text(sheet.cells.get((row, 1))).strip()
         if rows:
-            sources.append(("标识工作表", rows))
+            sources.append((piece("identity-sheet"), rows))
     return sources
 
 
@@ -122,9 +122,10 @@ def read_identity(wb: RawWorkbook) -> tuple[Identity | None, list[Finding]]:
         ]
         if diff:
             findings.append(
-                Finding(
+                finding(
                     "fingerprint-mismatch",
-                    f"模板标识前后不一致（{first_where}与{where}的 {'、'.join(diff)} 不同），文件可能被改动过，请使用下发的模板填报。",
+                    "copies",
+                    {"first": first_where, "other": where, "keys": "、".join(diff)},
                     args={"keys": diff},
                 )
             )
@@ -247,14 +248,10 @@ class SheetMap:
 
 def _shift_words(dr: int, dc: int) -> str:
     parts = []
-    if dr > 0:
-        parts.append(f"下移了 {dr} 行（上方插入了行）")
-    elif dr < 0:
-        parts.append(f"上移了 {-dr} 行（上方删除了行）")
-    if dc > 0:
-        parts.append(f"右移了 {dc} 列（左侧插入了列）")
-    elif dc < 0:
-        parts.append(f"左移了 {-dc} 列（左侧删除了列）")
+    if dr:
+        parts.append(piece("shift-down" if dr > 0 else "shift-up", n=abs(dr)))
+    if dc:
+        parts.append(piece("shift-right" if dc > 0 else "shift-left", n=abs(dc)))
     return "、".join(parts)
 
 
@@ -281,12 +278,12 @@ def map_sheet(spec: FormatSpec, layout: SheetLayout, sheet: RawSheet) -> SheetMa
             if text.role in ("label", "header") and nactual in others and nactual != nexpected:
                 # another label of the table sits here: this row or column was deleted
                 smap.deleted.add(text)
-                line = "行" if text.role == "label" else "列"
+                line = piece("deleted-row" if text.role == "label" else "deleted-column")
                 findings.append(
-                    Finding(
+                    finding(
                         "layout-shifted",
-                        f"{short} {address}：“{text.text}”这一{line}被删除了，该{line}数据无法读取。"
-                        "请使用原模板，不要插入或删除行列。",
+                        "deleted",
+                        {"table": short, "address": address, "text": text.text, "line": line},
                         sheet=sheet.name,
                         cell=address,
                         args={"deleted": text.text, "expected": where},
@@ -294,15 +291,18 @@ def map_sheet(spec: FormatSpec, layout: SheetLayout, sheet: RawSheet) -> SheetMa
                 )
                 continue
             noted = bool(nactual) and (nactual.startswith(nexpected) or nexpected in nactual)
-            message = (
-                f"{short} {address}：表格文字应为“{text.text}”，实际为“{actual or '空'}”"
-                + ("（加了说明文字）" if noted else "")
-                + "，请恢复原文字，不要修改表格结构。"
-            )
+            params = {
+                "table": short,
+                "address": address,
+                "expected": text.text,
+                "actual": actual or piece("empty"),
+                "noted": piece("label-noted") if noted else "",
+            }
             findings.append(
-                Finding(
+                finding(
                     "label-changed",
-                    message,
+                    "",
+                    params,
                     severity="warning" if noted else None,
                     sheet=sheet.name,
                     cell=address,
@@ -312,10 +312,16 @@ def map_sheet(spec: FormatSpec, layout: SheetLayout, sheet: RawSheet) -> SheetMa
             continue
         if shift != last_shift and shift != (0, 0):
             findings.append(
-                Finding(
+                finding(
                     "layout-shifted",
-                    f"{short}：从“{text.text}”（应在 {where}，现在 {a1(text.row + shift[0], text.col + shift[1])}）起，"
-                    f"表格内容{_shift_words(*shift)}。请使用原模板，不要插入或删除行列。",
+                    "",
+                    {
+                        "table": short,
+                        "text": text.text,
+                        "expected": where,
+                        "actual": a1(text.row + shift[0], text.col + shift[1]),
+                        "shift": _shift_words(*shift),
+                    },
                     sheet=sheet.name,
                     cell=a1(text.row + shift[0], text.col + shift[1]),
                     args={"rows": shift[0], "cols": shift[1], "expected": where},
@@ -436,10 +442,10 @@ def _outside(sl: SheetLayout, smap: SheetMap) -> list[Finding]:
         if pos[1] >= right_edge and pos[0] <= bottom and cell_text(raw).strip()
     )
     return [
-        Finding(
+        finding(
             "unexpected-value",
-            f"{sl.table.short} {a1(*pos)}：表格以外填写了“{cell_text(raw).strip()[:30]}”，不会被读取；"
-            "如是说明，请写在报告正文中。",
+            "",
+            {"table": sl.table.short, "address": a1(*pos), "text": cell_text(raw).strip()[:30]},
             severity="info",
             sheet=smap.sheet.name,
             cell=a1(*pos),
@@ -486,18 +492,20 @@ def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -
             chosen[sl.sheet] = sheet
             used.add(sheet.name)
             findings.append(
-                Finding(
+                finding(
                     "sheet-renamed",
-                    f"工作表“{sl.sheet}”被改名为“{sheet.name}”，已按表格内容识别；请不要修改工作表名称。",
+                    "",
+                    {"expected": sl.sheet, "actual": sheet.name},
                     sheet=sheet.name,
                     args={"expected": sl.sheet, "actual": sheet.name},
                 )
             )
         else:
             findings.append(
-                Finding(
+                finding(
                     "sheet-missing",
-                    f"缺少工作表“{sl.sheet}”（{sl.table.title}），该表数据无法读取，请使用原模板填报。",
+                    "",
+                    {"expected": sl.sheet, "title": sl.table.title},
                     sheet=sl.sheet,
                     args={"expected": sl.sheet},
                 )
@@ -512,9 +520,10 @@ def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -
                 chosen[COVER_SHEET] = sheet
                 used.add(sheet.name)
                 findings.append(
-                    Finding(
+                    finding(
                         "sheet-renamed",
-                        f"工作表“{COVER_SHEET}”被改名为“{sheet.name}”，已按内容识别；请不要修改工作表名称。",
+                        "cover",
+                        {"expected": COVER_SHEET, "actual": sheet.name},
                         sheet=sheet.name,
                         args={"expected": COVER_SHEET, "actual": sheet.name},
                     )
@@ -522,9 +531,10 @@ def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -
                 break
         else:
             findings.append(
-                Finding(
+                finding(
                     "sheet-missing",
-                    f"缺少工作表“{COVER_SHEET}”，无法读取填报单位和报告年度，请使用原模板填报。",
+                    "cover",
+                    {"expected": COVER_SHEET},
                     sheet=COVER_SHEET,
                     args={"expected": COVER_SHEET},
                 )
@@ -532,9 +542,10 @@ def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -
     for sheet in wb.sheets:
         if sheet.name not in used and not sheet.skipped:  # skipped: a sheet the reader was told to expect
             findings.append(
-                Finding(
+                finding(
                     "sheet-extra",
-                    f"多出工作表“{sheet.name}”，其内容不会被读取。",
+                    "",
+                    {"sheet": sheet.name},
                     sheet=sheet.name,
                     args={"sheet": sheet.name},
                 )
@@ -620,10 +631,10 @@ def _hidden_inputs(spec: FormatSpec, places: dict[str, tuple[RawSheet, tuple[int
             hidden_rows.setdefault((sheet.name, pos[0]), []).append(a1(*pos))
     for name, cells in hidden_sheets.items():
         findings.append(
-            Finding(
+            finding(
                 "sheet-hidden",
-                f"工作表“{name}”被隐藏，其中 {len(cells)} 个填报格有数据（已读取）；查看和打印时看不到，"
-                "请取消隐藏后核对。",
+                "",
+                {"sheet": name, "count": len(cells)},
                 sheet=name,
                 args={"cells": len(cells)},
             )
@@ -636,10 +647,10 @@ def _hidden_inputs(spec: FormatSpec, places: dict[str, tuple[RawSheet, tuple[int
         cells = [c for _, cs in rows for c in cs]
         shown = "、".join(cells[:6]) + ("……" if len(cells) > 6 else "")
         findings.append(
-            Finding(
+            finding(
                 "rows-hidden",
-                f"{tables[name]} 第 {numbers} 行被隐藏，其中有填报数据（{shown}，已读取）；查看和打印时看不到，"
-                "请取消隐藏后核对。",
+                "",
+                {"table": tables[name], "rows": numbers, "cells": shown},
                 sheet=name,
                 cell=cells[0],
                 args={"rows": [row + 1 for row, _ in rows]},
@@ -666,25 +677,27 @@ def _version_findings(identity: Identity, spec: FormatSpec) -> list[Finding]:
     findings = []
     if identity.format_version in spec.retired_versions:
         findings.append(
-            Finding(
+            finding(
                 "format-retired",
-                f"模板版本 {identity.format_version} 已停用（现行版本 {spec.version}），请使用新模板重新填报。",
+                "",
+                {"version": identity.format_version, "current": spec.version},
                 args={"version": identity.format_version, "current": spec.version},
             )
         )
     elif identity.format_version != spec.version:
         findings.append(
-            Finding(
+            finding(
                 "fingerprint-mismatch",
-                f"模板版本 {identity.format_version} 与本程序的格式版本 {spec.version} 不同，请核对是否使用了下发的模板。",
+                "version",
+                {"version": identity.format_version, "current": spec.version},
                 args={"version": identity.format_version, "current": spec.version},
             )
         )
     if identity.layout_hash != layout_hash(spec):
         findings.append(
-            Finding(
+            finding(
                 "fingerprint-mismatch",
-                "模板的版式标识与本程序的格式不一致（模板可能由其他版本生成），已按表格文字核对各表。",
+                "layout",
                 args={"layout_hash": identity.layout_hash, "expected": layout_hash(spec)},
             )
         )
@@ -701,10 +714,10 @@ def identify(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> tuple[Form
             spec = load_format(identity.format)
         except UnknownFormatError:
             findings.append(
-                Finding(
+                finding(
                     "format-unknown",
-                    f"模板格式“{identity.format}”（版本 {identity.format_version}）无法识别，"
-                    "请使用区信息公开办下发的模板，或升级 ogi-xlsx。",
+                    "identity",
+                    {"format": identity.format, "version": identity.format_version},
                     args={"format": identity.format, "version": identity.format_version},
                 )
             )
@@ -715,19 +728,18 @@ def identify(wb: RawWorkbook, spec_hint: FormatSpec | None = None) -> tuple[Form
     spec, score = recognise_by_labels(wb)
     if spec is None or score < MATCH_THRESHOLD:
         findings.append(
-            Finding(
+            finding(
                 "format-unknown",
-                "无法识别报表格式：文件中没有模板标识，表格文字也与 2019、2021 年格式都不相符。"
-                "请使用区信息公开办下发的模板填报。",
+                "labels",
                 args={"score": round(score, 2)},
             )
         )
         return FormatMatch(None), findings
     findings.append(
-        Finding(
+        finding(
             "format-by-labels",
-            f"文件中没有模板标识（可能是复制到新工作簿或由其他软件另存），已按表格文字识别为{spec.notice}格式"
-            f"（{spec.years_label}）。",
+            "",
+            {"notice": spec.notice, "years": spec.years_label},
             args={"format": spec.id, "score": round(score, 2)},
         )
     )
@@ -745,14 +757,14 @@ def read_explanations(wb: RawWorkbook) -> tuple[list[Explanation], list[Finding]
     explanations = _read_explanations(wb)
     if len(explanations) <= MAX_EXPLANATIONS:
         return explanations, []
-    finding = Finding(
+    too_many = finding(
         "explanation-too-many",
-        f"“{EXPLANATION_SHEET}”工作表有 {len(explanations)} 条说明，只读取了前 {MAX_EXPLANATIONS} 条。"
-        "请只保留对审核核实项的说明。",
+        "",
+        {"sheet": EXPLANATION_SHEET, "rows": len(explanations), "read": MAX_EXPLANATIONS},
         sheet=EXPLANATION_SHEET,
         args={"rows": len(explanations), "read": MAX_EXPLANATIONS},
     )
-    return explanations[:MAX_EXPLANATIONS], [finding]
+    return explanations[:MAX_EXPLANATIONS], [too_many]
 
 
 @dataclass
@@ -773,31 +785,29 @@ def _cover_year(
     """The report year from the cover, or the template's when the cover has none."""
     findings = []
     cover_year = _parse_year(text) if text else None
+    params = {"address": address, "label": label, "value": text, "year": cover_year, "template": id_year}
     if text and cover_year is None:
-        findings.append(
-            Finding(
-                "cover-invalid", f"封面 {address}：“{label}”应为四位年份，实际为“{text}”。", sheet=sheet, cell=address
-            )
-        )
+        findings.append(finding("cover-invalid", "year", params, sheet=sheet, cell=address))
     if cover_year is None and id_year is not None:
         if not text:
-            message = f"封面 {address}：“{label}”未填写，已按模板年度 {id_year} 读取。"
-            findings.append(Finding("cover-missing", message, sheet=sheet, cell=address))
+            findings.append(
+                finding("cover-missing", "template-year", {**params, "year": id_year}, sheet=sheet, cell=address)
+            )
         return id_year, findings
     if cover_year is not None:
         if id_year is not None and cover_year != id_year:
             findings.append(
-                Finding(
+                finding(
                     "year-mismatch",
-                    f"封面 {address}：报告年度填写为 {cover_year}，但本模板是 {id_year} 年度的模板，请核对。",
+                    "cover",
+                    params,
                     sheet=sheet,
                     cell=address,
                     args={"year": cover_year, "template": id_year},
                 )
             )
         return cover_year, findings
-    message = f"封面 {address}：“{label}”未填写，无法确定报告年度，请补充。"
-    findings.append(Finding("cover-missing", message, severity="error", sheet=sheet, cell=address))
+    findings.append(finding("cover-missing", "no-year", params, severity="error", sheet=sheet, cell=address))
     return None, findings
 
 
@@ -807,18 +817,19 @@ def _cover_unit(text: str, address: str, label: str, key: str, from_id: str, she
         text = from_id  # retyped as a number, the code lost its leading zeros ("001" -> 1)
     if text:
         if from_id and normalize_text(from_id) != normalize_text(text):
-            finding = Finding(
+            mismatch = finding(
                 "unit-mismatch",
-                f"封面 {address}：“{label}”填写为“{text}”，但本模板是发给“{from_id}”的，请核对。",
+                "cover",
+                {"address": address, "label": label, "value": text, "template": from_id},
                 sheet=sheet,
                 cell=address,
                 args={"cover": text, "template": from_id},
             )
-            return text, [finding]
+            return text, [mismatch]
         return text, []
     if from_id:
-        message = f"封面 {address}：“{label}”未填写，已按模板中的“{from_id}”读取。"
-        return from_id, [Finding("cover-missing", message, sheet=sheet, cell=address)]
+        params = {"address": address, "label": label, "value": from_id}
+        return from_id, [finding("cover-missing", "template-unit", params, sheet=sheet, cell=address)]
     return "", []  # an empty code or name with no template value is reported by the schema check
 
 
@@ -896,16 +907,12 @@ def locate(
             continue
         findings += _place_sheet(spec, wb, sl, sheet, out)
         if from_template and not sheet.protected:
-            message = f"{sl.table.short}：工作表保护被取消，合计公式和表格文字可能被改动，请使用原模板填报。"
-            findings.append(Finding("protection-removed", message, sheet=sheet.name))
+            findings.append(finding("protection-removed", "", {"table": sl.table.short}, sheet=sheet.name))
     cover_raw = sheets.get(COVER_SHEET)
     if from_template and cover_raw is not None and not cover_raw.protected:
-        message = "封面：工作表保护被取消，填报单位和报告年度可能被改动，请核对。"
-        findings.append(Finding("protection-removed", message, sheet=cover_raw.name))
+        findings.append(finding("protection-removed", "cover", sheet=cover_raw.name))
     if from_template and not wb.structure_locked:
-        findings.append(
-            Finding("structure-unlocked", "工作簿结构保护已取消（用 LibreOffice 等软件保存后常见），仅作提示。")
-        )
+        findings.append(finding("structure-unlocked"))
     return out, findings
 
 
@@ -1000,26 +1007,26 @@ def _typed_total(
         # typed by hand: the typed total is what the unit reports; the sum rules check it
         return constant, None, cell_findings
     if constant is None:
-        finding = Finding(
+        deleted = finding(
             "formula-overwritten",
-            f"{w.prefix}：合计公式被删除，已按各项重新计算为 {format_number(expected)}；请使用原模板填报。",
+            "deleted",
+            {"where": w.prefix, "expected": expected},
             sheet=w.sheet,
             cell=w.address,
             cell_ids=(cell_id,),
         )
-        return expected, None, [finding]
+        return expected, None, [deleted]
     formula = _sum_formula(spec, places, cell_id)
-    finding = Finding(
+    typed = finding(
         "formula-overwritten",
-        f"{w.prefix}：合计公式被改成了数值 {format_number(constant)}（按各项计算应为 "
-        f"{format_number(expected)}）。请恢复公式：在 {w.address} 输入 ={formula}"
-        "（或从下发的模板复制此格），不要在合计格中填写。",
+        "",
+        {"where": w.prefix, "reported": constant, "expected": expected, "address": w.address, "formula": formula},
         sheet=w.sheet,
         cell=w.address,
         cell_ids=(cell_id,),
         args={"reported": constant, "expected": expected, "formula": formula},
     )
-    return constant, constant, [finding]  # the sums that include it follow this number
+    return constant, constant, [typed]  # the sums that include it follow this number
 
 
 def _formula_total(
@@ -1036,20 +1043,25 @@ def _formula_total(
     got = formula_cells(raw.formula or "", sheet.name)
     if got is None or got != expected:
         expected_text = _sum_formula(spec, places, cell_id)
-        finding = Finding(
+        changed = finding(
             "formula-changed",
-            f"{w.prefix}：合计公式被修改为“={raw.formula}”，应为“={expected_text}”；已按各项重新计算。",
+            "",
+            {"where": w.prefix, "formula": f"={raw.formula}", "expected": f"={expected_text}"},
             sheet=w.sheet,
             cell=w.address,
             cell_ids=(cell_id,),
             args={"formula": raw.formula, "expected": expected_text},
         )
-        return False, cached_number(raw), [finding]
+        return False, cached_number(raw), [changed]
     if raw.kind == "e":
         if any(ref in refused for ref in rule.rhs):
             return False, None, []  # the error comes from an input already reported
-        message = f"{w.prefix}：合计显示错误值 {raw.value}，请检查公式引用的单元格。"
-        return False, None, [Finding("value-error", message, sheet=w.sheet, cell=w.address, cell_ids=(cell_id,))]
+        params = {"where": w.prefix, "value": raw.value}
+        return (
+            False,
+            None,
+            [finding("value-error", "total", params, sheet=w.sheet, cell=w.address, cell_ids=(cell_id,))],
+        )
     return True, None, []
 
 
@@ -1112,10 +1124,10 @@ def _follow_typed_totals(
         if cached is not None and cached not in (totals[cell_id], excel_totals[cell_id], shown[cell_id]):
             w = _where(spec, places, cell_id)
             findings.append(
-                Finding(
+                finding(
                     "cached-stale",
-                    f"{w.prefix}：文件中保存的合计为 {format_number(cached)}，按各项计算应为 "
-                    f"{format_number(totals[cell_id])}（未重新计算或被改动），已按 {format_number(totals[cell_id])} 计算。",
+                    "",
+                    {"where": w.prefix, "cached": cached, "expected": totals[cell_id]},
                     sheet=w.sheet,
                     cell=w.address,
                     cell_ids=(cell_id,),
