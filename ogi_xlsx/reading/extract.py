@@ -468,6 +468,40 @@ def _serial_date(raw: RawCell | None) -> str | None:
     return day.isoformat()
 
 
+def _choose_cover(
+    spec: FormatSpec, wb: RawWorkbook, chosen: dict[str, RawSheet], used: set[str], findings: list[Finding]
+) -> None:
+    """The cover under another name: the sheet holding most of its labels (or a sheet-missing finding)."""
+    labels = {normalize_text(f.label) for f in spec.cover}
+    for sheet in wb.sheets:
+        if sheet.name in used:
+            continue
+        texts = set(_sheet_texts(sheet))
+        if len(labels & texts) >= len(labels) / 2:
+            chosen[COVER_SHEET] = sheet
+            used.add(sheet.name)
+            findings.append(
+                finding(
+                    "sheet-renamed",
+                    "cover",
+                    {"expected": COVER_SHEET, "actual": sheet.name},
+                    sheet=sheet.name,
+                    args={"expected": COVER_SHEET, "actual": sheet.name},
+                )
+            )
+            break
+    else:
+        findings.append(
+            finding(
+                "sheet-missing",
+                "cover",
+                {"expected": COVER_SHEET},
+                sheet=COVER_SHEET,
+                args={"expected": COVER_SHEET},
+            )
+        )
+
+
 def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -> dict[str, RawSheet]:
     """Expected sheet name -> the workbook's sheet (renamed, missing and extra sheets reported)."""
     layout = workbook_layout(spec)
@@ -511,34 +545,7 @@ def _choose_sheets(spec: FormatSpec, wb: RawWorkbook, findings: list[Finding]) -
                 )
             )
     if COVER_SHEET not in chosen:
-        labels = {normalize_text(f.label) for f in spec.cover}
-        for sheet in wb.sheets:
-            if sheet.name in used:
-                continue
-            texts = set(_sheet_texts(sheet))
-            if len(labels & texts) >= len(labels) / 2:
-                chosen[COVER_SHEET] = sheet
-                used.add(sheet.name)
-                findings.append(
-                    finding(
-                        "sheet-renamed",
-                        "cover",
-                        {"expected": COVER_SHEET, "actual": sheet.name},
-                        sheet=sheet.name,
-                        args={"expected": COVER_SHEET, "actual": sheet.name},
-                    )
-                )
-                break
-        else:
-            findings.append(
-                finding(
-                    "sheet-missing",
-                    "cover",
-                    {"expected": COVER_SHEET},
-                    sheet=COVER_SHEET,
-                    args={"expected": COVER_SHEET},
-                )
-            )
+        _choose_cover(spec, wb, chosen, used, findings)
     for sheet in wb.sheets:
         if sheet.name not in used and not sheet.skipped:  # skipped: a sheet the reader was told to expect
             findings.append(
