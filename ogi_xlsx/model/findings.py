@@ -64,7 +64,8 @@ def render(
 
 def piece(key: str, /, **params: Any) -> str:
     """A named piece of a message (``PIECES`` in the catalogue), filled like a template."""
-    return _RENDERERS.get(MAX_QUOTED, _Renderer(MAX_QUOTED)).vformat(PIECES[key], (), params)
+    renderer = _RENDERERS.get(None) or _RENDERERS.setdefault(None, _Renderer(None))  # MIGRATION: see finding()
+    return renderer.vformat(PIECES[key], (), params)
 
 
 def finding(

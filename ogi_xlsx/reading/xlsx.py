@@ -132,29 +132,14 @@ class RawWorkbook:
 
 # --------------------------------------------------------------------------- messages
 
-_RESAVE = "在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后重新提交。"
 
-MESSAGES: dict[str, str] = {
-    "file-empty": "文件是空的（0 字节），可能在传送或下载时出错。请从原始位置重新复制或重新导出后提交。",
-    "file-xls": "文件是旧版 Excel 97-2003 格式（.xls），请在 Excel 或 WPS 中“另存为” Excel 工作簿（.xlsx）后重新提交。",
-    "file-et": "文件是 WPS 表格格式（.et），请在 WPS 中“另存为” Excel 工作簿（.xlsx）后重新提交。",
-    "file-encrypted": (
-        "文件设置了打开密码，无法读取。请在 Excel（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）"
-        "或 WPS（文件 → 文档加密 → 密码加密，清空密码）中取消打开密码，保存为 .xlsx 后重新提交。"
-    ),
-    "file-not-xlsx": "文件不是 Excel 工作簿（.xlsx）。请使用下发的模板填报，" + _RESAVE,
-    "file-corrupt": "文件已损坏或不完整，无法读取。请在 Excel 或 WPS 中打开检查，重新保存为 .xlsx 后提交；如打不开，请重新传送原文件。",
-    "file-too-large": "文件过大，超出审核程序的处理上限。请删除与报表无关的工作表、图片和多余的行列，再" + _RESAVE,
-    "file-unsafe": "文件中含有不安全或异常的内容，已拒绝读取。请" + _RESAVE,
-    "file-unreadable": "无法读取文件（文件不存在、没有读取权限或正被其他程序占用）。请确认文件位置后重试。",
-}
+def _fail(code: str, detail: str | None = None, **params: object) -> XlsxError:
+    """The error of ``code``, its message from the catalogue; ``detail`` names a piece saying why."""
+    from ogi_xlsx.model.findings import piece, render
 
-
-def _fail(code: str, detail: str = "") -> XlsxError:
-    message = MESSAGES[code]
-    if detail:
-        message = f"{message}（{detail}）"
-    return XlsxError(code, message)
+    if detail is None:
+        return XlsxError(code, render(code, "", max_quote=None))
+    return XlsxError(code, render(code, "detail", {"detail": piece(detail, **params)}, max_quote=None))
 
 
 def _mb(n: int) -> str:
@@ -223,26 +208,26 @@ def _sniff_ole(data: bytes, suffix: str) -> XlsxError:
     if suffix in (".et", ".ett") or _u16("ETExtData") in data:
         return _fail("file-et")
     if _u16("WordDocument") in data:
-        return _fail("file-not-xlsx", "这是 Word 文档（.doc）")
+        return _fail("file-not-xlsx", "is-doc")
     if _u16("Workbook") in data or _u16("Book") in data or _u16("WorkBook") in data:
         return _fail("file-xls")
     if suffix == ".xls":
         return _fail("file-xls")
-    return _fail("file-not-xlsx", "这是旧版 Office 文件，不是 .xlsx 工作簿")
+    return _fail("file-not-xlsx", "is-old-office")
 
 
 def _sniff_other(head: bytes) -> XlsxError:
     low = head[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if low.startswith(b"%pdf"):
-        return _fail("file-not-xlsx", "这是 PDF 文件，请提交 Excel 报表而不是打印件")
+        return _fail("file-not-xlsx", "is-pdf")
     if low.startswith((b"<html", b"<!doctype html", b"<table", b"mime-version")):
-        return _fail("file-not-xlsx", "这是网页（HTML）格式，只是扩展名为 Excel")
+        return _fail("file-not-xlsx", "is-html")
     if low.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
-        return _fail("file-not-xlsx", "这是 Excel 2003 XML 表格")
+        return _fail("file-not-xlsx", "is-xml2003")
     if low.startswith(b"<?xml") or low.startswith(b"<"):
-        return _fail("file-not-xlsx", "这是 XML 或网页文件")
+        return _fail("file-not-xlsx", "is-xml")
     if head[:4] in (b"Rar!", b"7z\xbc\xaf") or head[:2] == b"\x1f\x8b":
-        return _fail("file-not-xlsx", "这是压缩包，请解压后提交其中的 .xlsx 文件")
+        return _fail("file-not-xlsx", "is-archive")
     return _fail("file-not-xlsx")
 
 
@@ -280,22 +265,28 @@ class _Package:
         for info in self.zf.infolist():
             total += info.file_size
             if info.file_size > (1 << 20) and info.file_size > lim.max_ratio * max(info.compress_size, 1):
-                raise _fail("file-unsafe", f"压缩包内“{info.filename}”的压缩比异常（疑似“压缩炸弹”）")
+                raise _fail("file-unsafe", "zip-ratio", name=info.filename)
         if total > lim.max_uncompressed_bytes:
-            raise _fail("file-too-large", f"解压后共 {_mb(total)}，上限 {_mb(lim.max_uncompressed_bytes)}")
+            raise _fail("file-too-large", "inflated-total", size=_mb(total), limit=_mb(lim.max_uncompressed_bytes))
         for info in needed:
             if info.file_size > lim.max_part_bytes:
                 raise _fail(
-                    "file-too-large", f"“{info.filename}”解压后 {_mb(info.file_size)}，上限 {_mb(lim.max_part_bytes)}"
+                    "file-too-large",
+                    "part-size",
+                    name=info.filename,
+                    size=_mb(info.file_size),
+                    limit=_mb(lim.max_part_bytes),
                 )
 
     def _account(self, info: zipfile.ZipInfo, n: int) -> None:
         lim = self.limits
         self.inflated += n
         if n > lim.max_part_bytes or n > info.file_size:
-            raise _fail("file-too-large", f"“{info.filename}”解压后超过 {_mb(min(lim.max_part_bytes, info.file_size))}")
+            raise _fail(
+                "file-too-large", "part-over", name=info.filename, limit=_mb(min(lim.max_part_bytes, info.file_size))
+            )
         if self.inflated > lim.max_uncompressed_bytes:
-            raise _fail("file-too-large", f"解压后超过 {_mb(lim.max_uncompressed_bytes)}")
+            raise _fail("file-too-large", "inflated-over", limit=_mb(lim.max_uncompressed_bytes))
 
     def whole(self, info: zipfile.ZipInfo):
         """Parse a small part (declared <= 1 MB, checked while inflating) into a tree."""
@@ -303,12 +294,12 @@ class _Package:
         with self.zf.open(info) as stream:
             data = stream.read(cap + 1)
         if len(data) > cap:
-            raise _fail("file-unsafe", f"“{info.filename}”的实际大小与声明不符")
+            raise _fail("file-unsafe", "size-mismatch", name=info.filename)
         self._account(info, len(data))
         if not data:
-            raise _fail("file-corrupt", f"“{info.filename}”是空的")
+            raise _fail("file-corrupt", "part-empty", name=info.filename)
         if _DOCTYPE in data:
-            raise _fail("file-unsafe", f"“{info.filename}”含有 DTD/实体声明")
+            raise _fail("file-unsafe", "part-dtd", name=info.filename)
         parser = _make_parser(data, None)
         parser.feed(data)
         return parser.close()
@@ -321,7 +312,7 @@ class _Package:
         incrementally, finished elements are cleared and the element count is bounded.
         """
         if small_only and info.file_size > _SMALL_MAX:
-            raise _fail("file-too-large", f"“{info.filename}”过大")
+            raise _fail("file-too-large", "part-large", name=info.filename)
         if info.file_size <= _WHOLE or small_only:
             root = self.whole(info)
             if local is None:  # spreadsheetml parts: compare Clark names, no per-element calls
@@ -349,7 +340,7 @@ class _Package:
         for _event, el in self.events(info):
             budget -= 1
             if budget < 0:
-                raise _fail("file-too-large", f"“{info.filename}”中的元素过多")
+                raise _fail("file-too-large", "part-elements", name=info.filename)
             name = local(el.tag)
             if name in wanted:
                 yield el
@@ -376,12 +367,12 @@ class _Package:
                 if parser is None:
                     parser = _make_parser(chunk, events)
                 if _DOCTYPE in tail + chunk[:16] or _DOCTYPE in chunk:
-                    raise _fail("file-unsafe", f"“{info.filename}”含有 DTD/实体声明")
+                    raise _fail("file-unsafe", "part-dtd", name=info.filename)
                 tail = chunk[-16:]
                 parser.feed(chunk)
                 yield from parser.read_events()
         if parser is None:
-            raise _fail("file-corrupt", f"“{info.filename}”是空的")
+            raise _fail("file-corrupt", "part-empty", name=info.filename)
         parser.close()
         yield from parser.read_events()
 
@@ -537,7 +528,7 @@ def _read_styles(pkg: _Package, info: zipfile.ZipInfo | None) -> list[tuple[bool
                     locked = (sub.get("locked") or "1").strip().lower() not in ("0", "false")
             xfs.append((is_date, locked))
             if len(xfs) > pkg.limits.max_cells:
-                raise _fail("file-too-large", "样式表过大")
+                raise _fail("file-too-large", "styles-large")
         break
     return xfs
 
@@ -562,7 +553,7 @@ def _read_shared_strings(pkg: _Package, info: zipfile.ZipInfo | None) -> tuple[l
             truncated.add(len(strings))
         strings.append(text)
         if len(strings) > max_items:
-            raise _fail("file-too-large", f"共享字符串超过 {max_items} 个")
+            raise _fail("file-too-large", "strings-many", count=max_items)
     return strings, truncated
 
 
@@ -659,7 +650,7 @@ def _read_sheet(
                 sheet.merges.append(ref)
                 cells_left -= 1
                 if cells_left < 0:
-                    raise _fail("file-too-large", f"工作表“{sheet.name}”合并单元格过多")
+                    raise _fail("file-too-large", "merges-many", sheet=sheet.name)
             continue
         if local == "sheetProtection":
             sheet.protected = _truthy(el.get("sheet"))
@@ -670,9 +661,9 @@ def _read_sheet(
             try:
                 row = int(r_attr) - 1
             except ValueError:
-                raise _fail("file-corrupt", f"工作表“{sheet.name}”的行号“{r_attr[:20]}”无效") from None
+                raise _fail("file-corrupt", "row-bad", sheet=sheet.name, value=r_attr[:20]) from None
             if not 0 <= row < _MAX_ROW:
-                raise _fail("file-corrupt", f"工作表“{sheet.name}”的行号“{r_attr[:20]}”无效")
+                raise _fail("file-corrupt", "row-bad", sheet=sheet.name, value=r_attr[:20])
         else:
             row = prev_row + 1
         if _truthy(el.get("hidden")):
@@ -681,7 +672,7 @@ def _read_sheet(
         cells_left -= len(el)
         rows_left -= 1
         if cells_left < 0 or rows_left < 0:
-            raise _fail("file-too-large", f"单元格数量超过上限 {pkg.limits.max_cells}（工作表“{sheet.name}”）")
+            raise _fail("file-too-large", "cells-many", count=pkg.limits.max_cells, sheet=sheet.name)
         for c in el:
             if c.tag not in c_tags:
                 continue
@@ -689,12 +680,12 @@ def _read_sheet(
             if ref is not None:
                 pos = ref_get(ref) or _parse_ref(ref)
                 if pos is None:
-                    raise _fail("file-corrupt", f"工作表“{sheet.name}”的单元格地址“{ref[:20]}”无效")
+                    raise _fail("file-corrupt", "ref-bad", sheet=sheet.name, value=ref[:20])
                 row, col = pos
             else:
                 col += 1
                 if col >= _MAX_COL:
-                    raise _fail("file-corrupt", f"工作表“{sheet.name}”第 {row + 1} 行的单元格过多")
+                    raise _fail("file-corrupt", "row-cells-many", sheet=sheet.name, row=row + 1)
             kind = c.get("t", "n")
             f_el = is_el = None
             if len(c) == 1 and c[0].tag in v_tags:  # the common case: just a value
@@ -732,8 +723,7 @@ def _read_sheet(
                         idx = -1
                     if not 0 <= idx < n_strings:
                         raise _fail(
-                            "file-corrupt",
-                            f"工作表“{sheet.name}”{_col_letters(col)}{row + 1} 引用了不存在的共享字符串",
+                            "file-corrupt", "string-missing", sheet=sheet.name, address=f"{_col_letters(col)}{row + 1}"
                         )
                     value = strings[idx]
                     truncated = idx in truncated_strings
@@ -856,7 +846,7 @@ def _check_directory(data: bytes, limits: Limits) -> None:
         entries = max(entries, int.from_bytes(data[z64 + 32 : z64 + 40], "little"))
         size = max(size, int.from_bytes(data[z64 + 40 : z64 + 48], "little"))
     if entries > limits.max_parts or size > limits.max_parts * 300:
-        raise _fail("file-too-large", f"压缩包内文件过多（{entries} 个）")
+        raise _fail("file-too-large", "entries-many", count=entries)
 
 
 # long: reads the parts in dependency order under one running total of inflated bytes (the zip-bomb guard); kept
@@ -868,7 +858,7 @@ def _read_package(
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise _fail("file-corrupt", "压缩结构不完整，可能下载或传送中断") from exc
+        raise _fail("file-corrupt", "zip-incomplete") from exc
     with zf:
         pkg = _Package(zf, limits)
         pkg.check_declared([])
@@ -889,7 +879,7 @@ def _read_package(
         if wb_info is None:
             raise _not_workbook(pkg)
         if wb_info.filename.lower().endswith(".bin"):
-            raise _fail("file-not-xlsx", "这是二进制工作簿（.xlsb）")
+            raise _fail("file-not-xlsx", "is-xlsb")
 
         wb_rels = {rid: (rtype, target) for rid, rtype, target in _rels(pkg, wb_path)}
         styles_info = shared_info = None
@@ -934,11 +924,11 @@ def _read_package(
                 sheets.append(RawSheet(name=name, state=state, sheet_type=sheet_type, path=target))
                 sheet_parts.append(part if sheet_type == "worksheet" else None)
                 if len(sheets) > 10_000:
-                    raise _fail("file-too-large", "工作表过多")
+                    raise _fail("file-too-large", "sheets-many")
             elif local == "definedName":
                 raw_names.append((el.get("name") or "", el.get("localSheetId"), el.text or ""))
                 if len(raw_names) > limits.max_cells:
-                    raise _fail("file-too-large", "名称过多")
+                    raise _fail("file-too-large", "names-many")
             elif local == "workbookProtection":
                 structure_locked = _truthy(el.get("lockStructure"))
             elif local == "workbookPr":
@@ -1006,16 +996,16 @@ _SHEET_TYPES = {
 def _not_workbook(pkg: _Package) -> XlsxError:
     names = pkg.names
     if "word/document.xml" in names:
-        return _fail("file-not-xlsx", "这是 Word 文档（.docx）")
+        return _fail("file-not-xlsx", "is-docx")
     if "ppt/presentation.xml" in names:
-        return _fail("file-not-xlsx", "这是 PowerPoint 演示文稿")
+        return _fail("file-not-xlsx", "is-pptx")
     if "xl/workbook.bin" in names:
-        return _fail("file-not-xlsx", "这是二进制工作簿（.xlsb）")
+        return _fail("file-not-xlsx", "is-xlsb")
     if "mimetype" in names or "content.xml" in names:
-        return _fail("file-not-xlsx", "这是 OpenDocument 表格（.ods）")
+        return _fail("file-not-xlsx", "is-ods")
     if any(n.endswith((".xlsx", ".xls", ".et")) for n in names):
-        return _fail("file-not-xlsx", "这是压缩包，请解压后提交其中的 .xlsx 文件")
-    return _fail("file-not-xlsx", "压缩包中没有 Excel 工作簿")
+        return _fail("file-not-xlsx", "is-archive")
+    return _fail("file-not-xlsx", "no-workbook")
 
 
 # --------------------------------------------------------------------------- entry point
@@ -1043,17 +1033,17 @@ def read_xlsx(
         try:
             size = os.stat(path).st_size
             if size > limits.max_file_bytes:
-                raise _fail("file-too-large", f"文件 {_mb(size)}，上限 {_mb(limits.max_file_bytes)}")
+                raise _fail("file-too-large", "file-size", size=_mb(size), limit=_mb(limits.max_file_bytes))
             with open(path, "rb") as fh:
                 data = fh.read(limits.max_file_bytes + 1)
         except XlsxError:
             raise
         except (OSError, ValueError) as exc:
-            raise _fail("file-unreadable", type(exc).__name__) from exc
+            raise _fail("file-unreadable", "raw", text=type(exc).__name__) from exc
     if not data:
         raise _fail("file-empty")
     if len(data) > limits.max_file_bytes:
-        raise _fail("file-too-large", f"文件 {_mb(len(data))}，上限 {_mb(limits.max_file_bytes)}")
+        raise _fail("file-too-large", "file-size", size=_mb(len(data)), limit=_mb(limits.max_file_bytes))
     if data[:4] == _OLE_MAGIC[:4]:  # D0 CF 11 E0: an OLE2 compound file (old Office, encrypted)
         raise _sniff_ole(data, suffix)
     if not data.startswith(b"PK"):
@@ -1063,20 +1053,20 @@ def read_xlsx(
     except XlsxError:
         raise
     except MemoryError as exc:
-        raise _fail("file-too-large", "内存不足") from exc
+        raise _fail("file-too-large", "memory") from exc
     except RuntimeError as exc:
         # zipfile: "File ... is encrypted, password required for extraction"
         if "encrypted" in str(exc):
             raise _fail("file-encrypted") from exc
-        raise _fail("file-corrupt", type(exc).__name__) from exc
+        raise _fail("file-corrupt", "raw", text=type(exc).__name__) from exc
     except ParseError as exc:
-        raise _fail("file-corrupt", f"XML 格式错误：{str(exc)[:80]}") from exc
+        raise _fail("file-corrupt", "xml-bad", text=str(exc)[:80]) from exc
     except Exception as exc:
         name = type(exc).__name__
         if name in ("DTDForbidden", "EntitiesForbidden", "ExternalReferenceForbidden", "DefusedXmlException"):
-            raise _fail("file-unsafe", "含有 DTD/实体声明") from exc
+            raise _fail("file-unsafe", "dtd") from exc
         if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError)):
-            raise _fail("file-corrupt", "压缩数据损坏或不完整") from exc
+            raise _fail("file-corrupt", "deflate-bad") from exc
         if isinstance(exc, NotImplementedError):
-            raise _fail("file-corrupt", "使用了不支持的压缩方式") from exc
-        raise _fail("file-corrupt", name) from exc
+            raise _fail("file-corrupt", "compression-unsupported") from exc
+        raise _fail("file-corrupt", "raw", text=name) from exc
