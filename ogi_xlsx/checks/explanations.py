@@ -16,7 +16,7 @@ from dataclasses import replace
 from difflib import SequenceMatcher
 
 from ogi_xlsx.model.document import Explanation
-from ogi_xlsx.model.findings import CODES, Finding
+from ogi_xlsx.model.findings import CODES, Finding, finding, piece
 from ogi_xlsx.model.spec import FormatSpec
 
 MIN_CHARS = 8  # an explanation shorter than this (letters and digits only) says nothing
@@ -49,11 +49,11 @@ def judge_text(text: str) -> str | None:
     """Why an explanation is not acceptable (Chinese), or None when it gives a reason."""
     core = _normal(text)
     if not core:
-        return "是空的"
+        return piece("judge-empty")
     if len(_BOILERPLATE_RE.sub("", core)) < 4:
-        return "只说核实过、数据无误，没有说明原因"
+        return piece("judge-boilerplate")
     if len(core) < MIN_CHARS:
-        return "过短，没有说明原因"
+        return piece("judge-short")
     return None
 
 
@@ -125,7 +125,7 @@ def example_for(spec: FormatSpec, rule_id: str | None) -> str:
 
 def _describe(explanation: Explanation) -> str:
     named = " ".join(part.strip() for part in (explanation.rule, explanation.cell) if part.strip())
-    return f"（{named}）" if named else ""
+    return piece("named", named=named) if named else ""
 
 
 def judge(spec: FormatSpec, findings: Sequence[Finding], explanations: Sequence[Explanation]) -> list[Finding]:
@@ -150,17 +150,9 @@ def judge(spec: FormatSpec, findings: Sequence[Finding], explanations: Sequence[
             targets = queries
         if not targets:
             errors = [f for f in out if f.severity == "error" and matches(spec, f, explanation)]
-            if errors:
-                message = (
-                    f"情况说明{_describe(explanation)}对应的是错误（{errors[0].where or errors[0].title}），"
-                    "错误必须改正后重新报送，不能用情况说明代替。"
-                )
-            else:
-                message = (
-                    f"情况说明{_describe(explanation)}没有对应任何需要核实的项目，未作处理。"
-                    "请在“规则”或“单元格”栏写明所说明的核实项（如 表三 J6），或删去这一行。"
-                )
-            extra.append(Finding("explanation-unmatched", message, args={"text": explanation.text}))
+            params = {"named": _describe(explanation), "where": errors[0].where or errors[0].title if errors else ""}
+            variant = "error" if errors else ""
+            extra.append(finding("explanation-unmatched", variant, params, args={"text": explanation.text}))
             continue
         reason = judge_text(explanation.text)
         if reason is None:
@@ -171,14 +163,17 @@ def judge(spec: FormatSpec, findings: Sequence[Finding], explanations: Sequence[
         first = out[targets[0]]
         shown = explanation.text.strip()
         shown = shown if len(shown) <= 30 else shown[:30] + "…"
-        message = (
-            f"{first.where or CODES[first.code][1]} 的情况说明“{shown}”{reason}，不能作为说明，该核实项仍未解决。"
-            f"请改正数据，或说明原因，例如：{example_for(spec, first.rule)}"
-        )
+        params = {
+            "where": first.where or CODES[first.code][1],
+            "text": shown,
+            "reason": reason,
+            "example": example_for(spec, first.rule),
+        }
         extra.append(
-            Finding(
+            finding(
                 "explanation-rejected",
-                message,
+                "",
+                params,
                 sheet=first.sheet,
                 cell=first.cell,
                 cell_ids=first.cell_ids,

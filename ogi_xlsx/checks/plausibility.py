@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from ogi_xlsx.checks.rules import Number, Values, with_totals
-from ogi_xlsx.model.findings import Finding, format_number
+from ogi_xlsx.model.findings import Finding, finding, format_number, piece
 from ogi_xlsx.model.spec import FormatSpec, PlausibilityRule
 
 if TYPE_CHECKING:
@@ -170,12 +170,13 @@ def _check(
     for hit in _evaluate(rule, current, previous, previous_year):
         sheet, address = layout.locate(hit.focus)
         cell = spec.cells[hit.focus]
-        where = f"{spec.table(cell.table).short} {address}（{cell.label}）"
+        where = piece("where", table=spec.table(cell.table).short, address=address, label=cell.label)
         findings.append(
-            Finding(
-                code=_CODES[rule.kind],
+            finding(
+                _CODES[rule.kind],
+                "",
+                {"where": where, "title": rule.title, "text": rule.message.format(**hit.fields)},
                 severity=rule.severity,
-                message=f"{where}：{rule.title}。{rule.message.format(**hit.fields)}",
                 sheet=sheet,
                 cell=address,
                 cell_ids=hit.cells or rule.all_cells,

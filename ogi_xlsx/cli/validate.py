@@ -50,7 +50,7 @@ def _totals_as_written(doc):
     from dataclasses import replace
 
     from ogi_xlsx.checks.rules import with_totals
-    from ogi_xlsx.model.findings import Finding, format_number
+    from ogi_xlsx.model.findings import finding, piece
     from ogi_xlsx.model.layout import workbook_layout
 
     spec = doc.spec
@@ -63,12 +63,12 @@ def _totals_as_written(doc):
             continue
         cell = spec.cells[cid]
         sheet, address = layout.locate(cid)
+        where = piece("where", table=spec.table(cell.table).short, address=address, label=cell.label)
         warnings.append(
-            Finding(
+            finding(
                 "fill-total-replaced",
-                f"{spec.table(cell.table).short} {address}（{cell.label}）：给出的合计为 {format_number(given)}，"
-                f"按各项计算应为 {format_number(total)}；生成的文件中此格是合计公式，显示 {format_number(total)}。"
-                "请核对各项数据或合计。",
+                "",
+                {"where": where, "given": given, "written": total},
                 sheet=sheet,
                 cell=address,
                 cell_ids=(cid,),

@@ -54,8 +54,20 @@ CATALOGUE: dict[str, Entry] = {
             "calculation": "{where}：{calculation}，相差 {difference:n}。{title}，请核对。",
         },
     ),
-    "cross-year-missing": Entry("info", "未找到上年度报表", {}),
-    "cross-year-ambiguous": Entry("info", "上年度报表不止一份", {}),
+    "cross-year-missing": Entry(
+        "info",
+        "未找到上年度报表",
+        {
+            "": "没有找到本单位（{code}）{year} 年度的报表，未与上年度核对。",
+        },
+    ),
+    "cross-year-ambiguous": Entry(
+        "info",
+        "上年度报表不止一份",
+        {
+            "": "本单位（{code}）{year} 年度的报表有 {count} 份且数据不同（{names}），未与上年度核对。",
+        },
+    ),
     # values
     "return-empty": Entry(
         "error",
@@ -199,6 +211,7 @@ CATALOGUE: dict[str, Entry] = {
         {
             "roster": "报告年度为 {year}，本次应报送 {expected} 年度报表。",
             "cover": "封面 {address}：报告年度填写为 {year}，但本模板是 {template} 年度的模板，请核对。",
+            "merge": "报告年度为 {year}，本次汇总的是 {expected} 年度报表。",
         },
     ),
     "format-year-mismatch": Entry(
@@ -206,6 +219,7 @@ CATALOGUE: dict[str, Entry] = {
         "报表格式与报告年度不符",
         {
             "": "报告年度 {year} 不应使用{notice}格式（该格式适用于{years}），请使用{right}对应的模板重新填报。",
+            "merge": "报表格式为 {format}，{year} 年度应使用 {expected} 格式。",
         },
     ),
     "unit-mismatch": Entry(
@@ -374,7 +388,13 @@ CATALOGUE: dict[str, Entry] = {
             "": "{table} 第 {rows} 行被隐藏，其中有填报数据（{cells}，已读取）；查看和打印时看不到，请取消隐藏后核对。",
         },
     ),
-    "fill-total-replaced": Entry("warning", "给出的合计已按各项重新计算", {}),
+    "fill-total-replaced": Entry(
+        "warning",
+        "给出的合计已按各项重新计算",
+        {
+            "": "{where}：给出的合计为 {given:n}，按各项计算应为 {written:n}；生成的文件中此格是合计公式，显示 {written:n}。请核对各项数据或合计。",
+        },
+    ),
     # files
     "file-empty": Entry(
         "error",
@@ -390,6 +410,7 @@ CATALOGUE: dict[str, Entry] = {
         {
             "": "文件不是 Excel 工作簿（.xlsx）。请使用下发的模板填报，在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后重新提交。",
             "detail": "文件不是 Excel 工作簿（.xlsx）。请使用下发的模板填报，在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后重新提交。（{detail}）",
+            "ods": "{name:q}是 .ods 文件，请另存为 .xlsx 后重新提交。",
         },
     ),
     "file-xls": Entry(
@@ -398,6 +419,7 @@ CATALOGUE: dict[str, Entry] = {
         {
             "": "文件是旧版 Excel 97-2003 格式（.xls），请在 Excel 或 WPS 中“另存为” Excel 工作簿（.xlsx）后重新提交。",
             "detail": "文件是旧版 Excel 97-2003 格式（.xls），请在 Excel 或 WPS 中“另存为” Excel 工作簿（.xlsx）后重新提交。（{detail}）",
+            "suffix": "{name:q}是旧版 Excel（.xls）文件，请用 Excel 或 WPS 另存为 .xlsx 后重新提交。",
         },
     ),
     "file-et": Entry(
@@ -406,6 +428,7 @@ CATALOGUE: dict[str, Entry] = {
         {
             "": "文件是 WPS 表格格式（.et），请在 WPS 中“另存为” Excel 工作簿（.xlsx）后重新提交。",
             "detail": "文件是 WPS 表格格式（.et），请在 WPS 中“另存为” Excel 工作簿（.xlsx）后重新提交。（{detail}）",
+            "suffix": "{name:q}是 WPS 表格（.et）文件，请在 WPS 中另存为 .xlsx 后重新提交。",
         },
     ),
     "file-encrypted": Entry(
@@ -430,6 +453,8 @@ CATALOGUE: dict[str, Entry] = {
         {
             "": "文件过大，超出审核程序的处理上限。请删除与报表无关的工作表、图片和多余的行列，再在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后重新提交。",
             "detail": "文件过大，超出审核程序的处理上限。请删除与报表无关的工作表、图片和多余的行列，再在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后重新提交。（{detail}）",
+            "size": "{name:q}有 {mb:.1f} MB，超过上限 {limit:g} MB，不像是一份年度报表统计表；请检查是否发错了文件（如需放宽上限，用 --limits max_file_mb=…）。",
+            "json": "{name:q}过大（{size} 字节）。",
         },
     ),
     "file-unsafe": Entry(
@@ -446,21 +471,89 @@ CATALOGUE: dict[str, Entry] = {
         {
             "": "无法读取文件（文件不存在、没有读取权限或正被其他程序占用）。请确认文件位置后重试。",
             "detail": "无法读取文件（文件不存在、没有读取权限或正被其他程序占用）。请确认文件位置后重试。（{detail}）",
+            "not-regular": "{name:q}不是普通文件（可能是管道、设备或文件夹的链接），无法作为报表读取。",
+            "os": "无法读取文件{name:q}：{reason}。",
+            "json": "{name:q}不是有效的 JSON 文件（{reason}）。",
+            "bug": "读取{name:q}时出错（{error}），请另存为 .xlsx 后重新提交；如仍出错请联系管理员。",
+            "member": "无法读取压缩包内的{member:q}：{reason}。",
+            "member-bug": "读取{name:q}时出错（{error}）。",
         },
     ),
     # merge
-    "merge-duplicate-file": Entry("info", "同一文件重复提交", {}),
-    "merge-conflict": Entry("error", "同一单位提交了不同文件", {}),
-    "merge-missing": Entry("error", "单位未报送", {}),
-    "merge-unexpected": Entry("error", "单位不在报送名单中", {}),
+    "merge-duplicate-file": Entry(
+        "info",
+        "同一文件重复提交",
+        {
+            "": "{name}（{code}）：{label}。{note}",
+        },
+    ),
+    "merge-conflict": Entry(
+        "error",
+        "同一单位提交了不同文件",
+        {
+            "": "{name}（{code}）：{label}。{note}",
+        },
+    ),
+    "merge-missing": Entry(
+        "error",
+        "单位未报送",
+        {
+            "": "{name}（{code}）：{label}。{note}",
+        },
+    ),
+    "merge-unexpected": Entry(
+        "error",
+        "单位不在报送名单中",
+        {
+            "": "{name}（{code}）：{label}。{note}",
+        },
+    ),
     # queries (核实): plausibility rules (合理性, ogi_xlsx/checks/plausibility.py) and the unit's
     # explanations of queries (情况说明, ogi_xlsx/checks/explanations.py)
-    "implausible-value": Entry("query", "数值超出常见范围", {}),
-    "implausible-change": Entry("query", "与上年度相比变化异常", {}),
-    "implausible-shape": Entry("query", "数据组合不常见", {}),
-    "explanation-rejected": Entry("warning", "情况说明未说明原因", {}),
-    "explanation-unmatched": Entry("info", "情况说明未对应任何核实项", {}),
-    "explanation-carried": Entry("info", "下级单位的情况说明", {}),
+    "implausible-value": Entry(
+        "query",
+        "数值超出常见范围",
+        {
+            "": "{where}：{title}。{text}",
+        },
+    ),
+    "implausible-change": Entry(
+        "query",
+        "与上年度相比变化异常",
+        {
+            "": "{where}：{title}。{text}",
+        },
+    ),
+    "implausible-shape": Entry(
+        "query",
+        "数据组合不常见",
+        {
+            "": "{where}：{title}。{text}",
+        },
+    ),
+    "explanation-rejected": Entry(
+        "warning",
+        "情况说明未说明原因",
+        {
+            "": "{where} 的情况说明“{text}”{reason}，不能作为说明，该核实项仍未解决。请改正数据，或说明原因，例如：{example}",
+            "office": "{where} 的情况说明“{text}”已被区政务公开办退回：{reason}。该核实项仍未解决，请改正数据，或重新说明原因，例如：{example}",
+        },
+    ),
+    "explanation-unmatched": Entry(
+        "info",
+        "情况说明未对应任何核实项",
+        {
+            "error": "情况说明{named}对应的是错误（{where}），错误必须改正后重新报送，不能用情况说明代替。",
+            "": "情况说明{named}没有对应任何需要核实的项目，未作处理。请在“规则”或“单元格”栏写明所说明的核实项（如 表三 J6），或删去这一行。",
+        },
+    ),
+    "explanation-carried": Entry(
+        "info",
+        "下级单位的情况说明",
+        {
+            "": "下级单位的情况说明（{where}）：{text}",
+        },
+    ),
     "explanation-too-many": Entry(
         "warning",
         "情况说明行数过多",
@@ -489,8 +582,20 @@ CATALOGUE: dict[str, Entry] = {
     "narrative-mismatch": Entry("warning", "正文与表格数字不一致", {}),
     "cross-year-by-name": Entry("info", "上年度报表按单位名称匹配", {}),
     # collection portal (ogi-xlsx serve): a return uploaded through another unit's link
-    "portal-wrong-unit": Entry("error", "不是本单位的报表", {}),
-    "portal-returned": Entry("error", "已被退回", {}),
+    "portal-wrong-unit": Entry(
+        "error",
+        "不是本单位的报表",
+        {
+            "": "这份报表是{other:q}（单位代码 {code}）的，不是本单位“{name}”（{unit_code}）的；请通过本单位的链接下载本单位的模板，填写后再上传。",
+        },
+    ),
+    "portal-returned": Entry(
+        "error",
+        "已被退回",
+        {
+            "": "区政务公开办已退回：{reason}",
+        },
+    ),
 }
 
 
@@ -609,4 +714,9 @@ PIECES: dict[str, str] = {
     "dtd": "含有 DTD/实体声明",
     "deflate-bad": "压缩数据损坏或不完整",
     "compression-unsupported": "使用了不支持的压缩方式",
+    "named": "（{named}）",
+    "judge-empty": "是空的",
+    "judge-boilerplate": "只说核实过、数据无误，没有说明原因",
+    "judge-short": "过短，没有说明原因",
+    "returned-default": "请按办公室的意见修改后重新上传",
 }

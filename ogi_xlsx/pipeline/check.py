@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ogi_xlsx.model.findings import Finding, sort_findings
+from ogi_xlsx.model.findings import Finding, finding, sort_findings
 from ogi_xlsx.model.layout import Moves
 from ogi_xlsx.model.limits import Limits
 from ogi_xlsx.pipeline.files import file_finding, stat_file, suffix_finding, summary_sheets
@@ -64,8 +64,7 @@ def check_document_json(
     try:
         parsed = loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[…]]]] nested too deep
-        message = f"“{path.name}”不是有效的 JSON 文件（{describe_json_error(exc)}）。"
-        report.findings = [file_finding("file-unreadable", message)]
+        report.findings = [finding("file-unreadable", "json", {"name": path.name, "reason": describe_json_error(exc)})]
         return report
     schema_findings = validate_document_json(parsed)
     if schema_findings:
@@ -176,7 +175,7 @@ def check_file(path: Path, options: CheckOptions = DEFAULT_OPTIONS) -> FileRepor
             )
         if path.suffix.lower() == ".json":
             if report.size > limits.max_file_bytes:
-                report.findings = [file_finding("file-too-large", f"“{path.name}”过大（{report.size} 字节）。")]
+                report.findings = [finding("file-too-large", "json", {"name": path.name, "size": report.size})]
                 return report
             return check_document_json(path, path.read_bytes(), report, options)
         from ogi_xlsx.reading.xlsx import XlsxError, read_xlsx
@@ -193,10 +192,7 @@ def check_file(path: Path, options: CheckOptions = DEFAULT_OPTIONS) -> FileRepor
         return check_workbook(raw, report, options)
     except Exception as exc:  # a bug must not stop the batch: report it on the file
         report.findings = [
-            file_finding(
-                "file-unreadable",
-                f"读取“{path.name}”时出错（{type(exc).__name__}: {exc}），请另存为 .xlsx 后重新提交；如仍出错请联系管理员。",
-            )
+            finding("file-unreadable", "bug", {"name": path.name, "error": f"{type(exc).__name__}: {exc}"})
         ]
         report.document = None
         return report
@@ -216,7 +212,7 @@ def _check_member(
         data, mtime = read_member(archive, member, limits)
     except ArchiveError as error:
         report = FileReport(path=path, sha256="", size=0, mtime=0.0)
-        report.findings = [file_finding("file-unreadable", f"无法读取压缩包内的“{member}”：{error}。")]
+        report.findings = [finding("file-unreadable", "member", {"member": member, "reason": error})]
         return report
     report = FileReport(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data), mtime=mtime)
     try:
@@ -235,6 +231,8 @@ def _check_member(
             return report
         return check_workbook(raw, report, options)
     except Exception as exc:  # a bug must not stop the batch: report it on the file
-        report.findings = [file_finding("file-unreadable", f"读取“{path.name}”时出错（{type(exc).__name__}: {exc}）。")]
+        report.findings = [
+            finding("file-unreadable", "member-bug", {"name": path.name, "error": f"{type(exc).__name__}: {exc}"})
+        ]
         report.document = None
         return report

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ogi_xlsx.model.document import ReturnDocument
-from ogi_xlsx.model.findings import Finding
+from ogi_xlsx.model.findings import Finding, finding
 from ogi_xlsx.pipeline.report import FileReport
 
 
@@ -37,12 +37,12 @@ def cross_year_findings(reports: Sequence[FileReport], previous: Sequence[FileRe
             if not any(document_values_equal(item.document, kept.document) for kept in distinct):  # type: ignore[arg-type]
                 distinct.append(item)
         if not distinct:
-            message = f"没有找到本单位（{doc.unit_code}）{year} 年度的报表，未与上年度核对。"
-            out.append([Finding("cross-year-missing", message, args={"previous_year": year})])
+            params = {"code": doc.unit_code, "year": year}
+            out.append([finding("cross-year-missing", "", params, args={"previous_year": year})])
         elif len(distinct) > 1:
             names = "、".join(item.path.name for item in distinct)
-            message = f"本单位（{doc.unit_code}）{year} 年度的报表有 {len(distinct)} 份且数据不同（{names}），未与上年度核对。"
-            out.append([Finding("cross-year-ambiguous", message, args={"previous_year": year})])
+            params = {"code": doc.unit_code, "year": year, "count": len(distinct), "names": names}
+            out.append([finding("cross-year-ambiguous", "", params, args={"previous_year": year})])
         else:
             last = distinct[0].document
             assert last is not None

@@ -8,7 +8,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
-from ogi_xlsx.model.findings import Finding
+from ogi_xlsx.model.findings import Finding, finding
 from ogi_xlsx.model.limits import Limits
 from ogi_xlsx.pipeline.report import FileReport
 
@@ -17,7 +17,8 @@ SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xls", ".et", ".et
 
 
 def file_finding(code: str, message: str) -> Finding:
-    """A finding about the file as a whole (no sheet, no cell)."""
+    """A finding about the file as a whole whose message is already made (an ``XlsxError``'s, made by
+    the reader from the catalogue)."""
     return Finding(code, message)
 
 
@@ -25,13 +26,11 @@ def suffix_finding(path: Path) -> Finding | None:
     """The "save it as .xlsx" finding for an .xls, .et or .ods file; None for other suffixes."""
     suffix = path.suffix.lower()
     if suffix in (".xls", ".xlt"):
-        return file_finding(
-            "file-xls", f"“{path.name}”是旧版 Excel（.xls）文件，请用 Excel 或 WPS 另存为 .xlsx 后重新提交。"
-        )
+        return finding("file-xls", "suffix", {"name": path.name})
     if suffix in (".et", ".ett", ".wps"):
-        return file_finding("file-et", f"“{path.name}”是 WPS 表格（.et）文件，请在 WPS 中另存为 .xlsx 后重新提交。")
+        return finding("file-et", "suffix", {"name": path.name})
     if suffix == ".ods":
-        return file_finding("file-not-xlsx", f"“{path.name}”是 .ods 文件，请另存为 .xlsx 后重新提交。")
+        return finding("file-not-xlsx", "ods", {"name": path.name})
     return None
 
 
@@ -41,18 +40,13 @@ def stat_file(path: Path, limits: Limits) -> tuple[bool, FileReport]:
         stat = path.stat()
         if not S_ISREG(stat.st_mode):  # a FIFO or device named *.xlsx would block open() forever
             report = FileReport(path=path, sha256="", size=0, mtime=0.0)
-            message = f"“{path.name}”不是普通文件（可能是管道、设备或文件夹的链接），无法作为报表读取。"
-            report.findings.append(file_finding("file-unreadable", message))
+            report.findings.append(finding("file-unreadable", "not-regular", {"name": path.name}))
             return False, report
         if stat.st_size > limits.max_file_bytes:
             # Not even hashed: a multi-gigabyte file would take longer than a file's time budget.
             report = FileReport(path=path, sha256="", size=stat.st_size, mtime=stat.st_mtime)
-            mb, limit_mb = stat.st_size / 1048576, limits.max_file_bytes / 1048576
-            message = (
-                f"“{path.name}”有 {mb:.1f} MB，超过上限 {limit_mb:g} MB，不像是一份年度报表统计表；"
-                "请检查是否发错了文件（如需放宽上限，用 --limits max_file_mb=…）。"
-            )
-            report.findings.append(file_finding("file-too-large", message))
+            params = {"name": path.name, "mb": stat.st_size / 1048576, "limit": limits.max_file_bytes / 1048576}
+            report.findings.append(finding("file-too-large", "size", params))
             return False, report
         digest = hashlib.sha256()
         with open(path, "rb") as fh:
@@ -60,7 +54,7 @@ def stat_file(path: Path, limits: Limits) -> tuple[bool, FileReport]:
                 digest.update(block)
     except OSError as exc:
         report = FileReport(path=path, sha256="", size=0, mtime=0.0)
-        report.findings.append(file_finding("file-unreadable", f"无法读取文件“{path.name}”：{exc.strerror or exc}。"))
+        report.findings.append(finding("file-unreadable", "os", {"name": path.name, "reason": exc.strerror or exc}))
         return False, report
     return True, FileReport(path=path, sha256=digest.hexdigest(), size=stat.st_size, mtime=stat.st_mtime)
 

@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 from ogi_xlsx.checks.rules import Number, with_totals
 from ogi_xlsx.model.document import Explanation, ReturnDocument
-from ogi_xlsx.model.findings import SEVERITY_ORDER, Finding, has_errors, has_open_queries, open_queries
+from ogi_xlsx.model.findings import SEVERITY_ORDER, Finding, finding, has_errors, has_open_queries, open_queries
 from ogi_xlsx.model.spec import FormatSpec, UnknownFormatError, format_for_year, load_format
 from ogi_xlsx.pipeline.inbox import Skipped, skipped_for_unit
 
@@ -247,8 +247,8 @@ class UnitStatus:
         }.get(self.status)
         if code is None:
             return None
-        message = f"{self.name}（{self.code}）：{self.label}。" + (self.note or "")
-        return Finding(code, message, args={"code": self.code})
+        params = {"name": self.name, "code": self.code, "label": self.label, "note": self.note or ""}
+        return finding(code, "", params, args={"code": self.code})
 
     def to_dict(self) -> dict[str, Any]:
         """The ``units`` entry of ``merge --json``."""
@@ -476,13 +476,11 @@ def _summary_spec(items: list[MergeInput], year: int | None) -> tuple[FormatSpec
 
 def _off_year_finding(item: MergeInput, spec: FormatSpec, year: int) -> Finding | None:
     if item.year is not None and item.year != year:
-        return Finding(
-            "year-mismatch",
-            f"报告年度为 {item.year}，本次汇总的是 {year} 年度报表。",
-            args={"year": item.year, "expected": year},
+        return finding(
+            "year-mismatch", "merge", {"year": item.year, "expected": year}, args={"year": item.year, "expected": year}
         )
     if item.format is not None and item.format != spec.id:
-        return Finding("format-year-mismatch", f"报表格式为 {item.format}，{year} 年度应使用 {spec.id} 格式。")
+        return finding("format-year-mismatch", "merge", {"format": item.format, "year": year, "expected": spec.id})
     return None
 
 

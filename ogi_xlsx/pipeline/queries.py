@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from ogi_xlsx.model.findings import Finding, open_queries, queries_as_warnings, sort_findings
+from ogi_xlsx.model.findings import Finding, finding, open_queries, queries_as_warnings, sort_findings
 
 if TYPE_CHECKING:
     from ogi_xlsx.checks.settings import Settings
@@ -103,9 +103,10 @@ def queries_for(
     kept += check_plausibility(doc, previous, settings)
     if summary:
         judged = kept + [
-            Finding(
+            finding(
                 "explanation-carried",
-                f"下级单位的情况说明（{' '.join(p for p in (e.cell, e.rule) if p)}）：{e.text}",
+                "",
+                {"where": " ".join(p for p in (e.cell, e.rule) if p), "text": e.text},
                 rule=e.rule or None,
                 explanation=e.text,
                 args={"cell": e.cell},

@@ -20,7 +20,15 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from ogi_xlsx import api
-from ogi_xlsx.model.findings import SEVERITY_LABELS, Finding, has_errors, has_open_queries, sort_findings
+from ogi_xlsx.model.findings import (
+    SEVERITY_LABELS,
+    Finding,
+    finding,
+    has_errors,
+    has_open_queries,
+    piece,
+    sort_findings,
+)
 from ogi_xlsx.portal.store import STATUS_LABELS, SUMMED_STATUSES, Collection, Store, Submission, Unit, UnitState
 
 # Suffixes kept for the check (the reader tells a .xls or .et apart and asks to re-save it);
@@ -202,10 +210,10 @@ def check_upload(
     if code and code != unit.code:
         other = report.unit_name or (report.document.unit_name if report.document else "") or ""
         findings.append(
-            Finding(
+            finding(
                 "portal-wrong-unit",
-                f"这份报表是“{other}”（单位代码 {code}）的，不是本单位“{unit.name}”（{unit.code}）的；"
-                "请通过本单位的链接下载本单位的模板，填写后再上传。",
+                "",
+                {"other": other, "code": code, "name": unit.name, "unit_code": unit.code},
                 args={"found": code, "expected": unit.code},
             )
         )
@@ -242,10 +250,15 @@ def office_rejections(report: Any, rejected: Mapping[tuple[str, str], str]) -> l
         shown = f.explanation.strip()
         shown = shown if len(shown) <= 30 else shown[:30] + "…"
         out.append(
-            Finding(
+            finding(
                 "explanation-rejected",
-                f"{f.where or f.title} 的情况说明“{shown}”已被区政务公开办退回：{reason}。该核实项仍未解决，"
-                f"请改正数据，或重新说明原因，例如：{api.explanation_example(report.document.spec, f.rule)}",
+                "office",
+                {
+                    "where": f.where or f.title,
+                    "text": shown,
+                    "reason": reason,
+                    "example": api.explanation_example(report.document.spec, f.rule),
+                },
                 sheet=f.sheet,
                 cell=f.cell,
                 cell_ids=f.cell_ids,
@@ -553,8 +566,8 @@ def summary_inputs(states: list[UnitState]) -> list[StoredReturn]:
         doc = api.document_from_json(json.loads(sub.document))
         findings = findings_of(sub)
         if state.status == "returned":
-            reason = state.unit.review_comment or "请按办公室的意见修改后重新上传"
-            findings.append(Finding("portal-returned", f"区政务公开办已退回：{reason}"))
+            reason = state.unit.review_comment or piece("returned-default")
+            findings.append(finding("portal-returned", "", {"reason": reason}))
         out.append(
             StoredReturn(
                 path=f"{state.unit.code}/{sub.filename}",
