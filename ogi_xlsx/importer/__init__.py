@@ -24,7 +24,7 @@ from ogi_xlsx.importer.assemble import (
     printed_values,
     reading_findings,
 )
-from ogi_xlsx.model.findings import Finding, sort_findings
+from ogi_xlsx.model.findings import Finding, finding, piece, sort_findings
 from ogi_xlsx.model.limits import Limits
 
 if TYPE_CHECKING:
@@ -93,8 +93,8 @@ class ImportResult:
         }
 
 
-def _refuse(result: ImportResult, code: str, message: str) -> ImportResult:
-    result.findings = [Finding(code, message)]
+def _refuse(result: ImportResult, code: str, variant: str, **params: object) -> ImportResult:
+    result.findings = [finding(code, variant, params)]
     return result
 
 
@@ -106,15 +106,11 @@ def _read_source(path: Path, data: bytes, limits: Limits, result: ImportResult) 
     kind = sniff(data[:4096], suffix)
     name = path.name
     if suffix in (".doc", ".wps") or kind == "ole":
-        what = "WPS 文字（.wps）" if suffix == ".wps" else "旧版 Word（.doc）"
-        _refuse(
-            result,
-            "report-unsupported",
-            f"“{name}”是{what}文件，无法直接读取；请用 Word 或 WPS 另存为 .docx 后再导入。",
-        )
+        what = piece("old-wps" if suffix == ".wps" else "old-doc")
+        _refuse(result, "report-unsupported", "old-word", name=name, what=what)
         return None
     if not data.strip():
-        _refuse(result, "file-empty", f"“{name}”是空文件。")
+        _refuse(result, "file-empty", "report", name=name)
         return None
     if kind == "pdf":
         from ogi_xlsx.importer.pdf_source import PdfError, read_pdf
@@ -123,7 +119,7 @@ def _read_source(path: Path, data: bytes, limits: Limits, result: ImportResult) 
         try:
             return read_pdf(path)
         except PdfError as exc:
-            _refuse(result, exc.code, f"“{name}”：{exc.message}。")
+            _refuse(result, exc.code, "source", name=name, reason=exc.message)
             return None
     if kind == "zip":
         from ogi_xlsx.importer.docx_source import DocxError, read_docx
@@ -132,14 +128,10 @@ def _read_source(path: Path, data: bytes, limits: Limits, result: ImportResult) 
         try:
             return read_docx(path, data, limits)
         except DocxError as exc:
-            _refuse(result, exc.code, f"“{name}”：{exc.message}。")
+            _refuse(result, exc.code, "source", name=name, reason=exc.message)
             return None
     if kind == "unknown":
-        _refuse(
-            result,
-            "report-unsupported",
-            f"“{name}”不是可读取的报告（支持 PDF、.docx、网页 .html 和 .txt）；如果是图片，请提供带文字的 PDF 或 .docx。",
-        )
+        _refuse(result, "report-unsupported", "unknown", name=name)
         return None
     if kind == "html":
         from ogi_xlsx.importer.html_source import read_html
@@ -148,13 +140,13 @@ def _read_source(path: Path, data: bytes, limits: Limits, result: ImportResult) 
         lowered = data.lower()
         if lowered.count(b"<td") + lowered.count(b"<th") > limits.max_cells:
             # counted before parsing: a page of a million cells would take the memory budget to build
-            _refuse(result, "file-too-large", f"“{name}”的表格过大（超过 {limits.max_cells} 个单元格）。")
+            _refuse(result, "file-too-large", "report-cells", name=name, cells=limits.max_cells)
             return None
         text, _encoding = decode(data, declared_encoding(data))
         try:
             return read_html(text, limits.max_cells)
         except ValueError:
-            _refuse(result, "file-too-large", f"“{name}”的表格过大（超过 {limits.max_cells} 个单元格）。")
+            _refuse(result, "file-too-large", "report-cells", name=name, cells=limits.max_cells)
             return None
     from ogi_xlsx.importer.text_source import read_text
 
@@ -199,12 +191,10 @@ def import_report(
     try:
         return _import(path, result, format_id, year, unit_name, unit_code, limits or Limits())
     except MemoryError:
-        return _refuse(result, "file-too-large", f"“{path.name}”内容过多，超出内存上限。")
+        return _refuse(result, "file-too-large", "report-memory", name=path.name)
     except Exception as exc:  # a bug must not stop the batch: report it on the file
         return _refuse(
-            result,
-            "file-unreadable",
-            f"读取“{path.name}”时出错（{type(exc).__name__}: {str(exc)[:200]}），请另存为 .docx 后重试；如仍出错请联系管理员。",
+            result, "file-unreadable", "report-bug", name=path.name, error=f"{type(exc).__name__}: {str(exc)[:200]}"
         )
 
 
@@ -227,46 +217,29 @@ def _import(
     try:
         size = path.stat().st_size
         if size > limits.max_file_bytes:
-            return _refuse(
-                result,
-                "file-too-large",
-                f"“{path.name}”有 {size / 1048576:.1f} MB，超过上限 {limits.max_file_bytes / 1048576:g} MB"
-                "（如需放宽，用 --limits max_file_mb=…）。",
-            )
+            mb, limit = size / 1048576, limits.max_file_bytes / 1048576
+            return _refuse(result, "file-too-large", "report-size", name=path.name, mb=mb, limit=limit)
         data = path.read_bytes()
     except OSError as exc:
-        return _refuse(result, "file-unreadable", f"无法读取文件“{path.name}”：{exc.strerror or exc}。")
+        return _refuse(result, "file-unreadable", "report-os", name=path.name, reason=exc.strerror or exc)
     source = _read_source(path, data, limits, result)
     if source is None:
         return result
     if source.kind == "pdf" and source.chars == 0:
-        return _refuse(
-            result,
-            "report-no-text",
-            f"“{path.name}”没有文字层（共 {source.pages} 页，是扫描件或图片），无法读取数字；"
-            "请提供带文字的 PDF（由 Word/WPS 直接导出）或 .docx。不做文字识别，以免读错数字。",
-        )
+        return _refuse(result, "report-no-text", "", name=path.name, pages=source.pages)
     reading = read_tables(source)
     result.tables = {TABLE_NAMES[t]: w for t, w in reading.tables.items()}
     cut = []
     if source.pages_read is not None:
         cut.append(
-            Finding(
-                "report-truncated",
-                f"“{path.name}”有 {source.pages} 页，只读取了前 {source.pages_read} 页；统计表在后面的页时请只提供报告本身。",
-            )
+            finding("report-truncated", "", {"name": path.name, "pages": source.pages, "read": source.pages_read})
         )
     if not reading.cells:
         if cut:
             result.findings = cut
             return result
-        hint = "（报告中有图片，表格可能是图片）" if source.images else ""
-        return _refuse(
-            result,
-            "report-no-tables",
-            f"“{path.name}”中没有找到统计表（二、主动公开，三、依申请公开，四、复议诉讼）{hint}；"
-            "请提供带文字的 PDF、.docx 或网页版本的年度报告。",
-        )
+        hint = piece("report-images") if source.images else ""
+        return _refuse(result, "report-no-tables", "", name=path.name, hint=hint)
     findings: list[Finding] = list(cut)
     title_unit, title_year, title_where = _identity(source)
     unit_name = unit_name or title_unit
@@ -278,20 +251,9 @@ def _import(
         return result
     result.format_source = how
     if not unit_name:
-        findings.append(
-            Finding(
-                "import-identity",
-                "报告中没有找到单位名称（标题如“××街道办事处 2020 年政府信息公开工作年度报告”）；请用 --unit-name 指定。",
-            )
-        )
+        findings.append(finding("import-identity", "unit"))
     if year is None:
-        findings.append(
-            Finding(
-                "import-identity",
-                "报告中没有找到报告年度（标题或“统计时限”）；请用 --year 指定。",
-                severity="error",
-            )
-        )
+        findings.append(finding("import-identity", "year", severity="error"))
     values = printed_values(spec, reading, result, findings)
     reading_findings(spec, reading, result, findings)
     result.cells_total = len(spec.cell_ids)
@@ -310,16 +272,17 @@ def _import(
     if blank_ids or result.not_applicable:
         parts = []
         if blank_ids:
-            parts.append(f"{len(blank_ids)} 格为空白（{name_list([cell_place(spec, c) for c in blank_ids])}）")
+            places = name_list([cell_place(spec, c) for c in blank_ids])
+            parts.append(piece("blank-cells", count=len(blank_ids), places=places))
         if result.not_applicable:
             marks = "、".join(sorted({f"“{m}”" for m in result.not_applicable.values()}))
-            parts.append(
-                f"{len(result.not_applicable)} 格印的是{marks}（{name_list([cell_place(spec, c) for c in result.not_applicable])}）"
-            )
+            places = name_list([cell_place(spec, c) for c in result.not_applicable])
+            parts.append(piece("marked-cells", count=len(result.not_applicable), marks=marks, places=places))
         findings.append(
-            Finding(
+            finding(
                 "import-blank",
-                f"报告中{'，'.join(parts)}：空白不等于 0，这些格按未填写导入。",
+                "",
+                {"parts": "，".join(parts)},
                 cell_ids=tuple(blank_ids) + tuple(result.not_applicable),
             )
         )
@@ -328,15 +291,27 @@ def _import(
     compare = {cid: (values[cid] if values[cid] is not None else computed.get(cid)) for cid in spec.cell_ids}
     labels = {cid: spec.cells[cid].row_label for cid in spec.cell_ids}
     findings += check_narrative(reading.text, compare, labels)
-    where = "；".join(f"{name}见{w}" for name, w in result.tables.items())
+    where = "；".join(piece("table-seen-at", name=name, place=w) for name, w in result.tables.items())
     findings.insert(
         0,
-        Finding(
+        finding(
             "import-summary",
-            f"从{_kind_name(result.kind)}读取：{where or '未找到统计表'}。共 {result.cells_total} 格，"
-            f"读到数字 {result.cells_read} 格，空白 {len(blank_ids)} 格，“/”等 {result.cells_not_applicable} 格，"
-            f"未找到 {result.cells_missing} 格；格式{how}；单位“{unit_name or '未知'}”"
-            f"{'（取自' + title_where + '标题）' if title_unit and unit_name == title_unit else ''}，年度 {year or '未知'}。",
+            "",
+            {
+                "kind": _kind_name(result.kind),
+                "tables": where or piece("no-tables-found"),
+                "total": result.cells_total,
+                "read": result.cells_read,
+                "blank": len(blank_ids),
+                "marks": result.cells_not_applicable,
+                "missing": result.cells_missing,
+                "how": how,
+                "unit": unit_name or piece("unknown"),
+                "unit_source": piece("title-source", place=title_where)
+                if title_unit and unit_name == title_unit
+                else "",
+                "year": year or piece("unknown"),
+            },
             args={
                 "cells_total": result.cells_total,
                 "cells_read": result.cells_read,
@@ -362,4 +337,4 @@ def _import(
 
 
 def _kind_name(kind: str | None) -> str:
-    return {"pdf": "PDF", "docx": "Word 文件", "html": "网页", "text": "文本"}.get(kind or "", "文件")
+    return piece(f"kind-{kind}" if kind in ("pdf", "docx", "html", "text") else "kind-file")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ogi_xlsx.model.findings import Finding, format_number
+from ogi_xlsx.model.findings import Finding, finding, format_number, piece
 
 if TYPE_CHECKING:
     from ogi_xlsx.importer import ImportResult
@@ -55,9 +55,9 @@ def choose_format(
     findings: list[Finding] = []
     if format_id:
         try:
-            return load_format(format_id), "按 --format 指定", findings
+            return load_format(format_id), piece("how-option"), findings
         except UnknownFormatError:
-            return None, "", [Finding("format-unknown", f"未知的报表格式“{format_id}”，可用：2019、2021。")]
+            return None, "", [finding("format-unknown", "import", {"format": format_id})]
     labelled = None
     if votes["2021"] and not votes["2019"]:
         labelled = "2021"
@@ -68,20 +68,20 @@ def choose_format(
             spec = format_for_year(year)
         except UnknownFormatError:
             spec = load_format("2021")
-        how = f"按报告年度 {year}"
+        how = piece("how-year", year=year)
         if labelled and labelled != str(spec.year_format):
-            reasons = "、".join(votes[labelled])
-            findings.append(
-                Finding(
-                    "import-format-mixed",
-                    f"报告年度 {year} 应使用{spec.notice}格式，但报告的{reasons}是 {labelled} 年格式；"
-                    f"已按 {spec.year_format} 年格式导入，两种格式共有的格照常读取。",
-                )
-            )
+            params = {
+                "year": year,
+                "notice": spec.notice,
+                "reasons": "、".join(votes[labelled]),
+                "labelled": labelled,
+                "format": spec.year_format,
+            }
+            findings.append(finding("import-format-mixed", "year", params))
         return spec, how, findings
     spec = load_format(labelled or "2021")
-    how = f"按表格文字（{'、'.join(votes[labelled])}）" if labelled else "表格文字不能确定格式，按 2021 年格式"
-    findings.append(Finding("import-format", f"报表格式{how}判断为 {spec.year_format} 年格式（{spec.notice}）。"))
+    how = piece("how-labels", reasons="、".join(votes[labelled])) if labelled else piece("how-default")
+    findings.append(finding("import-format", "", {"how": how, "format": spec.year_format, "notice": spec.notice}))
     return spec, how, findings
 
 
@@ -119,10 +119,9 @@ def printed_values(
         tokens[target] = token
     if other_single and "t3.r_other_other.c_total" in spec.cells:
         findings.append(
-            Finding(
+            finding(
                 "import-format-mixed",
-                "表三的（六）其他处理是 2019 年格式的一行（不分三项）：已导入为（六）3.其他，"
-                "1、2 两项按空白处理；请核对原报告。",
+                "other-single",
                 severity="info",
                 # the 1、2 rows the report does not have
                 cell_ids=tuple(
@@ -134,9 +133,9 @@ def printed_values(
         )
     elif "t3.r_other.c_total" in spec.cells and any(c.startswith("t3.r_other_") for c in reading.cells):
         findings.append(
-            Finding(
+            finding(
                 "import-format-mixed",
-                "表三的（六）其他处理分三项（2021 年格式）：已合计为 2019 年格式的（六）其他处理一行。",
+                "other-split",
                 severity="info",
             )
         )
@@ -147,10 +146,10 @@ def printed_values(
             cell = other.cells.get(cid)
             labels.append(f"{TABLE_NAMES[cid[:2]]}“{cell.label}”" if cell else cid)
         findings.append(
-            Finding(
+            finding(
                 "import-format-mixed",
-                f"报告中有 {len(dropped)} 格是另一种格式才有的（{name_list(labels)}），"
-                f"{spec.year_format} 年格式没有对应的格，未导入；请按{spec.notice}格式核对。",
+                "dropped",
+                {"count": len(dropped), "labels": name_list(labels), "format": spec.year_format, "notice": spec.notice},
                 args={"cells": dropped},
             )
         )
@@ -160,7 +159,7 @@ def printed_values(
     for cid, token in tokens.items():
         cell = spec.cells[cid]
         sheet, address = layout.locate(cid)
-        where = f"{TABLE_NAMES[cid[:2]]} {address}（{cell.label}）"
+        where = piece("import-where", table=TABLE_NAMES[cid[:2]], address=address, label=cell.label)
         if token.kind == "blank":
             continue
         if token.kind == "na":
@@ -168,9 +167,10 @@ def printed_values(
             continue
         if token.kind == "bad":
             unreadable.append(
-                Finding(
+                finding(
                     "import-value-unreadable",
-                    f"{where}：报告中印的是“{token.raw.strip()[:40]}”（{token.where}），不是数字，未导入；请核对原报告。",
+                    "",
+                    {"where": where, "raw": token.raw.strip()[:40], "place": token.where},
                     sheet=sheet,
                     cell=address,
                     cell_ids=(cid,),
@@ -184,14 +184,16 @@ def printed_values(
             unit_from = money or reading.header_units.get(cid) or cell.unit
             amount = convert_amount(value, unit_from, cell.unit)
             if unit_from != cell.unit or token.unit:
-                converted.append(f"{where}“{token.raw.strip()}”→ {format_number(amount)} {cell.unit or ''}".rstrip())
+                shown = f"{format_number(amount)} {cell.unit or ''}".rstrip()
+                converted.append(piece("import-converted", where=where, raw=token.raw.strip(), value=shown))
             values[cid] = amount
             continue
         if isinstance(value, Decimal):
             unreadable.append(
-                Finding(
+                finding(
                     "import-value-unreadable",
-                    f"{where}：报告中印的是“{token.raw.strip()}”（{token.where}），数量应为整数，未导入；请核对原报告。",
+                    "not-integer",
+                    {"where": where, "raw": token.raw.strip(), "place": token.where},
                     sheet=sheet,
                     cell=address,
                     cell_ids=(cid,),
@@ -199,13 +201,11 @@ def printed_values(
             )
             continue
         if token.signed or token.unit:
-            converted.append(f"{where}“{token.raw.strip()}”→ {value}")
+            converted.append(piece("import-converted", where=where, raw=token.raw.strip(), value=value))
         values[cid] = value
     if converted:
         findings.append(
-            Finding(
-                "import-value-converted", f"已换算或去掉符号、单位：{name_list(converted)}。", args={"items": converted}
-            )
+            finding("import-value-converted", "", {"items": name_list(converted)}, args={"items": converted})
         )
     findings.extend(unreadable)
     result.cells_read = sum(1 for v in values.values() if v is not None)
@@ -237,16 +237,18 @@ def reading_findings(spec: FormatSpec, reading: Reading, result: ImportResult, f
             continue
         result.rows_missing += [f"{TABLE_NAMES[table]}“{label}”" for _, label in missing]
         cells = tuple(c.id for c in spec.cells.values() if f"{c.table}.{c.row}" in {k for k, _ in missing})
-        note = (
-            "（其中有的行数字无法对应到列，见下）"
-            if unplaced_labels and table in {u.table for u in reading.unplaced}
-            else ""
-        )
+        note = piece("import-unplaced-note") if unplaced_labels and table in {u.table for u in reading.unplaced} else ""
+        params = {
+            "table": TABLE_NAMES[table],
+            "count": len(missing),
+            "labels": name_list([lb for _, lb in missing]),
+            "note": note,
+        }
         findings.append(
-            Finding(
+            finding(
                 "import-row-missing",
-                f"{TABLE_NAMES[table]}中未找到 {len(missing)} 行：{name_list([lb for _, lb in missing])}{note}；"
-                "这些格按未填写处理，请核对原报告。",
+                "",
+                params,
                 cell_ids=cells,
             )
         )
@@ -256,9 +258,10 @@ def reading_findings(spec: FormatSpec, reading: Reading, result: ImportResult, f
             if cells:
                 result.rows_missing.append(f"{TABLE_NAMES[table]}（整张表）")
                 findings.append(
-                    Finding(
+                    finding(
                         "import-row-missing",
-                        f"报告中未找到{spec.table(table).title}的统计表；如果这张表是图片，请提供带文字的 PDF 或 .docx。",
+                        "table",
+                        {"title": spec.table(table).title},
                         cell_ids=cells,
                     )
                 )
@@ -266,49 +269,40 @@ def reading_findings(spec: FormatSpec, reading: Reading, result: ImportResult, f
         findings.append(_unplaced_finding(u))
     for label, match, where in reading.approximate:
         findings.append(
-            Finding(
-                "import-label-approximate",
-                f"“{label[:40]}”（{where}）与官方文字“{match.official}”不完全相同，已按“{match.official}”读取。",
-            )
+            finding("import-label-approximate", "", {"label": label[:40], "place": where, "official": match.official})
         )
     for row_id, where, extra in reading.same_values:
         findings.append(
-            Finding(
+            finding(
                 "import-value-converted",
-                f"{TABLE_NAMES[row_id[:2]]}（{where}）印有的数字比格子多 {extra} 个；因各数都相同，取哪几个都一样，已照此导入。",
+                "same-values",
+                {"table": TABLE_NAMES[row_id[:2]], "place": where, "extra": extra},
             )
         )
     row_labels = {f"{c.table}.{c.row}": c.row_label for s in all_formats() for c in s.cells.values()}
     for row_id, where in reading.duplicates:
         findings.append(
-            Finding(
+            finding(
                 "import-row-duplicate",
-                f"{TABLE_NAMES[row_id[:2]]}“{row_labels.get(row_id, row_id)}”在{where}又出现一次且数字不同；"
-                "已用第一次出现的数字，请核对原报告。",
+                "",
+                {"table": TABLE_NAMES[row_id[:2]], "label": row_labels.get(row_id, row_id), "place": where},
             )
         )
 
 
 def _unplaced_finding(u: Unplaced) -> Finding:
-    printed = [p.strip() or "空" for p in u.printed]
+    printed = [p.strip() or piece("empty") for p in u.printed]
     shown = "、".join(printed[:16]) + ("…" if len(printed) > 16 else "")
-    table = TABLE_NAMES.get(u.table, u.table)
-    label = u.label[:40] or "（无行名）"
+    params = {
+        "table": TABLE_NAMES.get(u.table, u.table),
+        "label": u.label[:40] or piece("no-row-label"),
+        "place": u.where,
+        "printed": shown,
+    }
     if u.reason == "unknown-row":
-        return Finding(
-            "import-row-unknown",
-            f"{table}中的“{label}”（{u.where}）不是本格式的行，其数字（{shown}）未导入。",
-        )
-    if u.reason == "no-columns":
-        why = "没有找到这一栏的表头（信息内容…），不能确定各数所在的列"
-    elif u.reason == "more":
-        why = "印有的数字比格子多，不能确定各数所在的列"
-    else:
-        why = "印有的数字比格子少（空白格在转换中丢失），不能确定各数所在的列"
-    return Finding(
-        "import-row-unplaced",
-        f"{table}“{label}”（{u.where}）：{why}；此行未导入（印有：{shown}），请核对原报告或提供 .docx/网页版本。",
-    )
+        return finding("import-row-unknown", "", params)
+    why = {"no-columns": "why-no-columns", "more": "why-more"}.get(u.reason, "why-fewer")
+    return finding("import-row-unplaced", "", {**params, "why": piece(why)})
 
 
 def cell_place(spec: FormatSpec, cell_id: str) -> str:

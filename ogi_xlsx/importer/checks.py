@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ogi_xlsx.importer.assemble import TABLE_NAMES
-from ogi_xlsx.model.findings import Finding, sort_findings
+from ogi_xlsx.model.findings import Finding, finding, piece, sort_findings
 from ogi_xlsx.model.limits import Limits
 
 if TYPE_CHECKING:
@@ -82,9 +82,10 @@ def check_report(
         if code is not None:
             doc.unit_code = code
             extra.append(
-                Finding(
+                finding(
                     "cross-year-by-name",
-                    f"报告没有单位代码，按单位名称“{doc.unit_name}”对应到名单中的“{roster[code]}”（代码 {code}）。",
+                    "",
+                    {"name": doc.unit_name, "listed": roster[code], "code": code},
                     args={"code": code},
                 )
             )
@@ -130,24 +131,13 @@ def document_findings(
         data["unit"]["name"] = "-"
     findings = validate_document_json(data)
     if not doc.unit_code:
-        findings.append(
-            Finding(
-                "import-identity",
-                "发布的报告没有单位代码：跨年度核对按单位名称对应；导出的 JSON 请用 --unit-code 补上代码。",
-                severity="info",
-            )
-        )
+        findings.append(finding("import-identity", "no-code", severity="info"))
     if (roster is not None and doc.unit_code) or expected_year is not None:
         findings += check_identity(doc, expected_year, roster if doc.unit_code else None)
     elif not spec.applies_to(doc.year):
         findings += check_identity(doc, None, None)
     if roster is not None and not doc.unit_code:
-        findings.append(
-            Finding(
-                "unit-not-on-roster",
-                f"单位“{doc.unit_name}”在报送名单中找不到对应的名称，请核对或用 --unit-code 指定。",
-            )
-        )
+        findings.append(finding("unit-not-on-roster", "by-name", {"name": doc.unit_name}))
     layout = workbook_layout(spec)
     for f in blank_findings(spec, doc.values, strict=strict_blanks):
         cid = f.cell_ids[0] if f.cell_ids else None
@@ -155,9 +145,15 @@ def document_findings(
             sheet, address = layout.locate(cid)
             mark = result.not_applicable[cid]
             findings.append(
-                Finding(
+                finding(
                     "value-not-applicable",
-                    f"{TABLE_NAMES[cid[:2]]} {address}（{spec.cells[cid].label}）：报告中印的是“{mark}”，按 0 计算。",
+                    "report",
+                    {
+                        "where": piece(
+                            "import-where", table=TABLE_NAMES[cid[:2]], address=address, label=spec.cells[cid].label
+                        ),
+                        "mark": mark,
+                    },
                     sheet=sheet,
                     cell=address,
                     cell_ids=(cid,),

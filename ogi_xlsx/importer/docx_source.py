@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ogi_xlsx.importer.grid import Line, Origins, Row, Source
+from ogi_xlsx.model.findings import piece
 from ogi_xlsx.model.limits import Limits
 
 
@@ -32,19 +33,17 @@ def check_package(data: bytes, limits: Limits) -> None:
             body = pkg.info("word/document.xml")
             if body is None:
                 if pkg.info("xl/workbook.xml") is not None:
-                    raise DocxError(
-                        "report-unsupported", "这是 Excel 报表，不是发布的报告；请用 validate 或 export 读取"
-                    )
-                raise DocxError("file-corrupt", "压缩包中没有 Word 正文（word/document.xml），不是 .docx 文件")
+                    raise DocxError("report-unsupported", piece("docx-is-excel"))
+                raise DocxError("file-corrupt", piece("docx-no-body"))
             pkg.check_declared([body])
             with zf.open(body) as stream:
                 head = stream.read(4096)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise DocxError("file-unsafe", "Word 正文含有 DTD/实体声明")
+                raise DocxError("file-unsafe", piece("docx-dtd"))
     except XlsxError as exc:
         raise DocxError(exc.code, exc.message) from None
     except zipfile.BadZipFile:
-        raise DocxError("file-corrupt", "压缩结构不完整，可能下载或传送中断") from None
+        raise DocxError("file-corrupt", piece("zip-incomplete")) from None
 
 
 def read_docx(path: Path, data: bytes, limits: Limits) -> Source:
@@ -58,7 +57,7 @@ def read_docx(path: Path, data: bytes, limits: Limits) -> Source:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several kinds for a broken package
-        raise DocxError("file-corrupt", f"无法打开 Word 文件（{type(exc).__name__}）") from None
+        raise DocxError("file-corrupt", piece("docx-open", error=type(exc).__name__)) from None
     source = Source("docx")
     new_id = Origins()
     body = document.element.body
@@ -92,7 +91,7 @@ def read_docx(path: Path, data: bytes, limits: Limits) -> Source:
                 for tc in tr.iterchildren(qn("w:tc")):
                     cells_seen += 1
                     if cells_seen > limits.max_cells:
-                        raise DocxError("file-too-large", f"表格单元格超过 {limits.max_cells} 个")
+                        raise DocxError("file-too-large", piece("docx-cells", count=limits.max_cells))
                     tc_pr = tc.find(qn("w:tcPr"))
                     span, merge = 1, None
                     if tc_pr is not None:
@@ -107,7 +106,7 @@ def read_docx(path: Path, data: bytes, limits: Limits) -> Source:
                             merge = vm.get(qn("w:val")) or "continue"
                     cells_seen += span - 1  # grid positions, not cells: a span of 64 counts 64
                     if cells_seen > limits.max_cells:
-                        raise DocxError("file-too-large", f"表格单元格超过 {limits.max_cells} 个")
+                        raise DocxError("file-too-large", piece("docx-cells", count=limits.max_cells))
                     col = len(row)
                     if merge == "continue" and col in above:
                         cell = above[col]

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ogi_xlsx.importer.grid import Line
-from ogi_xlsx.model.findings import Finding, format_number
+from ogi_xlsx.model.findings import Finding, finding, piece
 
 # Between the words and the number: no digit, no punctuation and no "和/及/与" (a number after
 # "予以公开和部分公开的共" is the sum of both, not either).
@@ -98,16 +98,21 @@ def check_narrative(
             continue
         seen.add((claim.cells, claim.number))
         quoted = claim.sentence if len(claim.sentence) <= 60 else claim.sentence[:60] + "…"
-        names = "、".join(labels[c] for c in claim.cells[:3]) + ("等" if len(claim.cells) > 3 else "")
-        table = "表三" if claim.cells[0].startswith("t3") else "表四"
-        message = (
-            f"正文称{claim.what} {claim.number} 件（{claim.where}：“{quoted}”），"
-            f"{table}“{names}”为 {format_number(table_value)} 件；请核对正文与表格。"
-        )
+        names = "、".join(labels[c] for c in claim.cells[:3]) + (piece("and-more") if len(claim.cells) > 3 else "")
+        params = {
+            "what": claim.what,
+            "number": claim.number,
+            "place": claim.where,
+            "quoted": quoted,
+            "table": piece("table-3" if claim.cells[0].startswith("t3") else "table-4"),
+            "names": names,
+            "value": table_value,
+        }
         findings.append(
-            Finding(
+            finding(
                 "narrative-mismatch",
-                message,
+                "",
+                params,
                 cell_ids=claim.cells,
                 args={"text": claim.number, "table": table_value, "where": claim.where},
             )

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from ogi_xlsx.importer.grid import Line, Origins, Row, Source
+from ogi_xlsx.model.findings import piece
 
 MAX_PAGES = 80
 SECONDS = float(os.environ.get("OGI_XLSX_PDF_SECONDS", "7"))
@@ -49,10 +50,7 @@ def read_pdf(path: Path, *, seconds: float | None = None) -> Source:
             timeout=limit,
         )
     except subprocess.TimeoutExpired:
-        raise PdfError(
-            "report-too-slow",
-            f"PDF 在 {limit:g} 秒内未能读完（页数过多或文件结构异常），请另存为 .docx 或提供页数较少的 PDF",
-        ) from None
+        raise PdfError("report-too-slow", piece("pdf-too-slow", limit=limit)) from None
     try:
         result = json.loads(proc.stdout.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -60,13 +58,11 @@ def read_pdf(path: Path, *, seconds: float | None = None) -> Source:
     if "error" in result:
         code = result["error"]
         if code == "encrypted":
-            raise PdfError("file-encrypted", "PDF 设置了密码，请提供未加密的 PDF 或 .docx")
+            raise PdfError("file-encrypted", piece("pdf-encrypted"))
         if code == "memory":
-            raise PdfError("file-too-large", "PDF 内容过多，超出内存上限")
+            raise PdfError("file-too-large", piece("pdf-memory"))
         # The parser's own words (detail) stay out of the message: a clerk cannot act on "PSEOF".
-        raise PdfError(
-            "file-corrupt", "PDF 文件不完整或已损坏（可能下载或传送中断），无法读取；请重新下载，或提供 .docx"
-        )
+        raise PdfError("file-corrupt", piece("pdf-corrupt"))
     source = Source("pdf", pages=result["pages"])
     new_id = Origins()
     table_no = 0

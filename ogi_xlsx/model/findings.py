@@ -64,7 +64,7 @@ def render(
 
 def piece(key: str, /, **params: Any) -> str:
     """A named piece of a message (``PIECES`` in the catalogue), filled like a template."""
-    renderer = _RENDERERS.get(None) or _RENDERERS.setdefault(None, _Renderer(None))  # MIGRATION: see finding()
+    renderer = _RENDERERS.get(MAX_QUOTED) or _RENDERERS.setdefault(MAX_QUOTED, _Renderer(MAX_QUOTED))
     return renderer.vformat(PIECES[key], (), params)
 
 
@@ -79,17 +79,19 @@ def finding(
     cell_ids: tuple[str, ...] = (),
     rule: str | None = None,
     args: dict[str, Any] | None = None,
+    explanation: str | None = None,
 ) -> Finding:
     """A finding whose message is the catalogue's template for (``code``, ``variant``) filled with ``params``."""
     return Finding(
         code,
-        render(code, variant, params, max_quote=None),  # MIGRATION: pipeline.check.shorten_quotes still cuts
+        render(code, variant, params),
         severity=severity,
         sheet=sheet,
         cell=cell,
         cell_ids=cell_ids,
         rule=rule,
         args=args if args is not None else {},
+        explanation=explanation,
     )
 
 

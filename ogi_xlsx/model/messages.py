@@ -97,6 +97,7 @@ CATALOGUE: dict[str, Entry] = {
         "填写了“/”“—”等符号（按 0 计算）",
         {
             "": "{where}：填写了{raw:q}，已按 0 计算；没有发生请填 0。",
+            "report": "{where}：报告中印的是“{mark}”，按 0 计算。",
         },
     ),
     "value-text-number": Entry(
@@ -236,6 +237,7 @@ CATALOGUE: dict[str, Entry] = {
         {
             "": "单位{name:q}（代码 {code}）不在报送名单中，请核对单位代码。",
             "summary": "单位{name:q}（代码 {code}）不在报送名单中，请核对单位代码。（这是一份汇总表，不是单位报表。）",
+            "by-name": "单位“{name}”在报送名单中找不到对应的名称，请核对或用 --unit-code 指定。",
         },
     ),
     "unit-code-missing": Entry(
@@ -266,6 +268,7 @@ CATALOGUE: dict[str, Entry] = {
             "json": "无法识别的报表格式{format:q}，可用格式：{known}。",
             "identity": "模板格式{format:q}（版本 {version}）无法识别，请使用区信息公开办下发的模板，或升级 ogi-xlsx。",
             "labels": "无法识别报表格式：文件中没有模板标识，表格文字也与 2019、2021 年格式都不相符。请使用区信息公开办下发的模板填报。",
+            "import": "未知的报表格式“{format}”，可用：2019、2021。",
         },
     ),
     "format-retired": Entry(
@@ -402,6 +405,7 @@ CATALOGUE: dict[str, Entry] = {
         {
             "": "文件是空的（0 字节），可能在传送或下载时出错。请从原始位置重新复制或重新导出后提交。",
             "detail": "文件是空的（0 字节），可能在传送或下载时出错。请从原始位置重新复制或重新导出后提交。（{detail}）",
+            "report": "“{name}”是空文件。",
         },
     ),
     "file-not-xlsx": Entry(
@@ -437,6 +441,7 @@ CATALOGUE: dict[str, Entry] = {
         {
             "": "文件设置了打开密码，无法读取。请在 Excel（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）或 WPS（文件 → 文档加密 → 密码加密，清空密码）中取消打开密码，保存为 .xlsx 后重新提交。",
             "detail": "文件设置了打开密码，无法读取。请在 Excel（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）或 WPS（文件 → 文档加密 → 密码加密，清空密码）中取消打开密码，保存为 .xlsx 后重新提交。（{detail}）",
+            "source": "“{name}”：{reason}。",
         },
     ),
     "file-corrupt": Entry(
@@ -445,6 +450,7 @@ CATALOGUE: dict[str, Entry] = {
         {
             "": "文件已损坏或不完整，无法读取。请在 Excel 或 WPS 中打开检查，重新保存为 .xlsx 后提交；如打不开，请重新传送原文件。",
             "detail": "文件已损坏或不完整，无法读取。请在 Excel 或 WPS 中打开检查，重新保存为 .xlsx 后提交；如打不开，请重新传送原文件。（{detail}）",
+            "source": "“{name}”：{reason}。",
         },
     ),
     "file-too-large": Entry(
@@ -455,6 +461,10 @@ CATALOGUE: dict[str, Entry] = {
             "detail": "文件过大，超出审核程序的处理上限。请删除与报表无关的工作表、图片和多余的行列，再在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后重新提交。（{detail}）",
             "size": "{name:q}有 {mb:.1f} MB，超过上限 {limit:g} MB，不像是一份年度报表统计表；请检查是否发错了文件（如需放宽上限，用 --limits max_file_mb=…）。",
             "json": "{name:q}过大（{size} 字节）。",
+            "source": "“{name}”：{reason}。",
+            "report-cells": "“{name}”的表格过大（超过 {cells} 个单元格）。",
+            "report-memory": "“{name}”内容过多，超出内存上限。",
+            "report-size": "“{name}”有 {mb:.1f} MB，超过上限 {limit:g} MB（如需放宽，用 --limits max_file_mb=…）。",
         },
     ),
     "file-unsafe": Entry(
@@ -463,6 +473,7 @@ CATALOGUE: dict[str, Entry] = {
         {
             "": "文件中含有不安全或异常的内容，已拒绝读取。请在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后重新提交。",
             "detail": "文件中含有不安全或异常的内容，已拒绝读取。请在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后重新提交。（{detail}）",
+            "source": "“{name}”：{reason}。",
         },
     ),
     "file-unreadable": Entry(
@@ -477,6 +488,9 @@ CATALOGUE: dict[str, Entry] = {
             "bug": "读取{name:q}时出错（{error}），请另存为 .xlsx 后重新提交；如仍出错请联系管理员。",
             "member": "无法读取压缩包内的{member:q}：{reason}。",
             "member-bug": "读取{name:q}时出错（{error}）。",
+            "source": "“{name}”：{reason}。",
+            "report-bug": "读取“{name}”时出错（{error}），请另存为 .docx 后重试；如仍出错请联系管理员。",
+            "report-os": "无法读取文件“{name}”：{reason}。",
         },
     ),
     # merge
@@ -562,31 +576,155 @@ CATALOGUE: dict[str, Entry] = {
         },
     ),
     # published annual reports read by `import` / validate (issue 15)
-    "report-unsupported": Entry("error", "报告文件类型无法读取", {}),
-    "report-no-text": Entry("error", "报告没有文字层（扫描件或图片）", {}),
-    "report-no-tables": Entry("error", "报告中未找到统计表", {}),
-    "report-too-slow": Entry("error", "报告读取超时", {}),
-    "report-truncated": Entry("warning", "报告页数过多，只读取了前面的页", {}),
-    "import-summary": Entry("info", "导入情况", {}),
-    "import-identity": Entry("warning", "未能从报告中读出单位或年度", {}),
-    "import-format": Entry("info", "报表格式按表格文字判断", {}),
-    "import-format-mixed": Entry("warning", "报告混用了两种格式", {}),
-    "import-row-missing": Entry("warning", "报告中未找到该行", {}),
-    "import-row-unplaced": Entry("warning", "该行数字无法对应到列", {}),
-    "import-row-unknown": Entry("info", "报告中有格式以外的行", {}),
-    "import-row-duplicate": Entry("warning", "同一行出现两次且数字不同", {}),
-    "import-label-approximate": Entry("info", "标签与官方文字近似", {}),
-    "import-value-converted": Entry("info", "数值已换算或去掉符号", {}),
-    "import-value-unreadable": Entry("error", "单元格内容不是数字", {}),
-    "import-blank": Entry("info", "报告中的空白格", {}),
-    "narrative-mismatch": Entry("warning", "正文与表格数字不一致", {}),
-    "cross-year-by-name": Entry("info", "上年度报表按单位名称匹配", {}),
+    "report-unsupported": Entry(
+        "error",
+        "报告文件类型无法读取",
+        {
+            "old-word": "“{name}”是{what}文件，无法直接读取；请用 Word 或 WPS 另存为 .docx 后再导入。",
+            "unknown": "“{name}”不是可读取的报告（支持 PDF、.docx、网页 .html 和 .txt）；如果是图片，请提供带文字的 PDF 或 .docx。",
+            "source": "“{name}”：{reason}。",
+        },
+    ),
+    "report-no-text": Entry(
+        "error",
+        "报告没有文字层（扫描件或图片）",
+        {
+            "": "“{name}”没有文字层（共 {pages} 页，是扫描件或图片），无法读取数字；请提供带文字的 PDF（由 Word/WPS 直接导出）或 .docx。不做文字识别，以免读错数字。",
+        },
+    ),
+    "report-no-tables": Entry(
+        "error",
+        "报告中未找到统计表",
+        {
+            "": "“{name}”中没有找到统计表（二、主动公开，三、依申请公开，四、复议诉讼）{hint}；请提供带文字的 PDF、.docx 或网页版本的年度报告。",
+        },
+    ),
+    "report-too-slow": Entry(
+        "error",
+        "报告读取超时",
+        {
+            "source": "“{name}”：{reason}。",
+        },
+    ),
+    "report-truncated": Entry(
+        "warning",
+        "报告页数过多，只读取了前面的页",
+        {
+            "": "“{name}”有 {pages} 页，只读取了前 {read} 页；统计表在后面的页时请只提供报告本身。",
+        },
+    ),
+    "import-summary": Entry(
+        "info",
+        "导入情况",
+        {
+            "": "从{kind}读取：{tables}。共 {total} 格，读到数字 {read} 格，空白 {blank} 格，“/”等 {marks} 格，未找到 {missing} 格；格式{how}；单位“{unit}”{unit_source}，年度 {year}。",
+        },
+    ),
+    "import-identity": Entry(
+        "warning",
+        "未能从报告中读出单位或年度",
+        {
+            "unit": "报告中没有找到单位名称（标题如“××街道办事处 2020 年政府信息公开工作年度报告”）；请用 --unit-name 指定。",
+            "year": "报告中没有找到报告年度（标题或“统计时限”）；请用 --year 指定。",
+            "no-code": "发布的报告没有单位代码：跨年度核对按单位名称对应；导出的 JSON 请用 --unit-code 补上代码。",
+        },
+    ),
+    "import-format": Entry(
+        "info",
+        "报表格式按表格文字判断",
+        {
+            "": "报表格式{how}判断为 {format} 年格式（{notice}）。",
+        },
+    ),
+    "import-format-mixed": Entry(
+        "warning",
+        "报告混用了两种格式",
+        {
+            "year": "报告年度 {year} 应使用{notice}格式，但报告的{reasons}是 {labelled} 年格式；已按 {format} 年格式导入，两种格式共有的格照常读取。",
+            "other-single": "表三的（六）其他处理是 2019 年格式的一行（不分三项）：已导入为（六）3.其他，1、2 两项按空白处理；请核对原报告。",
+            "other-split": "表三的（六）其他处理分三项（2021 年格式）：已合计为 2019 年格式的（六）其他处理一行。",
+            "dropped": "报告中有 {count} 格是另一种格式才有的（{labels}），{format} 年格式没有对应的格，未导入；请按{notice}格式核对。",
+        },
+    ),
+    "import-row-missing": Entry(
+        "warning",
+        "报告中未找到该行",
+        {
+            "": "{table}中未找到 {count} 行：{labels}{note}；这些格按未填写处理，请核对原报告。",
+            "table": "报告中未找到{title}的统计表；如果这张表是图片，请提供带文字的 PDF 或 .docx。",
+        },
+    ),
+    "import-row-unplaced": Entry(
+        "warning",
+        "该行数字无法对应到列",
+        {
+            "": "{table}“{label}”（{place}）：{why}；此行未导入（印有：{printed}），请核对原报告或提供 .docx/网页版本。",
+        },
+    ),
+    "import-row-unknown": Entry(
+        "info",
+        "报告中有格式以外的行",
+        {
+            "": "{table}中的“{label}”（{place}）不是本格式的行，其数字（{printed}）未导入。",
+        },
+    ),
+    "import-row-duplicate": Entry(
+        "warning",
+        "同一行出现两次且数字不同",
+        {
+            "": "{table}“{label}”在{place}又出现一次且数字不同；已用第一次出现的数字，请核对原报告。",
+        },
+    ),
+    "import-label-approximate": Entry(
+        "info",
+        "标签与官方文字近似",
+        {
+            "": "“{label}”（{place}）与官方文字“{official}”不完全相同，已按“{official}”读取。",
+        },
+    ),
+    "import-value-converted": Entry(
+        "info",
+        "数值已换算或去掉符号",
+        {
+            "": "已换算或去掉符号、单位：{items}。",
+            "same-values": "{table}（{place}）印有的数字比格子多 {extra} 个；因各数都相同，取哪几个都一样，已照此导入。",
+        },
+    ),
+    "import-value-unreadable": Entry(
+        "error",
+        "单元格内容不是数字",
+        {
+            "": "{where}：报告中印的是“{raw}”（{place}），不是数字，未导入；请核对原报告。",
+            "not-integer": "{where}：报告中印的是“{raw}”（{place}），数量应为整数，未导入；请核对原报告。",
+        },
+    ),
+    "import-blank": Entry(
+        "info",
+        "报告中的空白格",
+        {
+            "": "报告中{parts}：空白不等于 0，这些格按未填写导入。",
+        },
+    ),
+    "narrative-mismatch": Entry(
+        "warning",
+        "正文与表格数字不一致",
+        {
+            "": "正文称{what} {number} 件（{place}：“{quoted}”），{table}“{names}”为 {value:n} 件；请核对正文与表格。",
+        },
+    ),
+    "cross-year-by-name": Entry(
+        "info",
+        "上年度报表按单位名称匹配",
+        {
+            "": "报告没有单位代码，按单位名称“{name}”对应到名单中的“{listed}”（代码 {code}）。",
+        },
+    ),
     # collection portal (ogi-xlsx serve): a return uploaded through another unit's link
     "portal-wrong-unit": Entry(
         "error",
         "不是本单位的报表",
         {
-            "": "这份报表是{other:q}（单位代码 {code}）的，不是本单位“{name}”（{unit_code}）的；请通过本单位的链接下载本单位的模板，填写后再上传。",
+            "": "这份报表是“{other}”（单位代码 {code}）的，不是本单位“{name}”（{unit_code}）的；请通过本单位的链接下载本单位的模板，填写后再上传。",
         },
     ),
     "portal-returned": Entry(
@@ -719,4 +857,40 @@ PIECES: dict[str, str] = {
     "judge-boilerplate": "只说核实过、数据无误，没有说明原因",
     "judge-short": "过短，没有说明原因",
     "returned-default": "请按办公室的意见修改后重新上传",
+    "how-option": "按 --format 指定",
+    "how-year": "按报告年度 {year}",
+    "how-labels": "按表格文字（{reasons}）",
+    "how-default": "表格文字不能确定格式，按 2021 年格式",
+    "import-where": "{table} {address}（{label}）",
+    "import-converted": "{where}“{raw}”→ {value}",
+    "import-unplaced-note": "（其中有的行数字无法对应到列，见下）",
+    "no-row-label": "（无行名）",
+    "why-no-columns": "没有找到这一栏的表头（信息内容…），不能确定各数所在的列",
+    "why-more": "印有的数字比格子多，不能确定各数所在的列",
+    "why-fewer": "印有的数字比格子少（空白格在转换中丢失），不能确定各数所在的列",
+    "old-wps": "WPS 文字（.wps）",
+    "old-doc": "旧版 Word（.doc）",
+    "report-images": "（报告中有图片，表格可能是图片）",
+    "no-tables-found": "未找到统计表",
+    "unknown": "未知",
+    "table-seen-at": "{name}见{place}",
+    "title-source": "（取自{place}标题）",
+    "blank-cells": "{count} 格为空白（{places}）",
+    "marked-cells": "{count} 格印的是{marks}（{places}）",
+    "kind-pdf": "PDF",
+    "kind-docx": "Word 文件",
+    "kind-html": "网页",
+    "kind-text": "文本",
+    "kind-file": "文件",
+    "pdf-too-slow": "PDF 在 {limit:g} 秒内未能读完（页数过多或文件结构异常），请另存为 .docx 或提供页数较少的 PDF",
+    "pdf-encrypted": "PDF 设置了密码，请提供未加密的 PDF 或 .docx",
+    "pdf-memory": "PDF 内容过多，超出内存上限",
+    "pdf-corrupt": "PDF 文件不完整或已损坏（可能下载或传送中断），无法读取；请重新下载，或提供 .docx",
+    "docx-is-excel": "这是 Excel 报表，不是发布的报告；请用 validate 或 export 读取",
+    "docx-no-body": "压缩包中没有 Word 正文（word/document.xml），不是 .docx 文件",
+    "docx-dtd": "Word 正文含有 DTD/实体声明",
+    "docx-open": "无法打开 Word 文件（{error}）",
+    "docx-cells": "表格单元格超过 {count} 个",
+    "table-3": "表三",
+    "table-4": "表四",
 }

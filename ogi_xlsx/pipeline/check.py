@@ -5,8 +5,6 @@ unreadable file becomes a file-level finding."""
 from __future__ import annotations
 
 import hashlib
-import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +18,6 @@ from ogi_xlsx.pipeline.report import RESULT_SHEET, FileReport, fill_report
 # Codes about one cell that the document checks repeat when normalisation already reported the cell.
 _REPEATED = frozenset({"value-blank", "value-blank-strict", "schema"})
 
-# A quoted value longer than this is shortened in messages (a 32,767-character unit name
-# must not turn one finding into pages of text); the full value stays in the document.
-MAX_QUOTED = 80
-
-_QUOTED = re.compile("“([^”]{" + str(MAX_QUOTED + 1) + ",})”")
-
-
-def shorten_quotes(findings: list[Finding]) -> list[Finding]:
-    """Findings whose quoted values (“…”) are cut to ``MAX_QUOTED`` characters, saying how long they were."""
-
-    def cut(m: re.Match) -> str:
-        text = m.group(1)
-        return f"“{text[:MAX_QUOTED]}…”（共 {len(text)} 字）"
-
-    return [replace(f, message=_QUOTED.sub(cut, f.message)) if _QUOTED.search(f.message) else f for f in findings]
-
 
 def _finish(
     report: FileReport,
@@ -46,7 +28,7 @@ def _finish(
     kept = [
         f for f in doc_findings if not (f.code in _REPEATED and len(f.cell_ids) == 1 and f.cell_ids[0] in skip_cells)
     ]
-    report.findings = sort_findings(shorten_quotes(pre + kept))
+    report.findings = sort_findings(pre + kept)
 
 
 def check_document_json(
@@ -79,7 +61,6 @@ def check_document_json(
     findings = validate_return(
         doc, expected_year=options.expected_year, roster=options.roster_mapping, strict_blanks=options.strict_blanks
     )
-    findings = shorten_quotes(findings)
     spec = doc.spec
     doc.values = with_totals(spec, {k: doc.values.get(k) for k in spec.input_ids})
     fill_report(report, doc)

@@ -138,8 +138,8 @@ def _fail(code: str, detail: str | None = None, **params: object) -> XlsxError:
     from ogi_xlsx.model.findings import piece, render
 
     if detail is None:
-        return XlsxError(code, render(code, "", max_quote=None))
-    return XlsxError(code, render(code, "detail", {"detail": piece(detail, **params)}, max_quote=None))
+        return XlsxError(code, render(code))
+    return XlsxError(code, render(code, "detail", {"detail": piece(detail, **params)}))
 
 
 def _mb(n: int) -> str:
