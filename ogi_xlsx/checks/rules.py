@@ -100,9 +100,10 @@ def _to_check(spec: FormatSpec, rule: Rule, moves: Moves) -> str:
     ordered = sorted(rule.cells, key=lambda c: (spec.cells[c].computed, c != focus))
     shown: list[str] = []
     for cid in ordered:
-        text = (
-            f"{names[cid]}的各项" if spec.cells[cid].computed else f"{_cell_ref(spec, cid, moves)[1]}（{names[cid]}）"
-        )
+        if spec.cells[cid].computed:
+            text = piece("check-items", name=names[cid])
+        else:
+            text = piece("check-cell", address=_cell_ref(spec, cid, moves)[1], name=names[cid])
         if text not in shown:
             shown.append(text)
     return "、".join(shown)

@@ -214,10 +214,10 @@ def match_previous_by_name(reports: Sequence[FileReport], previous: Sequence[Fil
             continue
         doc.unit_code = code
         notes.setdefault(code, []).append(
-            Finding(
+            finding(
                 "cross-year-by-name",
-                f"上年度报告“{item.path.name}”没有单位代码，按单位名称“{doc.unit_name}”对应到本单位"
-                f"“{names[code]}”（{code}）。",
+                "previous",
+                {"file": item.path.name, "name": doc.unit_name, "listed": names[code], "code": code},
                 args={"path": str(item.path), "code": code},
             )
         )

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from string import Formatter
 from typing import Any
 
-from ogi_xlsx.model.messages import CATALOGUE, PIECES, Severity
+from ogi_xlsx.model.messages import CATALOGUE, PIECES, QUOTE, QUOTE_CUT, Severity
 
 SEVERITY_LABELS: dict[str, str] = {"error": "错误", "query": "核实", "warning": "警告", "info": "提示"}
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "query": 1, "warning": 2, "info": 3}
@@ -44,8 +44,8 @@ class _Renderer(Formatter):
         if format_spec == "q":
             text = str(value)
             if self.max_quote is not None and len(text) > self.max_quote:
-                return f"“{text[: self.max_quote]}…”（共 {len(text)} 字）"
-            return f"“{text}”"
+                return QUOTE_CUT.format(text=text[: self.max_quote], length=len(text))
+            return QUOTE.format(text=text)
         if format_spec == "n":
             return format_number(value)
         return super().format_field(value, format_spec)

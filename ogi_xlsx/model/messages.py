@@ -20,6 +20,11 @@ from typing import Literal, NamedTuple
 Severity = Literal["error", "query", "warning", "info"]
 
 
+# A quoted value cut to MAX_QUOTED characters: its first characters, then how long it was.
+QUOTE_CUT = "“{text}…”（共 {length} 字）"
+QUOTE = "“{text}”"
+
+
 class Entry(NamedTuple):
     """One code: its default severity, short Chinese title and message templates by variant."""
 
@@ -184,7 +189,6 @@ CATALOGUE: dict[str, Entry] = {
             "": "{where}：填报单元格中填写了公式{formula:q}，请直接填写数字。",
         },
     ),
-    "value-too-precise": Entry("warning", "金额小数位过多", {}),
     # cover (封面)
     "cover-missing": Entry(
         "warning",
@@ -717,6 +721,7 @@ CATALOGUE: dict[str, Entry] = {
         "上年度报表按单位名称匹配",
         {
             "": "报告没有单位代码，按单位名称“{name}”对应到名单中的“{listed}”（代码 {code}）。",
+            "previous": "上年度报告“{file}”没有单位代码，按单位名称“{name}”对应到本单位“{listed}”（{code}）。",
         },
     ),
     # collection portal (ogi-xlsx serve): a return uploaded through another unit's link
