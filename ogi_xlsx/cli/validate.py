@@ -29,7 +29,6 @@ from ogi_xlsx.cli.common import (
     query_line,
     require_paths,
 )
-from ogi_xlsx.util.atomic import atomic_write_bytes
 
 commands = CommandSet()
 
@@ -213,6 +212,8 @@ def export_command(
     if output is None:
         sys.stdout.write(text)
     else:
+        from ogi_xlsx.util.atomic import atomic_write_bytes
+
         atomic_write_bytes(output, text.encode("utf-8"))
     raise typer.Exit(EXIT_OK if report.valid else EXIT_FINDINGS)
 
