@@ -186,7 +186,8 @@ def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] =
         echo(f"        {line}")
 
     # 6. the district's draft annual report from the summary (tables and data sentences filled in)
-    _publish_draft(outdir, echo)
+    if not _publish_draft(outdir, echo):
+        return False
 
     # The demo is designed to be incomplete; check that it is incomplete in exactly the designed way.
     expected = {u.code: "missing" for u in missing}
@@ -206,14 +207,22 @@ def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] =
     return True
 
 
-def _publish_draft(outdir: Path, echo: Callable[[str], None]) -> None:
+def _publish_draft(outdir: Path, echo: Callable[[str], None]) -> bool:
     from ogi_xlsx import api
+    from ogi_xlsx.publish import PublishRefused
 
     summary = api.check_file(outdir / SUMMARY_JSON)
     drafts = [outdir / f"{DRAFT_STEM}{suffix}" for suffix in DRAFT_SUFFIXES]
-    for target in drafts:
-        api.publish(summary, target, draft=True)
+    try:
+        for target in drafts:
+            api.publish(summary, target, draft=True)
+    except PublishRefused as refused:
+        echo(f"第 6 步  未能生成年度报告草稿：{refused}")
+        for finding in refused.findings[:5]:
+            echo(f"        {finding.message}")
+        return False
     echo(f"第 6 步  全区年度报告草稿（统计表和数字已填好，需人工撰写处已标黄）→ {'、'.join(str(t) for t in drafts)}")
+    return True
 
 
 def _validate_doc(doc, year, mapping):

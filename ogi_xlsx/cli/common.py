@@ -52,6 +52,8 @@ class CommandSet:
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+# A bug of ours (not bad input): told in Chinese, traceback only with OGI_XLSX_DEBUG=1.
+EXIT_INTERNAL = 3
 
 
 # Options shared by the commands that read returns (validate, merge).

@@ -17,7 +17,7 @@ import typer
 
 from ogi_xlsx.cli import demo as demo_command
 from ogi_xlsx.cli import importing, info, merge, portal, publish, template, validate
-from ogi_xlsx.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ogi_xlsx.cli.common import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 
 app = typer.Typer(
     name="ogi-xlsx",
@@ -72,6 +72,19 @@ def main() -> None:
         where = f"“{exc.filename}”" if exc.filename else ""
         typer.echo(f"错误：无法读写{where}：{reason}。请检查输出位置后重试。", err=True)
         sys.exit(EXIT_USAGE)
+    except Exception as exc:
+        # A bug of ours, never the user's input (bad input is a finding or a usage error): a
+        # clerk gets a Chinese sentence, not a traceback; developers set OGI_XLSX_DEBUG=1.
+        import os
+
+        if os.environ.get("OGI_XLSX_DEBUG"):
+            raise
+        typer.echo(
+            f"程序内部错误（{type(exc).__name__}: {exc}）。输入文件没有被修改；请把所用命令和文件发给管理员，"
+            "或设置环境变量 OGI_XLSX_DEBUG=1 后重试以查看详细信息。",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
     sys.exit(result if isinstance(result, int) else EXIT_OK)
 
 

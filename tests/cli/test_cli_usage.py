@@ -49,3 +49,22 @@ def test_exit_codes_pass_through_the_entry_point(tmp_path):
     assert run("validate", str(tmp_path / "good.xlsx"), "--no-cache").returncode == 0
     (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not a workbook")  # a finding, not a usage error
     assert run("validate", str(tmp_path / "bad.xlsx"), "--no-cache").returncode == 1
+
+
+def test_an_internal_error_is_one_chinese_sentence_and_exit_3(monkeypatch, capsys):
+    """A bug of ours reaches the clerk as one Chinese sentence, never as a traceback."""
+    from ogi_xlsx.cli import main as entry
+
+    def broken(**_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(entry, "app", broken)
+    monkeypatch.delenv("OGI_XLSX_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        entry.main()
+    assert exit_info.value.code == 3
+    err = capsys.readouterr().err
+    assert "程序内部错误（RuntimeError: boom）" in err and "Traceback" not in err
+    monkeypatch.setenv("OGI_XLSX_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        entry.main()

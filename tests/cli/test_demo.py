@@ -51,9 +51,13 @@ def _run_demo(cwd: Path, outdir: str, *extra: str) -> subprocess.CompletedProces
             timeout=300,
         )
     # -P: do not put the working folder on sys.path, so the copy in site-packages is imported.
-    env = {**os.environ, "PYTHONPATH": str(site), "PYTHONIOENCODING": "utf-8"}
+    # -S: no .pth files, so the developer's editable install cannot quietly supply a module the
+    # real install lacks (a package missing from pyproject once passed this test that way); the
+    # dependencies come from the same site-packages folders, listed explicitly.
+    deps = [p for p in sys.path if p.rstrip("/").endswith(("site-packages", "dist-packages"))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *deps]), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
-        [sys.executable, "-P", "-c", "from ogi_xlsx.cli.main import main; main()", "demo", outdir, *extra],
+        [sys.executable, "-S", "-P", "-c", "from ogi_xlsx.cli.main import main; main()", "demo", outdir, *extra],
         cwd=cwd,
         env=env,
         capture_output=True,
