@@ -119,6 +119,7 @@ def test_money_totals_stay_decimal():
     assert all(isinstance(v, int) for v in totals.values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())

@@ -106,6 +106,7 @@ def test_demo_rerun_and_refusal(demo_run, tmp_path):
     assert (busy / "mine.txt").read_text(encoding="utf-8") == "不是演示输出"
 
 
+@pytest.mark.slow
 def test_demo_summary_validates(demo_run):
     from ogi_xlsx.pipeline.check import check_file
 

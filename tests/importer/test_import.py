@@ -115,6 +115,7 @@ def test_2019_report_in_html(tmp_path):
 # --------------------------------------------------------------------------- .docx
 
 
+@pytest.mark.slow
 def test_hand_made_docx_with_merged_cells(tmp_path):
     spec = P.spec_of(2024)
     values = P.sample_values(spec, 11)
@@ -128,6 +129,7 @@ def test_hand_made_docx_with_merged_cells(tmp_path):
     assert report.valid, [f.message for f in report.findings if f.severity == "error"]
 
 
+@pytest.mark.slow
 def test_2019_other_row_inside_a_2021_report(tmp_path):
     spec = P.spec_of(2023)
     values = P.sample_values(spec, 4)
@@ -713,6 +715,7 @@ def test_the_portal_reads_last_years_published_report(tmp_path):
     assert "按单位名称" in page.text and "甲街道办事处" in page.text
 
 
+@pytest.mark.slow
 def test_published_report_suffix_from_the_content(tmp_path):
     from ogi_xlsx.api import published_report_suffix
 

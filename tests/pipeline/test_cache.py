@@ -229,6 +229,7 @@ print(len(reports))
 """
 
 
+@pytest.mark.slow
 def test_concurrent_runs_share_the_cache(folder, cache_dir, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
@@ -248,6 +249,7 @@ def test_concurrent_runs_share_the_cache(folder, cache_dir, tmp_path):
     assert [exact(r) for r in check_paths([work], cache=True, jobs=1)] == [exact(r) for r in expected]
 
 
+@pytest.mark.slow
 def test_pool_results_in_stable_order(folder, cache_dir, tmp_path):
     work = tmp_path / "many"
     (work / "b").mkdir(parents=True)

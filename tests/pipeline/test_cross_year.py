@@ -167,6 +167,7 @@ def test_validate_previous_on_the_command_line(tmp_path):
     assert missing.returncode == 2 and "--previous" in missing.stderr
 
 
+@pytest.mark.slow
 def test_merge_previous_lists_the_mismatches_in_the_status_sheet(tmp_path):
     import openpyxl
 

@@ -513,6 +513,7 @@ def test_validate_lists_missing_units_mixed_years_and_several_files_of_a_unit(de
     assert "报告年度或格式不一致" not in invoke("validate", folder, "--year", "2024").output
 
 
+@pytest.mark.slow
 def test_annotated_copies_only_for_files_to_correct_never_overwritten_and_printable(demo_returns, tmp_path):
     import openpyxl
 
