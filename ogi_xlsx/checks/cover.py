@@ -103,9 +103,12 @@ def blank_findings(
         if values.get(cell_id) is None:
             cell = spec.cells[cell_id]
             sheet, address = moves.place(*layout.locate(cell_id))
-            where = piece("where", table=spec.table(cell.table).short, address=address, label=cell.label)
+            table = spec.table(cell.table).short
+            where = piece("where", table=table, address=address, label=cell.label)
             code = "value-blank-strict" if strict else "value-blank"
-            findings.append(finding(code, "", {"where": where}, sheet=sheet, cell=address, cell_ids=(cell_id,)))
+            findings.append(
+                finding(code, "", {"where": where}, sheet=sheet, cell=address, cell_ids=(cell_id,), args={"table": table})
+            )
     return findings
 
 

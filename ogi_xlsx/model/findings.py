@@ -216,7 +216,7 @@ def group_blanks(findings: Sequence[Finding]) -> list[Finding]:
         from ogi_xlsx.model.cellref import cell_ranges
 
         ranges = cell_ranges([g.cell or "" for g in group])
-        table = group[0].message.split(" ", 1)[0] if group[0].message.startswith("表") else (f.sheet or "")
+        table = group[0].args.get("table") or f.sheet or ""
         cell = ranges[0] + ("…" if len(ranges) > 1 else "")
         cell_ids = tuple(cid for g in group for cid in g.cell_ids)
         params = {"table": table, "ranges": "、".join(ranges), "count": len(group)}

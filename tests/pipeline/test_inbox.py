@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import zipfile
 from dataclasses import replace
@@ -476,6 +477,8 @@ def test_blank_cells_are_grouped_with_a_unit_table_and_quiet_shows_errors_only(d
     assert result.exit_code == 1
     lc006 = result.output.split("LC006.xlsx", 1)[1].split("\n\n", 1)[0]
     assert "共 18 格未填写，已按 0 计算" in lc006
+    # the group names its table (from the finding's data, not from the text of a message)
+    assert re.search(r"表[二三四] [A-Z]+[0-9]+(:[A-Z]+[0-9]+)?.*共 18 格未填写", lc006), lc006
     assert lc006.count("\n  警告") == 1  # one line for the 18 cells, not 18
     table = result.output.split("各单位审核结果：", 1)[1]
     for code, verdict in (("LC001", "通过"), ("LC003", "需修改"), ("LC006", "通过")):
