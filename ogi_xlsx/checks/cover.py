@@ -107,7 +107,9 @@ def blank_findings(
             where = piece("where", table=table, address=address, label=cell.label)
             code = "value-blank-strict" if strict else "value-blank"
             findings.append(
-                finding(code, "", {"where": where}, sheet=sheet, cell=address, cell_ids=(cell_id,), args={"table": table})
+                finding(
+                    code, "", {"where": where}, sheet=sheet, cell=address, cell_ids=(cell_id,), args={"table": table}
+                )
             )
     return findings
 
