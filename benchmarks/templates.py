@@ -21,10 +21,11 @@ sys.path.insert(0, str(ROOT))
 
 import xlsxwriter  # noqa: E402
 
-from ogi_xlsx.cli.template import _run  # noqa: E402
+from ogi_xlsx.cli.template import write_templates  # noqa: E402
 from ogi_xlsx.model.layout import workbook_layout  # noqa: E402
 from ogi_xlsx.model.spec import FormatSpec, load_format  # noqa: E402
-from ogi_xlsx.writing.template import DEFAULT_PASSWORD, TemplateStamp, _plan, write_workbook  # noqa: E402
+from ogi_xlsx.writing.stamp import TemplateStamp  # noqa: E402
+from ogi_xlsx.writing.template import DEFAULT_PASSWORD, sheet_plans, write_workbook  # noqa: E402
 
 
 def bare(path: Path, spec: FormatSpec, unit_code: str, unit_name: str, year: int) -> None:
@@ -40,7 +41,7 @@ def bare(path: Path, spec: FormatSpec, unit_code: str, unit_name: str, year: int
     ws.write_string(*cover.fields["unit_name"], unit_name, text)
     ws.write_string(*cover.fields["unit_code"], unit_code, text)
     ws.write_number(*cover.fields["year"], year, text)
-    for plan in _plan(spec):
+    for plan in sheet_plans(spec):
         layout = plan.layout
         ws = wb.add_worksheet(layout.sheet)
         for t in layout.texts:
@@ -84,7 +85,7 @@ def main() -> None:
 
         jobs = [(str(out / f"p_{code}.xlsx"), args.year, code, name, DEFAULT_PASSWORD, spec.id) for code, name in units]
         start = time.perf_counter()
-        _run(jobs, 0)
+        write_templates(jobs, 0)
         results["ogi-xlsx template --roster (process pool, all cores)"] = time.perf_counter() - start
 
     base = results["bare xlsxwriter, 1 process"]

@@ -20,7 +20,7 @@ POOL_THRESHOLD = 40
 def _stamp(format_id: str, year: int, password: str, send_to: str):
     """One rendered template per process, stamped for each unit (see ``TemplateStamp``)."""
     from ogi_xlsx.model.spec import load_format
-    from ogi_xlsx.writing.template import TemplateStamp
+    from ogi_xlsx.writing.stamp import TemplateStamp
 
     return TemplateStamp(load_format(format_id), year=year, password=password, send_to=send_to)
 
@@ -123,11 +123,11 @@ def template_command(
         raise fail(f"{len(existing)} 个文件已存在（{shown}）；如需覆盖请加 --force。")
     output.mkdir(parents=True, exist_ok=True)
     work = [(str(t), year, u.code, u.name, password, spec.id, send_to) for t, u in zip(targets, units, strict=True)]
-    _run(work, jobs)
+    write_templates(work, jobs)
     typer.echo(f"已在 {output} 生成 {len(work)} 个模板（{spec.id}，{year} 年度）")
 
 
-def _run(work: list[tuple[str, int, str, str, str, str, str]], jobs: int) -> None:
+def write_templates(work: list[tuple[str, int, str, str, str, str, str]], jobs: int) -> None:
     """Write every file; a process pool for big rosters (each file is independent and deterministic)."""
     import os
 

@@ -24,12 +24,12 @@ def check_package(data: bytes, limits: Limits) -> None:
     import zipfile
 
     # The same checks as for an .xlsx (ogi_xlsx.reading.xlsx): a .docx is a zip of XML parts too.
-    from ogi_xlsx.reading.xlsx import XlsxError, _check_directory, _Package
+    from ogi_xlsx.reading.xlsx import XlsxError, ZipPackage, check_zip_directory
 
     try:
-        _check_directory(data, limits)
+        check_zip_directory(data, limits)
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            pkg = _Package(zf, limits)
+            pkg = ZipPackage(zf, limits)
             body = pkg.info("word/document.xml")
             if body is None:
                 if pkg.info("xl/workbook.xml") is not None:

@@ -243,7 +243,7 @@ _SMALL_MAX = 1 << 20  # rels and docProps are never bigger in real files
 _KEEP = frozenset({"c", "v", "f", "is", "t", "r", "rPh", "numFmt", "xf", "protection", ""})
 
 
-class _Package:
+class ZipPackage:
     """The opened zip with its limits: reads parts once, in bounded chunks."""
 
     def __init__(self, zf: zipfile.ZipFile, limits: Limits) -> None:
@@ -498,7 +498,7 @@ def _is_date_format(code: str) -> bool:
     return _DATE_TOKEN_RE.search(stripped) is not None
 
 
-def _read_styles(pkg: _Package, info: zipfile.ZipInfo | None) -> list[tuple[bool, bool]]:
+def _read_styles(pkg: ZipPackage, info: zipfile.ZipInfo | None) -> list[tuple[bool, bool]]:
     """cellXfs as (is_date, locked) per style index; stops parsing after cellXfs."""
     if info is None:
         return []
@@ -539,7 +539,7 @@ _STYLE_WANTED = frozenset({"numFmts", "cellXfs"})
 # --------------------------------------------------------------------------- shared strings
 
 
-def _read_shared_strings(pkg: _Package, info: zipfile.ZipInfo | None) -> tuple[list[str], set[int]]:
+def _read_shared_strings(pkg: ZipPackage, info: zipfile.ZipInfo | None) -> tuple[list[str], set[int]]:
     strings: list[str] = []
     truncated: set[int] = set()
     if info is None:
@@ -621,7 +621,7 @@ _SHEET_CONTAINERS = frozenset({"sheetData", "mergeCells"})
 # long: the per-cell hot loop, inlined on purpose: a call per cell costs ~10% of a validation (benchmarks/run.py);
 #   tested by tests/reading/test_xlsx*.py
 def _read_sheet(
-    pkg: _Package,
+    pkg: ZipPackage,
     info: zipfile.ZipInfo,
     sheet: RawSheet,
     strings: list[str],
@@ -773,7 +773,7 @@ def _read_sheet(
 # --------------------------------------------------------------------------- package structure
 
 
-def _rels(pkg: _Package, source: str) -> list[tuple[str, str, str]]:
+def _rels(pkg: ZipPackage, source: str) -> list[tuple[str, str, str]]:
     """(id, type, resolved target path) of a part's relationships; [] when absent."""
     folder, _, name = source.rpartition("/")
     rels_path = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
@@ -798,7 +798,7 @@ _RELATIONSHIP = frozenset({"Relationship"})
 _APPLICATION_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Application(?:\s[^>]*)?>([^<]{0,400})<")
 
 
-def _application(pkg: _Package, info: zipfile.ZipInfo | None) -> str | None:
+def _application(pkg: ZipPackage, info: zipfile.ZipInfo | None) -> str | None:
     """docProps/app.xml's Application, found without parsing the part.
 
     xlsxwriter lists every defined name in app.xml (TitlesOfParts), which makes the part as
@@ -830,7 +830,7 @@ _WB_WANTED = frozenset({"sheet", "definedName", "workbookProtection", "workbookP
 _WB_CONTAINERS = frozenset({"sheets", "definedNames"})
 
 
-def _check_directory(data: bytes, limits: Limits) -> None:
+def check_zip_directory(data: bytes, limits: Limits) -> None:
     """Refuse archives with absurd numbers of entries before zipfile builds a ZipInfo for each.
 
     zipfile walks the central directory by its byte size, so both the declared entry count
@@ -854,13 +854,13 @@ def _check_directory(data: bytes, limits: Limits) -> None:
 def _read_package(
     data: bytes, limits: Limits, skip_sheets: Callable[[dict[str, str]], Collection[str]] | None = None
 ) -> RawWorkbook:
-    _check_directory(data, limits)
+    check_zip_directory(data, limits)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise _fail("file-corrupt", "zip-incomplete") from exc
     with zf:
-        pkg = _Package(zf, limits)
+        pkg = ZipPackage(zf, limits)
         pkg.check_declared([])
         root_rels = _rels(pkg, "")
         wb_path = None
@@ -993,7 +993,7 @@ _SHEET_TYPES = {
 }
 
 
-def _not_workbook(pkg: _Package) -> XlsxError:
+def _not_workbook(pkg: ZipPackage) -> XlsxError:
     names = pkg.names
     if "word/document.xml" in names:
         return _fail("file-not-xlsx", "is-docx")

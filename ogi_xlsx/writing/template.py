@@ -9,12 +9,9 @@ costs little more than writing the cells themselves.
 
 from __future__ import annotations
 
-import io
 import math
 import os
-import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -186,7 +183,7 @@ def _checks(spec: FormatSpec, layout: SheetLayout) -> tuple[_Check, ...]:
 
 
 @cache
-def _plan(spec: FormatSpec) -> tuple[_SheetPlan, ...]:
+def sheet_plans(spec: FormatSpec) -> tuple[_SheetPlan, ...]:
     """Everything about the official sheets that does not depend on the unit (cached)."""
     plans = []
     for layout in workbook_layout(spec).sheets:
@@ -286,12 +283,12 @@ def _excel_number(value: Number) -> int | float:
     return value
 
 
-def _header_text(text: str) -> str:
+def header_text(text: str) -> str:
     """Escape ``&`` for Excel header/footer codes and keep the text short."""
     return text.replace("&", "&&")[:80]
 
 
-def _utf16_len(text: str) -> int:
+def utf16_len(text: str) -> int:
     """Length as Excel counts it (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2
 
@@ -325,10 +322,10 @@ def _page_setup(ws: Any, title: str, unit_name: str, year: int, repeat_to: int |
     ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.6)
     if repeat_to is not None and repeat_to >= 0:
         ws.repeat_rows(0, repeat_to)
-    unit = _header_text(unit_name) if unit_name else "________"
+    unit = header_text(unit_name) if unit_name else "________"
     # no font codes: Excel localises their style names; the default font shows Chinese anyway
     ws.set_header(f"&L&9填报单位：{unit}&R&9报告年度：{year}年度")
-    ws.set_footer(f"&L&9{_header_text(title)}&R&9第 &P 页，共 &N 页")
+    ws.set_footer(f"&L&9{header_text(title)}&R&9第 &P 页，共 &N 页")
 
 
 class _Writer:
@@ -471,7 +468,7 @@ class _Writer:
 
     # -- official sheets
     def table_sheets(self) -> None:
-        for plan in _plan(self.spec):
+        for plan in sheet_plans(self.spec):
             self.table_sheet(plan)
 
     def table_sheet(self, plan: _SheetPlan) -> None:
@@ -577,7 +574,7 @@ class _Writer:
         data = self.identity.as_dict()
         for key in IDENTITY_KEYS:
             # Excel refuses longer property values and string constants; the _ogi sheet keeps any length
-            if _utf16_len(data[key]) <= MAX_CONSTANT:
+            if utf16_len(data[key]) <= MAX_CONSTANT:
                 self.wb.set_custom_property(property_name(key), data[key], "text")
                 self.wb.define_name(defined_name(key), _string_constant(data[key]))
         ws = self.wb.add_worksheet(IDENTITY_SHEET)
@@ -703,93 +700,3 @@ def _write(
         extra_sheets(wb, writer.formats)
     writer.identity_parts()
     wb.close()
-
-
-# --------------------------------------------------------------------------- per-unit copies
-
-# Private-use characters: never in a real unit name, passed through untouched by xlsxwriter.
-_NAME_MARK = "\ue000unit-name\ue001"
-_CODE_MARK = "\ue000unit-code\ue001"
-_HEADER = re.compile(r"<oddHeader>.*?</oddHeader>", re.S)
-
-
-def _xml_text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-class TemplateStamp:
-    """Per-unit copies of one template, written once with markers and then stamped.
-
-    For a roster of many units only the unit name and code differ between files, so the
-    workbook is rendered once with marker strings and each copy is that XML with the
-    markers replaced, escaped as xlsxwriter escapes them in each place (cell text, page
-    header, defined-name constant). A test proves stamped files byte-identical to
-    :func:`write_workbook`; values that xlsxwriter would store differently (control
-    characters, ``_xHHHH_`` sequences, edge whitespace, a string already in the workbook)
-    fall back to writing the workbook directly.
-    """
-
-    def __init__(
-        self,
-        spec: FormatSpec,
-        *,
-        year: int,
-        password: str = DEFAULT_PASSWORD,
-        kind: str = "template",
-        send_to: str = DEFAULT_SEND_TO,
-    ):
-        self.spec = spec
-        self.options: dict[str, Any] = {"year": year, "password": password, "kind": kind, "send_to": send_to}
-        buffer = io.BytesIO()
-        write_workbook(buffer, spec, unit_code=_CODE_MARK, unit_name=_NAME_MARK, **self.options)
-        with zipfile.ZipFile(buffer) as zf:
-            self.parts = [(info, zf.read(info.filename).decode("utf-8")) for info in zf.infolist()]
-        strings = next(text for info, text in self.parts if info.filename == "xl/sharedStrings.xml")
-        self.strings = set(re.findall(r"<t(?: [^>]*)?>(.*?)</t>", strings, re.S))
-
-    def stampable(self, unit_code: str, unit_name: str) -> bool:
-        """Whether stamping gives exactly what :func:`write_workbook` writes for this unit."""
-        if not unit_code or not unit_name or unit_code == unit_name:
-            return False
-        for value in (unit_code, unit_name):
-            if _utf16_len(value) > MAX_CONSTANT:  # the identity copies differ (see identity_parts)
-                return False
-            # "!" makes xlsxwriter list the identity name among the named ranges in app.xml
-            if value != value.strip() or "_x" in value or "!" in value or value.startswith("<r>"):
-                return False
-            if any(ord(ch) < 32 or "\ue000" <= ch <= "\uf8ff" for ch in value):
-                return False
-            if _xml_text(value) in self.strings:
-                return False
-        return True
-
-    def _stamp(self, name: str, text: str, unit_code: str, unit_name: str) -> str:
-        if _NAME_MARK not in text and _CODE_MARK not in text:
-            return text
-        if name == "xl/workbook.xml":  # defined names hold "string constants" with doubled quotes
-            return text.replace(_NAME_MARK, _xml_text(unit_name.replace('"', '""'))).replace(
-                _CODE_MARK, _xml_text(unit_code.replace('"', '""'))
-            )
-        if "<oddHeader>" in text:
-            header = _xml_text(_header_text(unit_name))
-            text = _HEADER.sub(lambda m: m.group(0).replace(_NAME_MARK, header), text)
-        return text.replace(_NAME_MARK, _xml_text(unit_name)).replace(_CODE_MARK, _xml_text(unit_code))
-
-    def write(self, target: Path | str | BinaryIO, *, unit_code: str, unit_name: str) -> None:
-        """Write the copy of one unit (atomically when ``target`` is a path)."""
-        if not self.stampable(unit_code, unit_name):
-            write_workbook(target, self.spec, unit_code=unit_code, unit_name=unit_name, **self.options)
-            return
-
-        def write(out: str | BinaryIO) -> None:
-            # the same container xlsxwriter writes: deflated parts dated 1980-01-01, in its order
-            with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for info, text in self.parts:
-                    entry = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
-                    entry.compress_type = zipfile.ZIP_DEFLATED
-                    zf.writestr(entry, self._stamp(info.filename, text, unit_code, unit_name).encode("utf-8"))
-
-        if isinstance(target, (str, os.PathLike)):
-            atomic_write(Path(target), write)
-        else:
-            write(target)

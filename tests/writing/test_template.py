@@ -449,7 +449,7 @@ def test_sheets_texts_and_print_setup(format_id):
     ],
 )
 def test_stamped_copies_equal_direct_writes(tmp_path, code, name):
-    from ogi_xlsx.writing.template import TemplateStamp
+    from ogi_xlsx.writing.stamp import TemplateStamp
 
     spec = load_format("2021")
     stamp = TemplateStamp(spec, year=2024, password="pw")
@@ -459,7 +459,7 @@ def test_stamped_copies_equal_direct_writes(tmp_path, code, name):
 
 
 def test_stamping_is_used_for_ordinary_names():
-    from ogi_xlsx.writing.template import TemplateStamp
+    from ogi_xlsx.writing.stamp import TemplateStamp
 
     stamp = TemplateStamp(load_format("2021"), year=2024)
     assert stamp.stampable("LC001", "海滨街道办事处")
@@ -478,7 +478,7 @@ def test_summary_cover_says_it_is_a_summary():
 
 
 def test_overlong_unit_name_is_kept_on_the_identity_sheet_only(tmp_path):
-    from ogi_xlsx.writing.template import TemplateStamp
+    from ogi_xlsx.writing.stamp import TemplateStamp
 
     long_name = "很长的单位名称" * 40  # 280 characters: too long for an Excel string constant
     spec = load_format("2021")
