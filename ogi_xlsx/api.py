@@ -68,11 +68,15 @@ __all__ = [
 ]
 
 
-def check_file(path: str | Path, options: CheckOptions = DEFAULT_OPTIONS) -> FileReport:
-    """Check one return (.xlsx, or a .json return document); never raises for bad input."""
+def check_file(path: str | Path, options: CheckOptions = DEFAULT_OPTIONS, *, name: str | None = None) -> FileReport:
+    """Check one return (.xlsx, a .json return document, a published report); never raises for bad input.
+
+    ``name``: the file's name as the user knows it, for the messages (when the file is kept under
+    another name, as the portal keeps uploads).
+    """
     from ogi_xlsx.pipeline import check as _check
 
-    return _check.check_file(Path(path), options)
+    return _check.check_file(Path(path), options, name=name)
 
 
 def check_paths(

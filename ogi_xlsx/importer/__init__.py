@@ -98,13 +98,12 @@ def _refuse(result: ImportResult, code: str, variant: str, **params: object) -> 
     return result
 
 
-def _read_source(path: Path, data: bytes, limits: Limits, result: ImportResult) -> Source | None:
+def _read_source(path: Path, data: bytes, limits: Limits, result: ImportResult, name: str) -> Source | None:
     """The report's items, or None with a finding in ``result``."""
     from ogi_xlsx.importer.sniff import declared_encoding, decode, sniff
 
     suffix = path.suffix.lower()
     kind = sniff(data[:4096], suffix)
-    name = path.name
     if suffix in (".doc", ".wps") or kind == "ole":
         what = piece("old-wps" if suffix == ".wps" else "old-doc")
         _refuse(result, "report-unsupported", "old-word", name=name, what=what)
@@ -184,17 +183,22 @@ def import_report(
     unit_name: str | None = None,
     unit_code: str | None = None,
     limits: Limits | None = None,
+    name: str | None = None,
 ) -> ImportResult:
-    """Read one published report into a return document; never raises for bad input."""
+    """Read one published report into a return document; never raises for bad input.
+
+    ``name``: the file's name as the user knows it, in messages (default: the path's own name).
+    """
     path = Path(path)
+    name = name or path.name
     result = ImportResult(path=path)
     try:
-        return _import(path, result, format_id, year, unit_name, unit_code, limits or Limits())
+        return _import(path, result, format_id, year, unit_name, unit_code, limits or Limits(), name)
     except MemoryError:
-        return _refuse(result, "file-too-large", "report-memory", name=path.name)
+        return _refuse(result, "file-too-large", "report-memory", name=name)
     except Exception as exc:  # a bug must not stop the batch: report it on the file
         return _refuse(
-            result, "file-unreadable", "report-bug", name=path.name, error=f"{type(exc).__name__}: {str(exc)[:200]}"
+            result, "file-unreadable", "report-bug", name=name, error=f"{type(exc).__name__}: {str(exc)[:200]}"
         )
 
 
@@ -208,6 +212,7 @@ def _import(
     unit_name: str | None,
     unit_code: str | None,
     limits: Limits,
+    name: str,
 ) -> ImportResult:
     from ogi_xlsx.checks.rules import with_totals
     from ogi_xlsx.importer.narrative import check_narrative
@@ -218,28 +223,26 @@ def _import(
         size = path.stat().st_size
         if size > limits.max_file_bytes:
             mb, limit = size / 1048576, limits.max_file_bytes / 1048576
-            return _refuse(result, "file-too-large", "report-size", name=path.name, mb=mb, limit=limit)
+            return _refuse(result, "file-too-large", "report-size", name=name, mb=mb, limit=limit)
         data = path.read_bytes()
     except OSError as exc:
-        return _refuse(result, "file-unreadable", "report-os", name=path.name, reason=exc.strerror or exc)
-    source = _read_source(path, data, limits, result)
+        return _refuse(result, "file-unreadable", "report-os", name=name, reason=exc.strerror or exc)
+    source = _read_source(path, data, limits, result, name)
     if source is None:
         return result
     if source.kind == "pdf" and source.chars == 0:
-        return _refuse(result, "report-no-text", "", name=path.name, pages=source.pages)
+        return _refuse(result, "report-no-text", "", name=name, pages=source.pages)
     reading = read_tables(source)
     result.tables = {TABLE_NAMES[t]: w for t, w in reading.tables.items()}
     cut = []
     if source.pages_read is not None:
-        cut.append(
-            finding("report-truncated", "", {"name": path.name, "pages": source.pages, "read": source.pages_read})
-        )
+        cut.append(finding("report-truncated", "", {"name": name, "pages": source.pages, "read": source.pages_read}))
     if not reading.cells:
         if cut:
             result.findings = cut
             return result
         hint = piece("report-images") if source.images else ""
-        return _refuse(result, "report-no-tables", "", name=path.name, hint=hint)
+        return _refuse(result, "report-no-tables", "", name=name, hint=hint)
     findings: list[Finding] = list(cut)
     title_unit, title_year, title_where = _identity(source)
     unit_name = unit_name or title_unit

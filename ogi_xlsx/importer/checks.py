@@ -65,13 +65,14 @@ def check_report(
     roster: Mapping[str, str] | None = None,
     strict_blanks: bool = False,
     limits: Limits | None = None,
+    name: str | None = None,
 ) -> FileReport:
     """A published report checked like any return: import findings, then the document checks
     (schema, identity, blanks, sum rules on the totals as printed). The report's document gets
     recomputed totals, like a .json return's."""
     from ogi_xlsx.importer import import_report
 
-    result = import_report(path, limits=limits)
+    result = import_report(path, limits=limits, name=name)
     report.findings, report.document = list(result.findings), None
     doc = result.document
     if doc is None:

@@ -36,8 +36,10 @@ def check_document_json(
     data: bytes,
     report: FileReport,
     options: CheckOptions = DEFAULT_OPTIONS,
+    name: str | None = None,
 ) -> FileReport:
-    """A ``*.json`` return document: schema first, then the document checks."""
+    """A ``*.json`` return document: schema first, then the document checks (``name``: the file's
+    name in messages, default the path's own)."""
     from ogi_xlsx.checks.document import validate_return
     from ogi_xlsx.checks.rules import with_totals
     from ogi_xlsx.checks.schema import validate_document_json
@@ -46,7 +48,9 @@ def check_document_json(
     try:
         parsed = loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[…]]]] nested too deep
-        report.findings = [finding("file-unreadable", "json", {"name": path.name, "reason": describe_json_error(exc)})]
+        report.findings = [
+            finding("file-unreadable", "json", {"name": name or path.name, "reason": describe_json_error(exc)})
+        ]
         return report
     schema_findings = validate_document_json(parsed)
     if schema_findings:
@@ -127,17 +131,23 @@ def check_workbook(
     return report
 
 
-def check_file(path: Path, options: CheckOptions = DEFAULT_OPTIONS) -> FileReport:
+def check_file(path: Path, options: CheckOptions = DEFAULT_OPTIONS, *, name: str | None = None) -> FileReport:
     """Check one returned file (.xlsx or a .json return document, a published report, a member
-    ``a.zip!m.xlsx`` of an attachment); never raises for bad input."""
+    ``a.zip!m.xlsx`` of an attachment); never raises for bad input.
+
+    ``name``: the file's name as the user knows it, used in messages instead of the path's own
+    (the portal checks an upload stored under a server-made name: a user's file name never
+    becomes a path, but the messages still speak of the file the clerk sent).
+    """
     path = Path(path)
+    shown = name or path.name
     limits = options.limits or Limits()
     from ogi_xlsx.pipeline.inbox import split_member
 
     member = split_member(path)
     if member is not None:
         return _check_member(path, *member, options, limits)
-    ok, report = stat_file(path, limits)
+    ok, report = stat_file(path, limits, shown)
     if not ok:
         return report
     try:
@@ -153,18 +163,19 @@ def check_file(path: Path, options: CheckOptions = DEFAULT_OPTIONS) -> FileRepor
                 roster=options.roster_mapping,
                 strict_blanks=options.strict_blanks,
                 limits=limits,
+                name=shown,
             )
         if path.suffix.lower() == ".json":
             if report.size > limits.max_file_bytes:
-                report.findings = [finding("file-too-large", "json", {"name": path.name, "size": report.size})]
+                report.findings = [finding("file-too-large", "json", {"name": shown, "size": report.size})]
                 return report
-            return check_document_json(path, path.read_bytes(), report, options)
+            return check_document_json(path, path.read_bytes(), report, options, shown)
         from ogi_xlsx.reading.xlsx import XlsxError, read_xlsx
 
         try:
             raw = read_xlsx(path, limits, skip_sheets=summary_sheets)
         except XlsxError as exc:
-            suffix = suffix_finding(path)
+            suffix = suffix_finding(path, shown)
             if suffix is not None and exc.code in ("file-not-xlsx", "file-corrupt", "file-unreadable"):
                 report.findings = [suffix]
             else:
@@ -172,9 +183,7 @@ def check_file(path: Path, options: CheckOptions = DEFAULT_OPTIONS) -> FileRepor
             return report
         return check_workbook(raw, report, options)
     except Exception as exc:  # a bug must not stop the batch: report it on the file
-        report.findings = [
-            finding("file-unreadable", "bug", {"name": path.name, "error": f"{type(exc).__name__}: {exc}"})
-        ]
+        report.findings = [finding("file-unreadable", "bug", {"name": shown, "error": f"{type(exc).__name__}: {exc}"})]
         report.document = None
         return report
 

@@ -22,30 +22,38 @@ def file_finding(code: str, message: str) -> Finding:
     return Finding(code, message)
 
 
-def suffix_finding(path: Path) -> Finding | None:
-    """The "save it as .xlsx" finding for an .xls, .et or .ods file; None for other suffixes."""
+def suffix_finding(path: Path, name: str | None = None) -> Finding | None:
+    """The "save it as .xlsx" finding for an .xls, .et or .ods file; None for other suffixes.
+
+    ``name``: the file's name as the user knows it (default: the path's own name).
+    """
     suffix = path.suffix.lower()
+    name = name or path.name
     if suffix in (".xls", ".xlt"):
-        return finding("file-xls", "suffix", {"name": path.name})
+        return finding("file-xls", "suffix", {"name": name})
     if suffix in (".et", ".ett", ".wps"):
-        return finding("file-et", "suffix", {"name": path.name})
+        return finding("file-et", "suffix", {"name": name})
     if suffix == ".ods":
-        return finding("file-not-xlsx", "ods", {"name": path.name})
+        return finding("file-not-xlsx", "ods", {"name": name})
     return None
 
 
-def stat_file(path: Path, limits: Limits) -> tuple[bool, FileReport]:
-    """Size, modification time and sha256 (streamed); False when the file cannot be read."""
+def stat_file(path: Path, limits: Limits, name: str | None = None) -> tuple[bool, FileReport]:
+    """Size, modification time and sha256 (streamed); False when the file cannot be read.
+
+    ``name``: the file's name in messages (default: the path's own name).
+    """
+    name = name or path.name
     try:
         stat = path.stat()
         if not S_ISREG(stat.st_mode):  # a FIFO or device named *.xlsx would block open() forever
             report = FileReport(path=path, sha256="", size=0, mtime=0.0)
-            report.findings.append(finding("file-unreadable", "not-regular", {"name": path.name}))
+            report.findings.append(finding("file-unreadable", "not-regular", {"name": name}))
             return False, report
         if stat.st_size > limits.max_file_bytes:
             # Not even hashed: a multi-gigabyte file would take longer than a file's time budget.
             report = FileReport(path=path, sha256="", size=stat.st_size, mtime=stat.st_mtime)
-            params = {"name": path.name, "mb": stat.st_size / 1048576, "limit": limits.max_file_bytes / 1048576}
+            params = {"name": name, "mb": stat.st_size / 1048576, "limit": limits.max_file_bytes / 1048576}
             report.findings.append(finding("file-too-large", "size", params))
             return False, report
         digest = hashlib.sha256()
@@ -54,7 +62,7 @@ def stat_file(path: Path, limits: Limits) -> tuple[bool, FileReport]:
                 digest.update(block)
     except OSError as exc:
         report = FileReport(path=path, sha256="", size=0, mtime=0.0)
-        report.findings.append(finding("file-unreadable", "os", {"name": path.name, "reason": exc.strerror or exc}))
+        report.findings.append(finding("file-unreadable", "os", {"name": name, "reason": exc.strerror or exc}))
         return False, report
     return True, FileReport(path=path, sha256=digest.hexdigest(), size=stat.st_size, mtime=stat.st_mtime)
 

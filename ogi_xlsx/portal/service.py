@@ -181,7 +181,8 @@ def check_upload(
     temp_stem = f"upload-{digest[:16]}"
     shown = display_name(filename)
     with _Linked(store.blob_path(digest), check_suffix(filename), temp_stem) as path:
-        report = api.check_file(path, options)
+        # messages name the file the user sent (``shown``), never the server's temporary name
+        report = api.check_file(path, options, name=shown)
         # as `validate` does: the cross-year checks against last year's returns, then the queries
         # (核实: plausibility, the unit's 情况说明 judged); an unexplained query is 待补正 like an error
         previous = PREVIOUS.get(store, collection) if collection.previous else []
@@ -201,11 +202,6 @@ def check_upload(
             api.add_explanations(report.document, answers, first=True)
         api.apply_queries([report], previous, settings_of(collection))
         findings = office_rejections(report, rejected or {})
-    # messages name the file the user sent, never the server's temporary name
-    findings = [
-        replace(f, message=f.message.replace(path.name, shown).replace(temp_stem, PurePath(shown).stem))
-        for f in findings
-    ]
     code = report.unit_code or (report.document.unit_code if report.document else None)
     if code and code != unit.code:
         other = report.unit_name or (report.document.unit_name if report.document else "") or ""

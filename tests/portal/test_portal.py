@@ -176,6 +176,7 @@ def test_another_units_or_years_file_is_refused_with_the_reason(env, client):
     assert [v[:2] for v in audit] == ["拒收", "通过", "拒收"]
     page = K.upload(client, env.tokens["U01"], b"%PDF-1.7 not a workbook", "报表.pdf")
     assert "待补正" in page.text and "upload-" not in page.text  # the user's file name, never the server's
+    assert "“报表.pdf”" in page.text  # the finding itself was made with it (not edited afterwards)
     assert status_of(env, "U01") == "invalid"  # an unreadable file is the unit's (latest) return to correct
 
 
