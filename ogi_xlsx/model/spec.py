@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, cached_property
@@ -333,20 +334,27 @@ def _build_cells(table: dict[str, Any]) -> list[Cell]:
 PREVIOUS = "previous:"
 
 
+def _bindings(rule: dict[str, Any]) -> Iterator[tuple[str, str | None, Callable[[str], str]]]:
+    """One ``(key, value, fill)`` per binding of a rule's ``for_each`` (one without it): ``fill``
+    puts the value into a cell reference such as ``t3.r_new.{col}``."""
+    for_each = rule.get("for_each") or {}
+    ((var, values),) = for_each.items() if for_each else ((None, [None]),)
+    for value in values:
+
+        def fill(ref: str, var: str | None = var, value: str | None = value) -> str:
+            return ref.replace("{" + var + "}", value) if var else ref
+
+        yield (f"{rule['id']}[{value}]" if var else rule["id"]), value, fill
+
+
 def _expand_rules(raw: dict[str, Any], key: str = "rules") -> list[Rule]:
     rules: list[Rule] = []
     for rule in raw.get(key, []):
-        for_each = rule.get("for_each") or {}
-        ((var, values),) = for_each.items() if for_each else ((None, [None]),)
-        for value in values:
-
-            def fill(ref: str, var: str | None = var, value: str | None = value) -> str:
-                return ref.replace("{" + var + "}", value) if var else ref
-
+        for rule_key, value, fill in _bindings(rule):
             rules.append(
                 Rule(
                     id=rule["id"],
-                    key=f"{rule['id']}[{value}]" if var else rule["id"],
+                    key=rule_key,
                     table=rule["table"],
                     severity=rule["severity"],
                     title=rule["title"],
@@ -374,17 +382,11 @@ def expand_plausibility_rules(raw: dict[str, Any]) -> list[PlausibilityRule]:
     """The ``plausibility_rules`` of a definition, one object per ``for_each`` binding."""
     rules: list[PlausibilityRule] = []
     for rule in raw.get("plausibility_rules", []):
-        for_each = rule.get("for_each") or {}
-        ((var, values),) = for_each.items() if for_each else ((None, [None]),)
-        for value in values:
-
-            def fill(ref: str, var: str | None = var, value: str | None = value) -> str:
-                return ref.replace("{" + var + "}", value) if var else ref
-
+        for rule_key, value, fill in _bindings(rule):
             rules.append(
                 PlausibilityRule(
                     id=rule["id"],
-                    key=f"{rule['id']}[{value}]" if var else rule["id"],
+                    key=rule_key,
                     kind=rule["kind"],
                     table=rule["table"],
                     severity=rule["severity"],
