@@ -245,21 +245,11 @@ def write_template(
 
 
 def write_return(doc: ReturnDocument, target: str | Path | BinaryIO, **options: Any) -> None:
-    """Write a filled return workbook from a return document (totals as formulas); atomic for a path."""
-    from ogi_xlsx.writing.template import write_workbook
+    """Write a filled return workbook from a return document (totals as formulas, the 情况说明 rows);
+    atomic for a path."""
+    from ogi_xlsx.writing.template import write_return as _write
 
-    write_workbook(
-        target,
-        doc.spec,
-        year=doc.year,
-        unit_code=doc.unit_code,
-        unit_name=doc.unit_name,
-        cover=dict(doc.cover),
-        values=doc.values,
-        kind="return",
-        explanations=doc.explanations,  # the 情况说明 sheet
-        **options,
-    )
+    _write(doc, target, **options)
 
 
 def annotate(report: FileReport, target: str | Path) -> Path:

@@ -94,7 +94,7 @@ def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] =
     from ogi_xlsx.pipeline.options import CheckOptions
     from ogi_xlsx.reading.roster import load_roster
     from ogi_xlsx.writing.summary import write_summary, write_summary_json
-    from ogi_xlsx.writing.template import write_workbook
+    from ogi_xlsx.writing.template import write_return, write_workbook
 
     data = demo_data_dir()
     outdir = Path(outdir)
@@ -141,16 +141,7 @@ def run_demo(outdir: Path, *, force: bool = False, echo: Callable[[str], None] =
         if doc is None:
             continue
         path = returns_dir / _xlsx_name(doc.unit_code, doc.unit_name)
-        write_workbook(
-            path,
-            spec,
-            year=doc.year,
-            unit_code=doc.unit_code,
-            unit_name=doc.unit_name,
-            cover=dict(doc.cover),
-            values=dict(doc.values),
-            kind="return",
-        )
+        write_return(doc, path)
         _set_mtime(path, doc.cover.get("date", ""), i)
         written.append(path)
         if unit.code == DUPLICATE_UNIT:

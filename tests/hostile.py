@@ -40,19 +40,9 @@ def example_doc(code: str = "LC002", name: str | None = None) -> ReturnDocument:
 
 def write_return(path: Path, doc: ReturnDocument | None = None) -> Path:
     """A completed return as ``ogi-xlsx fill`` writes it."""
-    from ogi_xlsx.writing.template import write_workbook
+    from ogi_xlsx.writing.template import write_return as write
 
-    doc = doc or example_doc()
-    write_workbook(
-        path,
-        doc.spec,
-        year=doc.year,
-        unit_code=doc.unit_code,
-        unit_name=doc.unit_name,
-        cover=dict(doc.cover),
-        values=dict(doc.values),
-        kind="return",
-    )
+    write(doc or example_doc(), path)
     return path
 
 

@@ -258,19 +258,8 @@ def fill_command(
     for f in findings:
         typer.echo(f"{SEVERITY_LABELS[f.severity or 'error']}：{f.message}", err=True)
 
-    from ogi_xlsx.writing.template import write_workbook
+    from ogi_xlsx.writing.template import write_return
 
-    # write_workbook replaces a path target atomically.
-    write_workbook(
-        output,
-        doc.spec,
-        year=doc.year,
-        unit_code=doc.unit_code,
-        unit_name=doc.unit_name,
-        cover=doc.cover,
-        values=doc.values,
-        kind="return",
-        explanations=doc.explanations,  # the 情况说明 sheet
-    )
+    write_return(doc, output)  # replaces a path target atomically
     typer.echo(f"已生成：{output}", err=True)
     raise typer.Exit(EXIT_FINDINGS if has_errors(findings) else EXIT_OK)

@@ -25,7 +25,7 @@ import xlsxwriter
 import ogi_xlsx
 from ogi_xlsx.checks.rules import compute_totals
 from ogi_xlsx.model.cellref import a1_abs
-from ogi_xlsx.model.document import Explanation
+from ogi_xlsx.model.document import Explanation, ReturnDocument
 from ogi_xlsx.model.identity import IDENTITY_KEYS, Identity, defined_name, property_name
 from ogi_xlsx.model.layout import (
     CHECK_SHEET_TITLE,
@@ -700,3 +700,20 @@ def _write(
         extra_sheets(wb, writer.formats)
     writer.identity_parts()
     wb.close()
+
+
+def write_return(doc: ReturnDocument, target: Path | str | BinaryIO, **options: Any) -> None:
+    """A filled return workbook from a return document: its identity, cover, inputs (totals as
+    formulas) and its 情况说明 rows; atomic for a path target. ``options`` go to :func:`write_workbook`."""
+    write_workbook(
+        target,
+        doc.spec,
+        year=doc.year,
+        unit_code=doc.unit_code,
+        unit_name=doc.unit_name,
+        cover=dict(doc.cover),
+        values=dict(doc.values),
+        kind="return",
+        explanations=doc.explanations,  # the 情况说明 sheet
+        **options,
+    )

@@ -31,18 +31,9 @@ def demo_doc(code: str):
 
 
 def write_return(path: Path, doc) -> Path:
-    from ogi_xlsx.writing.template import write_workbook
+    from ogi_xlsx.writing.template import write_return as write
 
-    write_workbook(
-        path,
-        doc.spec,
-        year=doc.year,
-        unit_code=doc.unit_code,
-        unit_name=doc.unit_name,
-        cover=dict(doc.cover),
-        values=dict(doc.values),
-        kind="return",
-    )
+    write(doc, path)
     return path
 
 
